@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {TrainerOwned} from "../access/TrainerOwned.sol";
+import {IIncentiveMechanism} from "./IncentiveMechanism.sol";
+
+/// @title DepositRefundTake
+/// @notice "Deposit, Refund, and Take: Self-Assessment". Adding data costs a deposit that is high when
+/// the model was updated a moment ago and low when it was left alone: spam is expensive.
+/// After `refundWait`, a contributor gets the whole deposit back if the model agrees with their data;
+/// that contribution then counts as good data for them. A contributor with good data may take a share
+/// of a deposit whose data the model disagrees with. After `ownerClaimWait` the trainer's owner, and
+/// after `anyAddressClaimWait` anyone, may take whatever is left, so no ether is ever stuck.
+contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
+    /// @notice The deposit formula's time unit: a deposit of `costWeight` is due when the model was
+    /// last updated exactly this long ago.
+    uint256 public constant COST_PERIOD = 1 hours;
+
+    /// @notice Scales every deposit, in wei.
+    uint256 public immutable costWeight;
+    /// @notice Seconds after adding before the contributor may claim a refund or anyone may take.
+    uint256 public immutable refundWait;
+    /// @notice Seconds after adding before the trainer's owner may take whatever is left.
+    uint256 public immutable ownerClaimWait;
+    /// @notice Seconds after adding before anyone may take whatever is left.
+    uint256 public immutable anyAddressClaimWait;
+
+    /// @notice Block time of the last contribution (the last model update).
+    uint64 public lastUpdateTime;
+    /// @notice How many contributions, over all contributors, were refunded as good data.
+    uint64 public totalGoodDataCount;
+    /// @notice How many of each contributor's contributions were refunded as good data.
+    mapping(address contributor => uint256) public numGoodData;
+
+    /// @notice A contribution was priced at `deposit` wei.
+    event DepositCharged(address indexed contributor, uint256 deposit, uint256 timestamp);
+    /// @notice A refund made one more of `contributor`'s contributions count as good data; they now
+    /// have `numGood` (see `totalGoodDataCount` for everyone's).
+    event GoodDataCounted(address indexed contributor, uint256 numGood);
+
+    /// @notice The waits must satisfy `refundWait <= ownerClaimWait <= anyAddressClaimWait`.
+    error InvalidWaits(uint256 refundWait, uint256 ownerClaimWait, uint256 anyAddressClaimWait);
+    /// @notice The ether sent is below the deposit required now.
+    error DepositTooLow(uint256 required, uint256 sent);
+    /// @notice A refund or take was tried before `availableAt` (unix seconds); it is `now`.
+    error TooEarly(uint256 availableAt, uint256 now);
+    /// @notice A refund needs the model to predict the contribution's label; it predicts otherwise.
+    error ModelDisagrees();
+    /// @notice A take needs the model to disagree with the contribution; it agrees.
+    error ModelAgrees();
+    /// @notice Only contributors with at least one refunded (good) contribution may take.
+    error NoGoodData(address reporter);
+    /// @notice Nobody may take from their own contribution.
+    error CannotTakeOwnContribution(address contributor);
+    /// @notice A contribution cannot be added with a timestamp before the last one.
+    error ClockWentBackwards(uint256 lastUpdateTime, uint256 now);
+
+    /// @param trainer_ The `CollaborativeTrainer` that owns this mechanism.
+    /// @param costWeight_ Scales every deposit, in wei.
+    /// @param refundWait_ Seconds before a refund or a take.
+    /// @param ownerClaimWait_ Seconds before the owner may take what is left.
+    /// @param anyAddressClaimWait_ Seconds before anyone may take what is left.
+    constructor(
+        address trainer_,
+        uint256 costWeight_,
+        uint256 refundWait_,
+        uint256 ownerClaimWait_,
+        uint256 anyAddressClaimWait_
+    ) TrainerOwned(trainer_) {
+        if (refundWait_ > ownerClaimWait_ || ownerClaimWait_ > anyAddressClaimWait_) {
+            revert InvalidWaits(refundWait_, ownerClaimWait_, anyAddressClaimWait_);
+        }
+        costWeight = costWeight_;
+        refundWait = refundWait_;
+        ownerClaimWait = ownerClaimWait_;
+        anyAddressClaimWait = anyAddressClaimWait_;
+        lastUpdateTime = uint64(block.timestamp);
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    /// @dev `costWeight * COST_PERIOD / sqrt(max(1, seconds since the last update))`, with the integer
+    /// square root rounded down.
+    function nextDeposit() public view returns (uint256) {
+        uint256 elapsed = block.timestamp - lastUpdateTime;
+        uint256 divisor = elapsed > 1 ? sqrt(elapsed) : 1;
+        return costWeight * COST_PERIOD / divisor;
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    function handleAddData(address contributor, uint256 sent) external onlyTrainer returns (uint256 deposit) {
+        if (block.timestamp < lastUpdateTime) revert ClockWentBackwards(lastUpdateTime, block.timestamp);
+        deposit = nextDeposit();
+        if (sent < deposit) revert DepositTooLow(deposit, sent);
+        lastUpdateTime = uint64(block.timestamp);
+        emit DepositCharged(contributor, deposit, block.timestamp);
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    function handleRefund(address contributor, uint256 addedAt, bool agrees) external onlyTrainer {
+        _checkWait(addedAt, refundWait);
+        if (!agrees) revert ModelDisagrees();
+        uint256 numGood = numGoodData[contributor] + 1;
+        numGoodData[contributor] = numGood;
+        totalGoodDataCount += 1;
+        emit GoodDataCounted(contributor, numGood);
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    /// @dev The trainer's owner is looked up only once `ownerClaimWait` has passed. Before the claim waits, the share is `initialDeposit * numGoodData[reporter] / totalGoodDataCount`,
+    /// or all that is left when that rounds to 0 or exceeds it.
+    function handleReport(
+        address reporter,
+        address contributor,
+        uint256 addedAt,
+        uint256 initialDeposit,
+        uint256 claimable,
+        bool agrees
+    ) external view onlyTrainer returns (uint256 amount) {
+        if (reporter == contributor) revert CannotTakeOwnContribution(contributor);
+        uint256 age = _checkWait(addedAt, refundWait);
+        if (age >= anyAddressClaimWait) return claimable;
+        if (age >= ownerClaimWait && reporter == _trainerOwner()) return claimable;
+        if (agrees) revert ModelAgrees();
+        uint256 numGood = numGoodData[reporter];
+        if (numGood == 0) revert NoGoodData(reporter);
+        amount = initialDeposit * numGood / totalGoodDataCount;
+        if (amount == 0 || amount > claimable) amount = claimable;
+    }
+
+    /// @notice The integer square root of `n`, rounded down.
+    /// @dev Starts from a power of two above the root (from `n`'s bit length), then Newton's method,
+    /// which decreases monotonically to `floor(sqrt(n))`: a handful of steps for any `uint256`.
+    function sqrt(uint256 n) public pure returns (uint256) {
+        if (n < 2) return n;
+        uint256 x = 1;
+        uint256 m = n;
+        for (uint256 bits = 128; bits > 0; bits >>= 1) {
+            if (m >> bits > 0) {
+                m >>= bits;
+                x <<= bits >> 1;
+            }
+        }
+        // Now m < 4, so n < 4 * 4**k with x = 2**k: the root is below 2x.
+        x <<= 1;
+        uint256 y = (x + n / x) >> 1;
+        while (y < x) {
+            x = y;
+            y = (x + n / x) >> 1;
+        }
+        return x;
+    }
+
+    /// @dev Reverts with `TooEarly` unless `wait` seconds have passed since `addedAt`; returns the age.
+    function _checkWait(uint256 addedAt, uint256 wait) private view returns (uint256 age) {
+        age = block.timestamp - addedAt;
+        if (age < wait) revert TooEarly(addedAt + wait, block.timestamp);
+    }
+}

@@ -1,0 +1,32 @@
+"""sumkit: Sharing Updatable Models (SUM) on an in-process blockchain, for teaching.
+
+>>> import sumkit as sk
+>>> chain = sk.Chain()
+>>> model = sk.models.DensePerceptron.from_floats([1.0, -1.0])
+>>> trainer = sk.deploy(chain, model, sk.incentives.DepositRefundTake(refund_wait=sk.days(1)))
+>>> trainer.predict([2.0, 1.0])
+1
+"""
+
+from . import encoding, incentives, models
+from .chain import Chain
+from .errors import Reverted
+from .trainer import Contribution, Trainer, deploy
+from .units import days, ether, format_ether, hours, minutes, seconds
+
+__all__ = [
+    "Chain",
+    "Contribution",
+    "Reverted",
+    "Trainer",
+    "days",
+    "deploy",
+    "encoding",
+    "ether",
+    "format_ether",
+    "hours",
+    "incentives",
+    "minutes",
+    "models",
+    "seconds",
+]

@@ -1,0 +1,129 @@
+"""Contract ABI helpers: encode calls, decode results, errors and events of the compiled contracts."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import eth_abi
+from eth_utils import keccak, to_checksum_address
+
+from . import artifacts as _artifacts
+
+
+def abi_type(param: dict[str, Any]) -> str:
+    """The canonical type string of an ABI parameter (tuples spelled out)."""
+    t = param["type"]
+    if t.startswith("tuple"):
+        inner = ",".join(abi_type(c) for c in param["components"])
+        return f"({inner}){t[len('tuple'):]}"
+    return t
+
+
+def _normalize(value: Any, param: dict[str, Any]) -> Any:
+    """Decoded values in plain Python: checksummed addresses, hex bytes32, named tuples as dicts."""
+    t = param["type"]
+    if t.endswith("]"):
+        inner = dict(param, type=t[: t.rindex("[")])
+        return [_normalize(v, inner) for v in value]
+    if t == "tuple":
+        return {c["name"]: _normalize(v, c) for v, c in zip(value, param["components"])}
+    if t == "address":
+        return to_checksum_address(value)
+    if t.startswith("bytes"):
+        return "0x" + bytes(value).hex()
+    return value
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One function, error or event of an ABI."""
+
+    name: str
+    inputs: tuple[dict[str, Any], ...]
+    outputs: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def types(self) -> list[str]:
+        return [abi_type(p) for p in self.inputs]
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}({','.join(self.types)})"
+
+    @property
+    def selector(self) -> bytes:
+        return keccak(text=self.text)[:4]
+
+    def encode_call(self, args: tuple[Any, ...]) -> bytes:
+        if len(args) != len(self.inputs):
+            raise TypeError(f"{self.name} takes {len(self.inputs)} arguments, got {len(args)}")
+        return self.selector + eth_abi.encode(self.types, list(args))
+
+    def decode(self, params: tuple[dict[str, Any], ...], data: bytes) -> list[Any]:
+        values = eth_abi.decode([abi_type(p) for p in params], data)
+        return [_normalize(v, p) for v, p in zip(values, params)]
+
+    def decode_args(self, data: bytes) -> dict[str, Any]:
+        return dict(zip((p["name"] for p in self.inputs), self.decode(self.inputs, data)))
+
+    def decode_output(self, data: bytes) -> Any:
+        values = self.decode(self.outputs, data)
+        return values[0] if len(values) == 1 else tuple(values)
+
+
+def _signatures(abi: list[dict[str, Any]], kind: str) -> dict[str, Signature]:
+    return {
+        item["name"]: Signature(item["name"], tuple(item["inputs"]), tuple(item.get("outputs", ())))
+        for item in abi
+        if item["type"] == kind
+    }
+
+
+def functions(abi: list[dict[str, Any]]) -> dict[str, Signature]:
+    """The functions of an ABI by name (sumkit's contracts do not overload names)."""
+    return _signatures(abi, "function")
+
+
+def constructor(abi: list[dict[str, Any]]) -> Signature:
+    """The constructor of an ABI (no inputs when the contract declares none)."""
+    items = [i for i in abi if i["type"] == "constructor"]
+    return Signature("constructor", tuple(items[0]["inputs"]) if items else ())
+
+
+@functools.cache
+def known_errors() -> dict[bytes, tuple[str, Signature]]:
+    """Every custom error of every compiled contract, by selector: (contract, signature)."""
+    table: dict[bytes, tuple[str, Signature]] = {}
+    for name, artifact in _artifacts.load_all().items():
+        for sig in _signatures(artifact["abi"], "error").values():
+            table.setdefault(sig.selector, (name, sig))
+    return table
+
+
+@functools.cache
+def known_events() -> dict[bytes, tuple[str, dict[str, Any]]]:
+    """Every event of every compiled contract, by topic 0: (contract, event ABI)."""
+    table: dict[bytes, tuple[str, dict[str, Any]]] = {}
+    for name, artifact in _artifacts.load_all().items():
+        for item in artifact["abi"]:
+            if item["type"] == "event":
+                text = f"{item['name']}({','.join(abi_type(p) for p in item['inputs'])})"
+                table.setdefault(keccak(text=text), (name, item))
+    return table
+
+
+def decode_event(topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]] | None:
+    """(event name, arguments) of a log, or None for an unknown event."""
+    if not topics or topics[0] not in known_events():
+        return None
+    _, item = known_events()[topics[0]]
+    indexed = [p for p in item["inputs"] if p["indexed"]]
+    plain = [p for p in item["inputs"] if not p["indexed"]]
+    args: dict[str, Any] = {}
+    for p, topic in zip(indexed, topics[1:]):
+        args[p["name"]] = _normalize(eth_abi.decode([abi_type(p)], topic)[0], p)
+    for p, v in zip(plain, eth_abi.decode([abi_type(p) for p in plain], data)):
+        args[p["name"]] = _normalize(v, p)
+    return item["name"], {p["name"]: args[p["name"]] for p in item["inputs"]}

@@ -1,0 +1,317 @@
+"""An in-process Ethereum chain (eth-tester's py-evm backend, Prague rules) for learning.
+
+>>> import sumkit as sk
+>>> chain = sk.Chain()
+>>> chain.balance(chain.alice) == sk.ether(1_000_000)
+True
+>>> t = chain.now
+>>> chain.travel(days=1)
+>>> chain.now - t
+86400
+
+Every transaction is mined in a block of its own, ``BLOCK_TIME`` seconds after the previous one; time
+only moves that way or through :meth:`Chain.travel`, so runs are reproducible. Gas costs nothing here
+(the base fee is 0): balances move only by what contracts pay and take, and :attr:`Chain.gas_log`
+shows the gas each transaction used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import rlp
+from eth.vm.spoof import SpoofTransaction
+from eth_tester import PyEVMBackend
+from eth_tester.backends.pyevm.main import get_default_genesis_params
+from eth_utils import keccak, to_canonical_address, to_checksum_address
+
+from . import abi as _abi
+from . import artifacts as _artifacts
+from .errors import Reverted, decode_revert
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GENESIS_TIME = 1_767_225_600  # 2026-01-01 00:00:00 UTC: every new chain starts here
+BLOCK_TIME = 12  # seconds between blocks, as on Ethereum mainnet
+BLOCK_GAS_LIMIT = 1_000_000_000  # far above mainnet's, so big models deploy in few transactions
+TX_GAS_LIMIT = 30_000_000  # the gas limit sent with every transaction: one mainnet block
+ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a mined transaction did: gas used, block time, decoded events and return value."""
+
+    tx_hash: str
+    contract: str
+    function: str
+    sender: str
+    gas_used: int
+    block_number: int
+    block_time: int
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    output: Any = None
+    contract_address: str | None = None
+
+    def event(self, name: str) -> dict[str, Any]:
+        """The arguments of the first event called ``name`` (KeyError if none)."""
+        for event_name, args in self.events:
+            if event_name == name:
+                return args
+        raise KeyError(f"no {name} event in this transaction; events: {[n for n, _ in self.events]}")
+
+
+class Contract:
+    """A deployed contract: ``call`` its views for free, ``transact`` to change its state."""
+
+    def __init__(self, chain: Chain, name: str, address: str) -> None:
+        self.chain = chain
+        self.name = name
+        self.address = to_checksum_address(address)
+        self.abi = _artifacts.load(name)["abi"]
+        self._functions = _abi.functions(self.abi)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} at {self.address}>"
+
+    def _signature(self, fn: str) -> _abi.Signature:
+        try:
+            return self._functions[fn]
+        except KeyError:
+            raise AttributeError(f"{self.name} has no function {fn!r}") from None
+
+    def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:
+        """Run ``fn`` without a transaction (free) at the current block time; returns its result."""
+        sig = self._signature(fn)
+        output = self.chain._call(
+            sender or self.chain.owner, self.address, sig.encode_call(args), context=(self.name, fn)
+        )
+        return sig.decode_output(output)
+
+    def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = TX_GAS_LIMIT) -> Receipt:
+        """Send a transaction calling ``fn``; raises :class:`~sumkit.Reverted` (and sends nothing) if it
+        would revert."""
+        sig = self._signature(fn)
+        return self.chain._transact(
+            sender, self.address, sig.encode_call(args), value=value, gas=gas, context=(self.name, fn), sig=sig
+        )
+
+
+class Chain:
+    """A fresh in-process chain with five named, funded accounts.
+
+    ``owner``, ``alice``, ``bob``, ``carol`` and ``mallory`` hold 1,000,000 ether each; ``accounts``
+    lists all ten test accounts.
+    """
+
+    def __init__(self, *, start_time: int = GENESIS_TIME) -> None:
+        params = dict(get_default_genesis_params(), gas_limit=BLOCK_GAS_LIMIT, timestamp=start_time, base_fee_per_gas=0)
+        self._backend = PyEVMBackend(genesis_parameters=params)
+        self._keys = {key.public_key.to_canonical_address(): key for key in self._backend.account_keys}
+        self.accounts: list[str] = [to_checksum_address(a) for a in self._keys]
+        self._names: dict[str, str] = dict(zip(self.accounts, ACCOUNT_NAMES))
+        self.owner, self.alice, self.bob, self.carol, self.mallory = self.accounts[: len(ACCOUNT_NAMES)]
+        self._now = start_time + BLOCK_TIME
+        self._log: list[dict[str, Any]] = []
+
+    def __repr__(self) -> str:
+        return f"<Chain block={self.block_number} now={self.now}>"
+
+    # -- time -------------------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """The block time (unix seconds) that the next transaction and every view will see."""
+        return self._now
+
+    @property
+    def block_number(self) -> int:
+        """The number of the next block to be mined."""
+        return self._evm.header.block_number
+
+    def travel(self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> None:
+        """Move time forward; views and the next transaction both see the new time."""
+        delta = round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+        if delta < 0:
+            raise ValueError("time only moves forward on a blockchain: travel by a positive duration")
+        self._now += delta
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def balance(self, account: str) -> int:
+        """The balance of ``account`` in wei."""
+        return self._evm.get_vm().state.get_balance(to_canonical_address(account))
+
+    def name_of(self, address: str) -> str:
+        """A readable name for an address: the account's name, a contract's name, or the address."""
+        return self._names.get(to_checksum_address(address), address)
+
+    def label(self, address: str, name: str) -> None:
+        """Give ``address`` a readable name in tables (gas log, contributions)."""
+        self._names[to_checksum_address(address)] = name
+
+    def nonce(self, account: str) -> int:
+        """How many transactions ``account`` has sent."""
+        return self._evm.get_vm().state.get_nonce(to_canonical_address(account))
+
+    def next_contract_address(self, deployer: str, skip: int = 0) -> str:
+        """The address of the contract ``deployer`` will create after ``skip`` more transactions."""
+        encoded = rlp.encode([to_canonical_address(deployer), self.nonce(deployer) + skip])
+        return to_checksum_address(keccak(encoded)[12:])
+
+    # -- snapshots --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Chain]:
+        """Everything done inside the ``with`` block is undone when it ends: state, time and gas log.
+
+        >>> with chain.snapshot():                 # doctest: +SKIP
+        ...     trainer.add_data(x, y, sender=chain.mallory)
+        """
+        saved = (self._backend.take_snapshot(), self._now, len(self._log), dict(self._names))
+        try:
+            yield self
+        finally:
+            block_hash, self._now, log_len, self._names = saved
+            self._backend.revert_to_snapshot(block_hash)
+            del self._log[log_len:]
+
+    # -- gas --------------------------------------------------------------------------------------
+    @property
+    def gas_log(self) -> pd.DataFrame:
+        """One row per mined transaction: contract, function, sender, gas_used, block_time, block."""
+        import pandas as pd
+
+        columns = ["contract", "function", "sender", "gas_used", "block_time", "block"]
+        return pd.DataFrame(self._log, columns=columns)
+
+    # -- contracts --------------------------------------------------------------------------------
+    def deploy(self, name: str, *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT) -> Contract:
+        """Deploy the compiled contract ``name`` with constructor ``args``; returns its handle."""
+        artifact = _artifacts.load(name)
+        if artifact["bytecode"] in ("0x", ""):
+            raise ValueError(f"{name} is an interface or abstract contract: it cannot be deployed")
+        ctor = _abi.constructor(artifact["abi"])
+        data = bytes.fromhex(artifact["bytecode"][2:]) + ctor.encode_call(args)[4:]
+        receipt = self._transact(sender or self.owner, None, data, value=0, gas=gas, context=(name, "deploy"))
+        assert receipt.contract_address is not None
+        self._names.setdefault(receipt.contract_address, name)
+        return Contract(self, name, receipt.contract_address)
+
+    def at(self, name: str, address: str) -> Contract:
+        """A handle on the already deployed contract ``name`` at ``address``."""
+        return Contract(self, name, address)
+
+    # -- execution --------------------------------------------------------------------------------
+    @property
+    def _evm(self) -> Any:
+        """The py-evm chain, with its pending block set to this chain's clock."""
+        evm = self._backend.chain
+        if evm.header.timestamp != self._now:
+            evm.header = evm.header.copy(timestamp=self._now)
+        return evm
+
+    def _unsigned(self, sender: str, to: str | None, data: bytes, value: int, gas: int) -> Any:
+        evm = self._evm
+        sender_bytes = to_canonical_address(sender)
+        return evm.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+            chain_id=evm.chain_id,
+            nonce=evm.get_vm().state.get_nonce(sender_bytes),
+            max_priority_fee_per_gas=0,
+            max_fee_per_gas=0,
+            gas=gas,
+            to=to_canonical_address(to) if to else b"",
+            value=value,
+            data=data,
+            access_list=(),
+        )
+
+    def _dry_run(self, sender: str, tx: Any, context: tuple[str, str]) -> Any:
+        """Execute ``tx`` on a throwaway copy of the pending state; raise Reverted if it fails."""
+        state = self._evm.get_vm().state
+        snapshot = state.snapshot()
+        try:
+            computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
+        finally:
+            state.revert(snapshot)
+        if computation.is_error:
+            raise self._reverted(computation, context)
+        return computation
+
+    def _reverted(self, computation: Any, context: tuple[str, str]) -> Reverted:
+        error = computation.error
+        contract, function = context
+        if type(error).__name__ == "Revert":
+            data = error.args[0] if error.args and isinstance(error.args[0], bytes) else b""
+            return decode_revert(data, contract=contract, function=function)
+        return Reverted(
+            f"{type(error).__name__}: {error}",
+            "The EVM stopped this transaction (for example it ran out of gas or hit an invalid "
+            "instruction); nothing was changed.",
+            contract=contract,
+            function=function,
+        )
+
+    def _call(self, sender: str, to: str, data: bytes, context: tuple[str, str]) -> bytes:
+        tx = self._unsigned(sender, to, data, value=0, gas=TX_GAS_LIMIT)
+        return self._dry_run(sender, tx, context).output
+
+    def _transact(
+        self,
+        sender: str,
+        to: str | None,
+        data: bytes,
+        *,
+        value: int,
+        gas: int,
+        context: tuple[str, str],
+        sig: _abi.Signature | None = None,
+    ) -> Receipt:
+        sender = to_checksum_address(sender)
+        key = self._keys.get(to_canonical_address(sender))
+        if key is None:
+            raise ValueError(f"{sender} is not an account of this chain: use chain.alice, chain.bob, ...")
+        if value < 0:
+            raise ValueError("value must be a non-negative number of wei")
+        if value > self.balance(sender):
+            raise ValueError(f"{self.name_of(sender)} cannot send {value} wei: the balance is {self.balance(sender)}")
+        tx = self._unsigned(sender, to, data, value, gas)
+        self._dry_run(sender, tx, context)  # a revert raises here, before anything is sent
+        evm = self._evm
+        _, receipt, computation = evm.apply_transaction(tx.as_signed_transaction(key))
+        if computation.is_error:  # cannot happen after a successful dry run; never hide it if it does
+            raise self._reverted(computation, context)
+        self._backend.mine_blocks()
+        block_number = evm.header.block_number - 1
+        block_time = self._now
+        self._now = block_time + BLOCK_TIME
+        events = []
+        for log in receipt.logs:
+            decoded = _abi.decode_event([t.to_bytes(32, "big") for t in log.topics], log.data)
+            if decoded is not None:
+                events.append(decoded)
+        created = to_checksum_address(computation.msg.storage_address) if to is None else None
+        contract, function = context
+        self._log.append(
+            {
+                "contract": contract,
+                "function": function,
+                "sender": self.name_of(sender),
+                "gas_used": receipt.gas_used,
+                "block_time": block_time,
+                "block": block_number,
+            }
+        )
+        return Receipt(
+            tx_hash="0x" + tx.as_signed_transaction(key).hash.hex(),
+            contract=contract,
+            function=function,
+            sender=sender,
+            gas_used=receipt.gas_used,
+            block_number=block_number,
+            block_time=block_time,
+            events=events,
+            output=sig.decode_output(computation.output) if sig is not None and sig.outputs else None,
+            contract_address=created,
+        )

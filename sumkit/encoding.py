@@ -1,0 +1,69 @@
+"""Fixed-point encoding: how real numbers become the integers the contracts compute with.
+
+The whole kit uses one scale, ``SCALE = 10**9``: the real number 1.5 is sent as 1_500_000_000. Samples
+and model parameters are stored on chain as ``int64``, so a value must lie within about +-9.2e9.
+
+>>> to_fixed([1.5, -0.25])
+[1500000000, -250000000]
+>>> from_fixed([1500000000])
+array([1.5])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+SCALE = 10**9
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+MAX_ABS_VALUE = INT64_MAX / SCALE  # the largest real magnitude an int64 fixed-point number holds
+
+
+def to_fixed(values: Sequence[float] | np.ndarray, *, what: str = "value") -> list[int]:
+    """Encode real numbers as fixed-point ``int64`` integers (rounded to the nearest).
+
+    Raises ``ValueError`` for NaN, infinity, or a magnitude beyond ``MAX_ABS_VALUE``.
+    """
+    arr = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.flatnonzero(~np.isfinite(arr.ravel()))[0])
+        raise ValueError(f"{what} contains NaN or infinity (at position {bad}): clean or impute your data first")
+    scaled = np.rint(arr * SCALE)
+    too_big = np.abs(scaled) > INT64_MAX
+    if np.any(too_big):
+        bad = int(np.flatnonzero(too_big.ravel())[0])
+        raise ValueError(
+            f"{what} at position {bad} is {arr.ravel()[bad]:g}: fixed-point values must lie within "
+            f"+-{MAX_ABS_VALUE:.3g} (scale your features, e.g. with StandardScaler)"
+        )
+    return [int(v) for v in scaled.ravel()]
+
+
+def from_fixed(values: Sequence[int]) -> np.ndarray:
+    """Decode fixed-point integers back to floats."""
+    return np.asarray([int(v) / SCALE for v in values], dtype=float)
+
+
+def check_int64(value: int, *, what: str = "value") -> int:
+    """``value`` if it fits an ``int64``; otherwise a ``ValueError`` naming ``what``."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{what} = {value} does not fit the contract's int64 storage")
+    return value
+
+
+def dense_sample(x: Sequence[float] | np.ndarray, n_features: int) -> list[int]:
+    """Validate and encode one dense sample: a 1-D array of ``n_features`` finite numbers."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim != 1:
+        raise ValueError(f"x must be one sample, a 1-D array of {n_features} features; got shape {arr.shape}")
+    if arr.shape[0] != n_features:
+        raise ValueError(f"x has {arr.shape[0]} features but the model expects {n_features}")
+    return to_fixed(arr, what="x")
+
+
+def trunc_div(a: int, b: int) -> int:
+    """Integer division rounding toward zero, like Solidity's ``/`` on signed integers."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q

@@ -1,0 +1,237 @@
+"""Reverts, decoded: every failure of a contract surfaces as :class:`Reverted`.
+
+``reason`` says what the contract said (a custom error with its arguments, a ``require`` message or
+a panic); ``hint`` says, in a learner's words, what went wrong and what to do next.
+
+>>> try:
+...     trainer.refund(c, sender=chain.alice)          # doctest: +SKIP
+... except Reverted as e:
+...     print(e.reason)                                # TooEarly(availableAt=..., now=...)
+...     print(e.hint)                                  # The wait is not over: try again in 23 h 59 min ...
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import eth_abi
+
+from .abi import known_errors
+from .units import format_duration, format_ether
+
+ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string), what `require(cond, "message")` reverts with
+PANIC = bytes.fromhex("4e487b71")  # Panic(uint256), what failed asserts and checked arithmetic revert with
+
+PANICS = {
+    0x01: "an assert failed",
+    0x11: "an arithmetic operation overflowed or underflowed",
+    0x12: "division or modulo by zero",
+    0x21: "an invalid enum value",
+    0x22: "a corrupt storage byte array",
+    0x31: "pop() on an empty array",
+    0x32: "an array index out of bounds",
+    0x41: "too much memory was allocated",
+    0x51: "a call to an uninitialised function",
+}
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "DepositTooLow": lambda a: (
+        f"This contribution needs a deposit of {format_ether(a['required'])} but {format_ether(a['sent'])} "
+        "was sent. Send at least the required deposit (trainer.next_deposit() tells the current price; "
+        "it falls the longer nobody adds data)."
+    ),
+    "TooEarly": lambda a: (
+        f"The wait is not over: try again in {format_duration(a['availableAt'] - a['now'])} "
+        f"(at {_when(a['availableAt'])}). On the test chain you can skip ahead with chain.travel(...)."
+    ),
+    "ModelDisagrees": lambda a: (
+        "The model does not (yet) predict your label for this sample, so your deposit is not refunded. "
+        "Check trainer.predict(x): a refund needs the model to agree with your data."
+    ),
+    "ModelAgrees": lambda a: (
+        "The model agrees with this contribution, so its deposit cannot be taken: only data the model "
+        "now disagrees with can be reported."
+    ),
+    "NoGoodData": lambda a: (
+        f"{a['reporter']} has no refunded (good) contribution yet. Add data the model agrees with, claim "
+        "its refund after the wait, and then you may take from bad contributions."
+    ),
+    "CannotTakeOwnContribution": lambda a: (
+        "You cannot take your own deposit. Ask for a refund with trainer.refund(...) instead (it needs "
+        "the model to agree with your data)."
+    ),
+    "InvalidWaits": lambda a: (
+        f"The waits must grow: refund_wait ({format_duration(a['refundWait'])}) <= owner_claim_wait "
+        f"({format_duration(a['ownerClaimWait'])}) <= any_address_claim_wait "
+        f"({format_duration(a['anyAddressClaimWait'])})."
+    ),
+    "ClockWentBackwards": lambda a: "The block time went backwards; use a fresh chain.",
+    "UnknownContribution": lambda a: (
+        "No contribution matches this sample, label, contributor and time. Pass the Contribution "
+        "returned by add_data unchanged (the contract recognises it by its exact data); only its "
+        "contributor can refund it, others may report it."
+    ),
+    "DuplicateContribution": lambda a: (
+        "You already added this exact sample and label in this same second. Wait a second and try again."
+    ),
+    "AlreadyRefunded": lambda a: "This contribution was already refunded: each deposit is refunded once.",
+    "AlreadyTaken": lambda a: (
+        "You already took your share of this contribution. Each reporter takes from a contribution once."
+    ),
+    "NothingLeftToClaim": lambda a: (
+        "Nothing is left of this contribution's deposit: it was all refunded or taken already."
+    ),
+    "DepositTooLarge": lambda a: f"A deposit of {format_ether(a['deposit'])} is more than a record can hold.",
+    "PayoutTooLarge": lambda a: "A payout was larger than what is left of the deposit (a contract bug).",
+    "NotOwner": lambda a: f"Only the owner ({a['owner']}) may do this; {a['caller']} is not the owner.",
+    "ZeroOwner": lambda a: "The owner cannot be the zero address.",
+    "NotTrainer": lambda a: (
+        "Components (model, data handler, incentive mechanism) only obey their CollaborativeTrainer: call "
+        "the trainer, not the component."
+    ),
+    "ZeroTrainer": lambda a: "A component needs the address of the trainer it belongs to.",
+    "ComponentNotBound": lambda a: (
+        f"The component {a['component']} was deployed for {a['boundTo']}, not for this trainer. "
+        "Deploy with sumkit.deploy(...), which wires everything up."
+    ),
+    "Reentrancy": lambda a: "A payout called back into the trainer before it finished; that is refused.",
+    "PaymentFailed": lambda a: (
+        f"Sending {format_ether(a['amount'])} to {a['to']} failed: the receiving contract refused the ether."
+    ),
+    "WrongFeatureCount": lambda a: (
+        f"The model needs {a['expected']} features per sample but got {a['got']}. Check the shape of x."
+    ),
+    "LabelOutOfRange": lambda a: (
+        f"Label {a['label']} does not exist: this model's labels are 0 to {a['numClasses'] - 1}."
+    ),
+    "ParameterOverflow": lambda a: (
+        f"Updating parameter {a['index']} would overflow the contract's int64 storage. Use smaller feature "
+        "values (scale your data) or a smaller learning rate."
+    ),
+}
+
+
+class Reverted(Exception):
+    """A transaction or call reverted.
+
+    Attributes: ``reason`` (the contract's words: error name and arguments, a require message or a
+    panic), ``hint`` (what went wrong and what to do), ``error`` (the custom error's name or None),
+    ``args_`` (its arguments), ``data`` (the raw revert data) and ``contract``/``function`` when known.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        hint: str,
+        *,
+        error: str | None = None,
+        args: dict[str, Any] | None = None,
+        data: bytes = b"",
+        contract: str | None = None,
+        function: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.hint = hint
+        self.error = error
+        self.args_ = dict(args or {})
+        self.data = data
+        self.contract = contract
+        self.function = function
+        where = f"{contract}.{function}: " if contract and function else ""
+        super().__init__(f"{where}{reason}\nHint: {hint}")
+
+
+GENERIC_HINT = "The contract refused this transaction; nothing was changed. Check its rules and your inputs."
+
+
+def decode_revert(data: bytes, **context: Any) -> Reverted:
+    """Turn raw revert data into a :class:`Reverted` (custom errors decoded against every artifact)."""
+    data = bytes(data)
+    selector, body = data[:4], data[4:]
+    if selector == ERROR_STRING:
+        message = eth_abi.decode(["string"], body)[0]
+        return Reverted(message, f"The contract said: {message!r}. {GENERIC_HINT}", data=data, **context)
+    if selector == PANIC:
+        code = eth_abi.decode(["uint256"], body)[0]
+        what = PANICS.get(code, "an unknown panic")
+        return Reverted(
+            f"Panic(0x{code:02x}): {what}",
+            f"The contract hit {what}. This usually means an input was too large or out of range.",
+            data=data,
+            **context,
+        )
+    if selector in known_errors():
+        _, sig = known_errors()[selector]
+        args = sig.decode_args(body)
+        reason = f"{sig.name}({', '.join(f'{k}={v}' for k, v in args.items())})"
+        hint = HINTS.get(sig.name, lambda a: GENERIC_HINT)(args)
+        return Reverted(reason, hint, error=sig.name, args=args, data=data, **context)
+    if not data:
+        return Reverted(
+            "reverted without a reason",
+            "The transaction was refused without a message: often invalid arguments (a value out of "
+            "its type's range) or ether sent to a function that does not accept it.",
+            data=data,
+            **context,
+        )
+    return Reverted(f"reverted with unknown data 0x{data.hex()}", GENERIC_HINT, data=data, **context)
+
+
+def _bytes_from(value: Any) -> bytes | None:
+    """Revert data carried by an exception argument, if it looks like some."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("0x"):
+            try:
+                return bytes.fromhex(text[2:])
+            except ValueError:
+                return None
+        if text.startswith(("b'", 'b"')):  # eth-tester puts the repr of raw bytes in the message
+            try:
+                literal = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                return None
+            return literal if isinstance(literal, bytes) else None
+    return None
+
+
+def as_reverted(exc: BaseException, **context: Any) -> Reverted | None:
+    """The :class:`Reverted` for an exception raised by any backend (py-evm, eth-tester, web3), or None
+    when ``exc`` is not a revert.
+
+    Handles py-evm's ``Revert``/``VMError``, eth-tester's ``TransactionFailed`` (a require message or
+    the raw bytes of a custom error) and web3's ``ContractLogicError`` family (custom errors, panics).
+    """
+    if isinstance(exc, Reverted):
+        return exc
+    kind = type(exc).__name__
+    module = type(exc).__module__ or ""
+    if not (module.startswith(("eth", "web3")) or kind in ("TransactionFailed", "Revert")):
+        return None
+    for candidate in (getattr(exc, "data", None), *(exc.args or ())):
+        data = _bytes_from(candidate)
+        if data is not None and (len(data) >= 4 or not data):
+            return decode_revert(data, **context)
+    if kind in ("Revert",) and not exc.args:
+        return decode_revert(b"", **context)
+    if kind == "TransactionFailed" or "ContractLogicError" in [c.__name__ for c in type(exc).__mro__]:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        message = message.removeprefix("execution reverted: ").removeprefix("execution reverted")
+        return Reverted(message or "reverted", f"The contract said: {message!r}. {GENERIC_HINT}", **context)
+    if "VMError" in [c.__name__ for c in type(exc).__mro__]:
+        return Reverted(
+            f"{kind}: {exc}",
+            "The EVM stopped this transaction (for example it ran out of gas); nothing was changed.",
+            **context,
+        )
+    return None

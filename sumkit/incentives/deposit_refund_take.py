@@ -1,0 +1,52 @@
+"""DepositRefundTake: the settings of ``contracts/incentives/DepositRefundTake.sol`` and its deposit rule."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..units import DAY, HOUR
+
+COST_PERIOD = HOUR  # the contract's COST_PERIOD
+
+
+@dataclass(frozen=True)
+class DepositRefundTake:
+    """Deposit, Refund and Take: self-assessment with deposits.
+
+    - Adding data costs ``cost_weight * 1 hour / isqrt(seconds since the last contribution)`` wei.
+    - After ``refund_wait`` seconds the contributor gets the deposit back if the model agrees.
+    - Contributors with good (refunded) data may take from contributions the model disagrees with.
+    - After ``owner_claim_wait`` the owner, after ``any_address_claim_wait`` anyone takes what is left.
+
+    >>> drt = DepositRefundTake(refund_wait=DAY, cost_weight=10**14)
+    >>> drt.deposit(seconds_since_last_update=100)     # 1e14 * 3600 / 10
+    36000000000000000
+    """
+
+    refund_wait: int = DAY
+    owner_claim_wait: int = 9 * DAY
+    any_address_claim_wait: int = 9 * DAY
+    cost_weight: int = 10**14
+    contract_name: str = field(default="DepositRefundTake", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("refund_wait", "owner_claim_wait", "any_address_claim_wait", "cost_weight"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a non-negative int (seconds or wei), got {value!r}")
+        if not self.refund_wait <= self.owner_claim_wait <= self.any_address_claim_wait:
+            raise ValueError(
+                "the waits must grow: refund_wait <= owner_claim_wait <= any_address_claim_wait "
+                f"(got {self.refund_wait}, {self.owner_claim_wait}, {self.any_address_claim_wait})"
+            )
+
+    def deposit(self, seconds_since_last_update: int) -> int:
+        """The deposit the contract charges, in wei (same integer arithmetic)."""
+        elapsed = max(0, int(seconds_since_last_update))
+        return self.cost_weight * COST_PERIOD // (math.isqrt(elapsed) if elapsed > 1 else 1)
+
+    def constructor_args(self, trainer: str) -> tuple[Any, ...]:
+        """The contract's constructor arguments for a deployment owned by ``trainer``."""
+        return (trainer, self.cost_weight, self.refund_wait, self.owner_claim_wait, self.any_address_claim_wait)

@@ -1,0 +1,155 @@
+"""DensePerceptron: the Python twin of ``contracts/models/DensePerceptron.sol``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..encoding import SCALE, check_int64, dense_sample, to_fixed, trunc_div
+
+
+@dataclass
+class DensePerceptron:
+    """A binary perceptron in fixed point, bit-exact with the contract.
+
+    Predicts ``classes[1]`` when ``intercept * SCALE + sum(weights * x) > 0`` (all fixed point), else
+    ``classes[0]``. On a wrong prediction it updates weights and intercept by ``+-learning_rate * x``.
+
+    >>> from sklearn.linear_model import Perceptron
+    >>> est = Perceptron().fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])
+    >>> model = DensePerceptron.from_sklearn(est)
+    >>> model.predict([1.0, 0.0])
+    1
+    """
+
+    weights: list[int]
+    intercept: int = 0
+    learning_rate: int = SCALE
+    classes: tuple[Any, ...] = (0, 1)
+    contract_name: str = field(default="DensePerceptron", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.weights = [check_int64(int(w), what=f"weight {i}") for i, w in enumerate(self.weights)]
+        self.intercept = check_int64(int(self.intercept), what="intercept")
+        self.learning_rate = int(self.learning_rate)
+        if self.learning_rate <= 0:
+            raise ValueError("the learning rate must be positive")
+        if len(self.classes) != 2:
+            raise ValueError(f"a perceptron separates exactly two classes, got {len(self.classes)}")
+        self.classes = tuple(c.item() if hasattr(c, "item") else c for c in self.classes)
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def from_floats(
+        cls,
+        weights: Sequence[float],
+        intercept: float = 0.0,
+        learning_rate: float = 1.0,
+        classes: Sequence[Any] = (0, 1),
+    ) -> DensePerceptron:
+        """A model from real-valued parameters (encoded to fixed point)."""
+        (b,) = to_fixed([intercept], what="intercept")
+        (lr,) = to_fixed([learning_rate], what="learning rate")
+        return cls(to_fixed(weights, what="weights"), b, lr, tuple(classes))
+
+    @classmethod
+    def from_sklearn(cls, estimator: Any, learning_rate: float | None = None) -> DensePerceptron:
+        """A model from a fitted ``Perceptron`` or ``SGDClassifier(loss="perceptron")``.
+
+        The on-chain learning rate is ``learning_rate`` if given, else the estimator's ``eta0`` when its
+        schedule is constant (always for ``Perceptron``), else 1.0.
+        """
+        from sklearn.linear_model import Perceptron, SGDClassifier
+
+        if not isinstance(estimator, (Perceptron, SGDClassifier)):
+            raise TypeError(f"expected a Perceptron or SGDClassifier, got {type(estimator).__name__}")
+        if isinstance(estimator, SGDClassifier) and estimator.loss != "perceptron":
+            raise ValueError(f'the SGDClassifier must use loss="perceptron", not {estimator.loss!r}')
+        if not hasattr(estimator, "coef_"):
+            raise ValueError("the estimator is not fitted yet: call fit(X, y) first")
+        if estimator.coef_.shape[0] != 1:
+            raise ValueError(f"DensePerceptron is binary; this estimator has {len(estimator.classes_)} classes")
+        if learning_rate is None:
+            constant = isinstance(estimator, Perceptron) or estimator.learning_rate == "constant"
+            learning_rate = float(estimator.eta0) if constant else 1.0
+        return cls.from_floats(
+            estimator.coef_[0], float(estimator.intercept_[0]), learning_rate, tuple(estimator.classes_)
+        )
+
+    # -- shape and labels ----------------------------------------------------------------------
+    @property
+    def n_features(self) -> int:
+        return len(self.weights)
+
+    def encode(self, x: Sequence[float] | np.ndarray) -> list[int]:
+        """Validate one sample and encode it as the contract expects."""
+        return dense_sample(x, self.n_features)
+
+    def encode_label(self, y: Any) -> int:
+        """The on-chain label (0 or 1) of class ``y``; ``ValueError`` if ``y`` is not a class."""
+        y = y.item() if hasattr(y, "item") else y
+        if isinstance(y, float) and not np.isfinite(y):
+            raise ValueError(f"label {y} is not a class of this model {list(self.classes)}")
+        for index, c in enumerate(self.classes):
+            if c == y:
+                return index
+        raise ValueError(f"label {y!r} is not a class of this model: choose one of {list(self.classes)}")
+
+    def decode_label(self, label: int) -> Any:
+        """The class of on-chain label ``label``."""
+        return self.classes[int(label)]
+
+    # -- the contract's arithmetic ---------------------------------------------------------------
+    def score_encoded(self, x: Sequence[int]) -> int:
+        """The decision value at scale ``SCALE**2``, exactly as ``DensePerceptron.score``."""
+        return self.intercept * SCALE + sum(w * v for w, v in zip(self.weights, x))
+
+    def predict_encoded(self, x: Sequence[int]) -> int:
+        """The on-chain label for an encoded sample."""
+        return 1 if self.score_encoded(x) > 0 else 0
+
+    def updated(self, x: Sequence[int], label: int) -> tuple[list[int], int] | None:
+        """The parameters after learning from an encoded sample, or None if the model would not change.
+
+        Raises ``ValueError`` when a parameter would overflow ``int64`` (the contract would revert).
+        """
+        if label not in (0, 1):
+            raise ValueError(f"label {label} is out of range: perceptron labels are 0 and 1")
+        if self.predict_encoded(x) == label:
+            return None
+        step = self.learning_rate if label == 1 else -self.learning_rate
+        weights = [
+            check_int64(w + trunc_div(step * v, SCALE), what=f"updated weight {i}")
+            for i, (w, v) in enumerate(zip(self.weights, x))
+        ]
+        return weights, check_int64(self.intercept + step, what="updated intercept")
+
+    def update_encoded(self, x: Sequence[int], label: int) -> bool:
+        """Learn from an encoded sample like the contract; returns whether the model changed."""
+        new = self.updated(x, label)
+        if new is not None:
+            self.weights, self.intercept = new
+        return new is not None
+
+    # -- real-valued convenience -----------------------------------------------------------------
+    def predict(self, x: Sequence[float] | np.ndarray) -> Any:
+        """The class predicted for one real-valued sample."""
+        return self.decode_label(self.predict_encoded(self.encode(x)))
+
+    def predict_many(self, X: np.ndarray) -> np.ndarray:
+        """The classes predicted for each row of ``X``."""
+        return np.asarray([self.predict(row) for row in np.asarray(X, dtype=float)])
+
+    def update(self, x: Sequence[float] | np.ndarray, y: Any) -> bool:
+        """Learn from one real-valued sample and its class; returns whether the model changed."""
+        return self.update_encoded(self.encode(x), self.encode_label(y))
+
+    def copy(self) -> DensePerceptron:
+        return DensePerceptron(list(self.weights), self.intercept, self.learning_rate, self.classes)
+
+    def constructor_args(self, trainer: str) -> tuple[Any, ...]:
+        """The contract's constructor arguments for a deployment owned by ``trainer``."""
+        return (trainer, list(self.weights), self.intercept, self.learning_rate)

@@ -1,0 +1,205 @@
+"""Deploy a model with its incentive mechanism, and use it: predict, add data, refund, report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from eth_utils import to_checksum_address
+
+from .chain import Chain, Contract
+from .incentives import DepositRefundTake
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One sample added to a trainer: plain data, enough to refund or report it later.
+
+    ``x`` is the sample as encoded on chain and ``label`` its class; ``added_at`` is the block time
+    (unix seconds); ``deposit`` is in wei; ``key`` identifies it in the ``DataHandler``.
+    """
+
+    contributor: str
+    label: Any
+    added_at: int
+    deposit: int
+    x: tuple[int, ...]
+    key: str
+
+
+class Trainer:
+    """A deployed SUM model: a ``CollaborativeTrainer`` with its data handler, incentive mechanism and
+    classifier. Create it with :func:`deploy`.
+
+    ``model`` is the off-chain mirror, updated in step with the chain after every ``add_data``.
+    """
+
+    def __init__(
+        self,
+        chain: Chain,
+        contract: Contract,
+        data_handler: Contract,
+        incentive_contract: Contract,
+        classifier: Contract,
+        model: Any,
+        incentive: Any,
+    ) -> None:
+        self.chain = chain
+        self.contract = contract
+        self.data_handler = data_handler
+        self.incentive_contract = incentive_contract
+        self.classifier = classifier
+        self.model = model
+        self.incentive = incentive
+        self._contributions: list[Contribution] = []
+
+    def __repr__(self) -> str:
+        return f"<Trainer {self.name!r} at {self.address}: {type(self.model).__name__}, {type(self.incentive).__name__}>"
+
+    @property
+    def address(self) -> str:
+        """The ``CollaborativeTrainer`` contract: it holds every deposit."""
+        return self.contract.address
+
+    @property
+    def name(self) -> str:
+        return self.contract.call("name")
+
+    @property
+    def owner(self) -> str:
+        return self.contract.call("owner")
+
+    # -- free calls -------------------------------------------------------------------------------
+    def predict(self, x: Sequence[float] | np.ndarray) -> Any:
+        """The on-chain model's prediction for one sample: a free call, no transaction, no gas paid."""
+        return self.model.decode_label(self.contract.call("predict", self.model.encode(x)))
+
+    def predict_many(self, X: np.ndarray) -> np.ndarray:
+        """The on-chain model's predictions for every row of ``X``, in one free call."""
+        rows = [self.model.encode(row) for row in np.asarray(X, dtype=float)]
+        labels = self.contract.call("predictMany", rows) if rows else []
+        return np.asarray([self.model.decode_label(label) for label in labels])
+
+    def accuracy(self, X: np.ndarray, y: Sequence[Any]) -> float:
+        """The fraction of rows of ``X`` that the on-chain model labels as ``y``."""
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+        return float(np.mean(self.predict_many(X) == y))
+
+    def next_deposit(self) -> int:
+        """The deposit ``add_data`` requires right now, in wei."""
+        return self.contract.call("nextDeposit")
+
+    # -- transactions ------------------------------------------------------------------------------
+    def add_data(self, x: Sequence[float] | np.ndarray, y: Any, *, sender: str, value: int | None = None) -> Contribution:
+        """Add one sample with its label, paying the required deposit (or ``value`` wei; any surplus is
+        returned). Validates the sample before sending; the mirror ``model`` learns in step.
+        """
+        encoded = self.model.encode(x)
+        label = self.model.encode_label(y)
+        self.model.updated(encoded, label)  # raises ValueError if the contract would overflow
+        if value is None:
+            value = self.next_deposit()
+        receipt = self.contract.transact("addData", encoded, label, sender=sender, value=value)
+        self.model.update_encoded(encoded, label)
+        recorded = receipt.event("ContributionAdded")
+        contribution = Contribution(
+            contributor=recorded["contributor"],
+            label=self.model.decode_label(label),
+            added_at=recorded["addedAt"],
+            deposit=recorded["deposit"],
+            x=tuple(encoded),
+            key=recorded["key"],
+        )
+        self._contributions.append(contribution)
+        return contribution
+
+    def refund(self, c: Contribution, *, sender: str) -> int:
+        """Claim back the deposit of your own contribution ``c``; returns the wei paid."""
+        if to_checksum_address(sender) != c.contributor:
+            raise ValueError(
+                f"only the contributor ({self.chain.name_of(c.contributor)}) can claim this refund, not "
+                f"{self.chain.name_of(sender)}; to take from someone else's bad data use trainer.report(...)"
+            )
+        return self.contract.transact("refund", list(c.x), self.model.encode_label(c.label), c.added_at, sender=sender).output
+
+    def report(self, c: Contribution, *, sender: str) -> int:
+        """Take (part of) the deposit of someone else's contribution ``c``; returns the wei paid."""
+        label = self.model.encode_label(c.label)
+        return self.contract.transact("report", list(c.x), label, c.contributor, c.added_at, sender=sender).output
+
+    # -- tables ----------------------------------------------------------------------------------
+    def contributions(self) -> pd.DataFrame:
+        """Every contribution added through this handle, with its state read from the chain now."""
+        import pandas as pd
+
+        rows = []
+        for c in self._contributions:
+            record = self.data_handler.call("records", c.key)
+            initial, claimable, refunded = record[0], record[1], record[2]
+            rows.append(
+                {
+                    "contributor": self.chain.name_of(c.contributor),
+                    "label": c.label,
+                    "added_at": pd.Timestamp(c.added_at, unit="s", tz="UTC"),
+                    "deposit": initial,
+                    "claimable": claimable,
+                    "refunded": refunded,
+                    "taken": initial - claimable if not refunded else 0,
+                    "model_agrees": self.model.predict_encoded(c.x) == self.model.encode_label(c.label),
+                    "key": c.key,
+                }
+            )
+        columns = ["contributor", "label", "added_at", "deposit", "claimable", "refunded", "taken", "model_agrees", "key"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def check_model(self) -> bool:
+        """Whether the mirror's parameters equal the contract's, read from the chain."""
+        weights = self.classifier.call("weights")
+        intercept = self.classifier.call("intercept")
+        return list(weights) == list(self.model.weights) and intercept == self.model.intercept
+
+
+def deploy(
+    chain: Chain,
+    model: Any,
+    incentive: Any = None,
+    *,
+    name: str = "SUM model",
+    description: str = "",
+    owner: str | None = None,
+) -> Trainer:
+    """Deploy ``model`` with ``incentive`` (default: ``DepositRefundTake()``) and wire everything up.
+
+    Four transactions from ``owner`` (default ``chain.owner``): the data handler, the incentive
+    mechanism and the model, each bound to the trainer's address (predicted from the owner's nonce),
+    then the ``CollaborativeTrainer``, which checks the binding.
+
+    >>> trainer = deploy(chain, model, DepositRefundTake(refund_wait=sk.days(1)))   # doctest: +SKIP
+    """
+    incentive = DepositRefundTake() if incentive is None else incentive
+    owner = owner or chain.owner
+    model = model.copy()
+    trainer_address = chain.next_contract_address(owner, skip=3)
+    data_handler = chain.deploy("DataHandler", trainer_address, sender=owner)
+    incentive_contract = chain.deploy(incentive.contract_name, *incentive.constructor_args(trainer_address), sender=owner)
+    classifier = chain.deploy(model.contract_name, *model.constructor_args(trainer_address), sender=owner)
+    contract = chain.deploy(
+        "CollaborativeTrainer",
+        name,
+        description,
+        data_handler.address,
+        incentive_contract.address,
+        classifier.address,
+        owner,
+        sender=owner,
+    )
+    if contract.address != trainer_address:  # the constructor's binding check would have reverted
+        raise RuntimeError("the trainer was not deployed at its predicted address")
+    return Trainer(chain, contract, data_handler, incentive_contract, classifier, model, incentive)

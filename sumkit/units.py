@@ -1,0 +1,77 @@
+"""Units: ether amounts in wei and durations in seconds, plus friendly formatting.
+
+>>> ether(0.1)
+100000000000000000
+>>> days(1) + hours(2)
+93600
+>>> format_ether(ether(1.5))
+'1.5 ETH'
+>>> format_duration(days(1) + minutes(3))
+'1 d 3 min'
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+WEI_PER_ETHER = 10**18
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+
+def ether(amount: float | int | str | Decimal) -> int:
+    """``amount`` ether in wei (exact for decimal strings: ``ether("0.1")``)."""
+    wei = Decimal(str(amount)) * WEI_PER_ETHER
+    if wei != wei.to_integral_value():
+        raise ValueError(f"{amount} ether is not a whole number of wei")
+    return int(wei)
+
+
+def gwei(amount: float | int | str | Decimal) -> int:
+    """``amount`` gwei in wei."""
+    return int(Decimal(str(amount)) * 10**9)
+
+
+def seconds(n: int = 1) -> int:
+    """``n`` seconds."""
+    return int(n)
+
+
+def minutes(n: float = 1) -> int:
+    """``n`` minutes in seconds."""
+    return round(n * MINUTE)
+
+
+def hours(n: float = 1) -> int:
+    """``n`` hours in seconds."""
+    return round(n * HOUR)
+
+
+def days(n: float = 1) -> int:
+    """``n`` days in seconds."""
+    return round(n * DAY)
+
+
+def to_ether(wei: int) -> float:
+    """Wei as a float number of ether, for tables and plots."""
+    return wei / WEI_PER_ETHER
+
+
+def format_ether(wei: int, digits: int = 6) -> str:
+    """A short human form of a wei amount: ``'0.0036 ETH'``."""
+    value = Decimal(wei) / WEI_PER_ETHER
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return f"{text or '0'} ETH"
+
+
+def format_duration(secs: int) -> str:
+    """A short human form of a duration: ``'23 h 59 min 48 s'``."""
+    if secs <= 0:
+        return "0 s"
+    parts = []
+    for unit, size in (("d", DAY), ("h", HOUR), ("min", MINUTE), ("s", 1)):
+        count, secs = divmod(secs, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts)
