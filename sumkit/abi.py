@@ -21,6 +21,15 @@ def abi_type(param: dict[str, Any]) -> str:
     return t
 
 
+def _prepare(value: Any, type_: str) -> Any:
+    """Accept hex strings for bytes arguments, the way decoded values are returned."""
+    if type_.endswith("]"):
+        return [_prepare(v, type_[: type_.rindex("[")]) for v in value]
+    if type_.startswith("bytes") and isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    return value
+
+
 def _normalize(value: Any, param: dict[str, Any]) -> Any:
     """Decoded values in plain Python: checksummed addresses, hex bytes32, named tuples as dicts."""
     t = param["type"]
@@ -59,7 +68,7 @@ class Signature:
     def encode_call(self, args: tuple[Any, ...]) -> bytes:
         if len(args) != len(self.inputs):
             raise TypeError(f"{self.name} takes {len(self.inputs)} arguments, got {len(args)}")
-        return self.selector + eth_abi.encode(self.types, list(args))
+        return self.selector + eth_abi.encode(self.types, [_prepare(a, t) for a, t in zip(args, self.types)])
 
     def decode(self, params: tuple[dict[str, Any], ...], data: bytes) -> list[Any]:
         values = eth_abi.decode([abi_type(p) for p in params], data)

@@ -46,10 +46,14 @@ def from_fixed(values: Sequence[int]) -> np.ndarray:
     return np.asarray([int(v) / SCALE for v in values], dtype=float)
 
 
-def check_int64(value: int, *, what: str = "value") -> int:
-    """``value`` if it fits an ``int64``; otherwise a ``ValueError`` naming ``what``."""
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise ValueError(f"{what} = {value} does not fit the contract's int64 storage")
+def check_int(value: int, bits: int = 64, *, what: str = "value") -> int:
+    """``value`` if it fits a signed ``bits``-bit integer; otherwise a ``ValueError`` naming ``what``."""
+    bound = 2 ** (bits - 1)
+    if not -bound <= value < bound:
+        raise ValueError(
+            f"{what} = {value / SCALE:g} (fixed point {value}) does not fit the contract's int{bits} storage "
+            f"(+-{bound / SCALE:,.3f}): scale your features or use a smaller learning rate"
+        )
     return value
 
 

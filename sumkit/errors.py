@@ -113,7 +113,7 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"Label {a['label']} does not exist: this model's labels are 0 to {a['numClasses'] - 1}."
     ),
     "ParameterOverflow": lambda a: (
-        f"Updating parameter {a['index']} would overflow the contract's int64 storage. Use smaller feature "
+        f"Updating parameter {a['index']} would leave the contract's int48 storage range (about +-140,737). Use smaller feature "
         "values (scale your data) or a smaller learning rate."
     ),
 }

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..encoding import SCALE, check_int64, dense_sample, to_fixed, trunc_div
+from ..encoding import SCALE, check_int, dense_sample, to_fixed, trunc_div
+
+PARAMETER_BITS = 48  # the contract stores weights and intercept as int48, five per storage word
 
 
 @dataclass
@@ -17,6 +19,7 @@ class DensePerceptron:
 
     Predicts ``classes[1]`` when ``intercept * SCALE + sum(weights * x) > 0`` (all fixed point), else
     ``classes[0]``. On a wrong prediction it updates weights and intercept by ``+-learning_rate * x``.
+    Parameters are stored on chain as ``int48`` (about +-140,737 in real units); samples as ``int64``.
 
     >>> from sklearn.linear_model import Perceptron
     >>> est = Perceptron().fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])
@@ -32,10 +35,10 @@ class DensePerceptron:
     contract_name: str = field(default="DensePerceptron", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.weights = [check_int64(int(w), what=f"weight {i}") for i, w in enumerate(self.weights)]
-        self.intercept = check_int64(int(self.intercept), what="intercept")
+        self.weights = [check_int(int(w), PARAMETER_BITS, what=f"weight {i}") for i, w in enumerate(self.weights)]
+        self.intercept = check_int(int(self.intercept), PARAMETER_BITS, what="intercept")
         self.learning_rate = int(self.learning_rate)
-        if self.learning_rate <= 0:
+        if not 0 < self.learning_rate < 2**255:
             raise ValueError("the learning rate must be positive")
         if len(self.classes) != 2:
             raise ValueError(f"a perceptron separates exactly two classes, got {len(self.classes)}")
@@ -114,7 +117,7 @@ class DensePerceptron:
     def updated(self, x: Sequence[int], label: int) -> tuple[list[int], int] | None:
         """The parameters after learning from an encoded sample, or None if the model would not change.
 
-        Raises ``ValueError`` when a parameter would overflow ``int64`` (the contract would revert).
+        Raises ``ValueError`` when a parameter would leave the ``int48`` range (the contract would revert).
         """
         if label not in (0, 1):
             raise ValueError(f"label {label} is out of range: perceptron labels are 0 and 1")
@@ -122,10 +125,10 @@ class DensePerceptron:
             return None
         step = self.learning_rate if label == 1 else -self.learning_rate
         weights = [
-            check_int64(w + trunc_div(step * v, SCALE), what=f"updated weight {i}")
+            check_int(w + trunc_div(step * v, SCALE), PARAMETER_BITS, what=f"updated weight {i}")
             for i, (w, v) in enumerate(zip(self.weights, x))
         ]
-        return weights, check_int64(self.intercept + step, what="updated intercept")
+        return weights, check_int(self.intercept + step, PARAMETER_BITS, what="updated intercept")
 
     def update_encoded(self, x: Sequence[int], label: int) -> bool:
         """Learn from an encoded sample like the contract; returns whether the model changed."""

@@ -1,0 +1,1 @@
+"""Benchmarks: gas tables (``python -m benchmarks.gas``)."""

@@ -1,0 +1,117 @@
+"""Gas used by each SUM operation, per configuration.
+
+    python -m benchmarks.gas                 # prints a table
+    python -m benchmarks.gas --json gas.json # also writes [{"config", "operation", "gas"}, ...]
+
+Every configuration runs the same story on a fresh chain, in this order: ``deploy`` (every
+transaction needed to deploy and wire up all contracts), ``add_agree`` (alice adds data with the
+label the model predicts), ``refund`` (alice, after the refund wait), ``add_update`` (mallory adds the
+other label; the model updates but still disagrees with her), ``report`` (alice takes mallory's
+deposit after the wait). Gas numbers are deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import sumkit as sk
+
+OPERATIONS = ("deploy", "add_agree", "refund", "add_update", "report")
+
+# The gas each operation may use at most (asserted by tests/test_gas.py).
+CEILINGS: dict[str, dict[str, int]] = {
+    "dense-perceptron-9": {
+        "deploy": 2_900_000,
+        "add_agree": 116_000,
+        "add_update": 104_000,
+        "refund": 88_000,
+        "report": 82_000,
+    },
+}
+
+
+def _dense_perceptron_9() -> tuple[Any, np.ndarray]:
+    """A 9-feature perceptron that predicts 0 for the benchmark sample with a margin, so one update
+    towards 1 changes it but does not flip its prediction."""
+    direction = np.array([1, 1, 1, 1, 1, 1, 1, 0, 0], dtype=float)
+    x = direction / np.linalg.norm(direction)
+    model = sk.models.DensePerceptron.from_floats([-1.0] * 7 + [0.5, 0.5], intercept=0.0)
+    return model, x
+
+
+CONFIGS: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {"dense-perceptron-9": _dense_perceptron_9}
+
+
+def measure(config: str) -> dict[str, int]:
+    """Run the benchmark story for ``config`` on a fresh chain; returns gas per operation."""
+    model, x = CONFIGS[config]()
+    incentive = sk.incentives.DepositRefundTake(
+        refund_wait=sk.days(1), owner_claim_wait=sk.days(9), any_address_claim_wait=sk.days(9), cost_weight=10**14
+    )
+    chain = sk.Chain()
+    gas: dict[str, int] = {}
+
+    def last(n: int = 1) -> int:
+        return int(chain.gas_log["gas_used"].iloc[-n:].sum())
+
+    before = len(chain.gas_log)
+    trainer = sk.deploy(chain, model, incentive, name=config)
+    gas["deploy"] = last(len(chain.gas_log) - before)
+
+    agreeing = trainer.predict(x)
+    good = trainer.add_data(x, agreeing, sender=chain.alice)
+    gas["add_agree"] = last()
+
+    chain.travel(days=1)
+    trainer.refund(good, sender=chain.alice)
+    gas["refund"] = last()
+
+    flipped = model.classes[1 - model.encode_label(agreeing)]
+    bad = trainer.add_data(x, flipped, sender=chain.mallory)
+    gas["add_update"] = last()
+    if trainer.predict(x) != agreeing:
+        raise AssertionError(f"{config}: one update flipped the model; the report step needs a margin")
+
+    chain.travel(days=1)
+    trainer.report(bad, sender=chain.alice)
+    gas["report"] = last()
+    return {op: gas[op] for op in OPERATIONS}
+
+
+def run(configs: list[str]) -> list[dict[str, Any]]:
+    """Measure every config; returns rows of {"config", "operation", "gas"}."""
+    return [{"config": c, "operation": op, "gas": g} for c in configs for op, g in measure(c).items()]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """A plain-text table: one line per config and operation, with its ceiling and the ratio."""
+    lines = [f"{'config':<22} {'operation':<11} {'gas':>11} {'ceiling':>11} {'of ceiling':>10}"]
+    for r in rows:
+        ceiling = CEILINGS.get(r["config"], {}).get(r["operation"])
+        ratio = f"{r['gas'] / ceiling:.1%}" if ceiling else ""
+        ceiling_text = f"{ceiling:,}" if ceiling else ""
+        lines.append(f"{r['config']:<22} {r['operation']:<11} {r['gas']:>11,} {ceiling_text:>11} {ratio:>10}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.gas", description="Gas used per SUM operation.")
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE")
+    parser.add_argument("--config", action="append", choices=sorted(CONFIGS), help="only these configs")
+    args = parser.parse_args(argv)
+    rows = run(args.config or list(CONFIGS))
+    print(table(rows))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh chain and a small deployed trainer whose behaviour is easy to reason about."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sumkit as sk
+
+WAIT = sk.days(1)
+OWNER_WAIT = sk.days(5)
+ANY_WAIT = sk.days(9)
+COST_WEIGHT = 10**14
+
+# A 3-feature perceptron: predicts 1 when x[0] > x[1] (plus a small bias towards 0), with a wide
+# margin so that a few poisoned updates do not flip it.
+WEIGHTS = [10.0, -10.0, 0.0]
+INTERCEPT = -0.5
+POSITIVE = np.array([1.0, 0.0, 0.0])  # score 10 - 0.5 > 0: predicted 1
+NEGATIVE = np.array([0.0, 1.0, 0.0])  # score -10 - 0.5 < 0: predicted 0
+
+
+@pytest.fixture
+def chain() -> sk.Chain:
+    return sk.Chain()
+
+
+def make_trainer(chain: sk.Chain, **incentive_args: int) -> sk.Trainer:
+    args = dict(refund_wait=WAIT, owner_claim_wait=OWNER_WAIT, any_address_claim_wait=ANY_WAIT, cost_weight=COST_WEIGHT)
+    args.update(incentive_args)
+    model = sk.models.DensePerceptron.from_floats(WEIGHTS, INTERCEPT)
+    return sk.deploy(chain, model, sk.incentives.DepositRefundTake(**args), name="test", owner=chain.owner)
+
+
+@pytest.fixture
+def trainer(chain: sk.Chain) -> sk.Trainer:
+    return make_trainer(chain)
+
+
+def balances(chain: sk.Chain, trainer: sk.Trainer) -> dict[str, int]:
+    accounts = {n: getattr(chain, n) for n in ("owner", "alice", "bob", "carol", "mallory")}
+    return {**{n: chain.balance(a) for n, a in accounts.items()}, "trainer": chain.balance(trainer.address)}

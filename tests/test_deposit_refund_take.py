@@ -1,0 +1,297 @@
+"""Every Deposit-Refund-Take rule, its time boundaries to the second, and every bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sumkit as sk
+
+from .conftest import ANY_WAIT, COST_WEIGHT, NEGATIVE, OWNER_WAIT, POSITIVE, WAIT, balances, make_trainer
+
+
+def travel_to(chain: sk.Chain, timestamp: int) -> None:
+    chain.travel(seconds=timestamp - chain.now)
+
+
+def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:
+    """Call fn, expect sk.Reverted with `error`, a non-empty hint, and no balance or gas-log change."""
+    before, log_len, now = balances(chain, trainer), len(chain.gas_log), chain.now
+    with pytest.raises(sk.Reverted) as info:
+        fn(*args, **kwargs)
+    assert info.value.error == error, info.value.reason
+    assert info.value.hint and "GENERIC" not in info.value.hint
+    assert balances(chain, trainer) == before
+    assert len(chain.gas_log) == log_len and chain.now == now
+    return info.value
+
+
+# -- deposits -------------------------------------------------------------------------------------
+
+def test_deposit_follows_the_formula_and_next_deposit_matches_the_charge(chain, trainer):
+    drt = trainer.incentive
+    last = trainer.incentive_contract.call("lastUpdateTime")
+    for gap in (0, 1, 2, 3, 4, 100, 3600, sk.days(3)):
+        chain.travel(seconds=gap)
+        quoted = trainer.next_deposit()
+        elapsed = chain.now - last
+        assert quoted == COST_WEIGHT * 3600 // max(1, math.isqrt(elapsed)) == drt.deposit(elapsed)
+        before = chain.balance(chain.alice)
+        c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+        assert c.deposit == quoted and before - chain.balance(chain.alice) == quoted
+        assert c.added_at == last + elapsed
+        last = c.added_at
+
+
+def test_surplus_is_returned_and_too_little_reverts(chain, trainer):
+    required = trainer.next_deposit()
+    before = chain.balance(chain.alice)
+    c = trainer.add_data(POSITIVE, 1, sender=chain.alice, value=required * 3)
+    assert c.deposit == required and before - chain.balance(chain.alice) == required
+    chain.travel(hours=1)
+    required = trainer.next_deposit()
+    e = expect_revert(chain, trainer, "DepositTooLow", trainer.add_data, POSITIVE, 1, sender=chain.bob, value=required - 1)
+    assert e.args_ == {"required": required, "sent": required - 1}
+    assert "trainer.next_deposit()" in e.hint
+
+
+def test_integer_square_root_on_chain(trainer):
+    for n in [0, 1, 2, 3, 4, 5, 15, 16, 17, 10**6, 2**128, 2**255, 2**256 - 1]:
+        assert trainer.incentive_contract.call("sqrt", n) == math.isqrt(n)
+
+
+def test_waits_must_grow(chain):
+    with pytest.raises(ValueError, match="waits must grow"):
+        sk.incentives.DepositRefundTake(refund_wait=sk.days(2), owner_claim_wait=sk.days(1))
+    # The contract enforces it too.
+    e = None
+    with pytest.raises(sk.Reverted) as e:
+        chain.deploy("DepositRefundTake", chain.alice, 1, 10, 5, 20)
+    assert e.value.error == "InvalidWaits"
+
+
+# -- refunds --------------------------------------------------------------------------------------
+
+def test_refund_boundary_to_the_second(chain, trainer):
+    c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    travel_to(chain, c.added_at + WAIT - 1)
+    e = expect_revert(chain, trainer, "TooEarly", trainer.refund, c, sender=chain.alice)
+    assert e.args_ == {"availableAt": c.added_at + WAIT, "now": c.added_at + WAIT - 1}
+    assert "1 s" in e.hint and "chain.travel" in e.hint
+    chain.travel(seconds=1)
+    before = chain.balance(chain.alice)
+    assert trainer.refund(c, sender=chain.alice) == c.deposit
+    assert chain.balance(chain.alice) - before == c.deposit
+    assert chain.balance(trainer.address) == 0
+    assert trainer.incentive_contract.call("numGoodData", chain.alice) == 1
+
+
+def test_refund_hint_says_how_long_and_until_when(chain, trainer):
+    c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    e = expect_revert(chain, trainer, "TooEarly", trainer.refund, c, sender=chain.alice)
+    assert "23 h 59 min 48 s" in e.hint  # the dry run happens one block (12 s) after adding
+    assert "2026-01-02" in e.hint
+
+
+def test_refund_needs_the_model_to_agree(chain, trainer):
+    c = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)  # the model still predicts 0 after its update
+    assert trainer.predict(NEGATIVE) == 0
+    chain.travel(days=1)
+    expect_revert(chain, trainer, "ModelDisagrees", trainer.refund, c, sender=chain.mallory)
+
+
+def test_refund_twice_and_someone_elses(chain, trainer):
+    c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    chain.travel(days=1)
+    with pytest.raises(ValueError, match="only the contributor"):
+        trainer.refund(c, sender=chain.bob)
+    # On chain, a refund looks up the caller's own contributions: bob has none like this.
+    contract = trainer.contract
+    expect_revert(chain, trainer, "UnknownContribution", contract.transact, "refund", list(c.x), 1, c.added_at, sender=chain.bob)
+    trainer.refund(c, sender=chain.alice)
+    expect_revert(chain, trainer, "AlreadyRefunded", trainer.refund, c, sender=chain.alice)
+
+
+def test_tampered_contribution_is_unknown(chain, trainer):
+    c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    chain.travel(days=1)
+    forged = sk.Contribution(c.contributor, c.label, c.added_at + 1, c.deposit, c.x, c.key)
+    expect_revert(chain, trainer, "UnknownContribution", trainer.refund, forged, sender=chain.alice)
+
+
+# -- reports (takes) ------------------------------------------------------------------------------
+
+def good_reporter(chain, trainer, who):
+    c = trainer.add_data(POSITIVE, 1, sender=who)
+    chain.travel(days=1)
+    trainer.refund(c, sender=who)
+    return c
+
+
+def test_report_rules(chain, trainer):
+    bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
+    own = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    # Too early, even for someone with good data later.
+    e = expect_revert(chain, trainer, "TooEarly", trainer.report, bad, sender=chain.bob)
+    assert e.args_["availableAt"] == bad.added_at + WAIT
+    travel_to(chain, bad.added_at + WAIT)
+    # No good data yet.
+    expect_revert(chain, trainer, "NoGoodData", trainer.report, bad, sender=chain.bob)
+    chain.travel(minutes=1)
+    trainer.refund(own, sender=chain.alice)
+    # Own contribution.
+    mine = trainer.add_data(NEGATIVE, 1, sender=chain.alice)
+    chain.travel(days=1)
+    expect_revert(chain, trainer, "CannotTakeOwnContribution", trainer.report, mine, sender=chain.alice)
+    # Data the model agrees with cannot be taken.
+    agreed = trainer.add_data(POSITIVE, 1, sender=chain.carol)
+    chain.travel(days=1)
+    expect_revert(chain, trainer, "ModelAgrees", trainer.report, agreed, sender=chain.alice)
+    # Alice is the only good contributor: she takes the whole deposit, and a second take finds nothing.
+    assert trainer.report(bad, sender=chain.alice) == bad.deposit
+    expect_revert(chain, trainer, "NothingLeftToClaim", trainer.report, bad, sender=chain.alice)
+
+
+def test_share_is_proportional_to_good_data_and_taking_twice_reverts(chain, trainer):
+    good_reporter(chain, trainer, chain.alice)
+    good_reporter(chain, trainer, chain.bob)
+    good_reporter(chain, trainer, chain.bob)
+    chain.travel(hours=1)
+    bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
+    chain.travel(days=1)
+    # total good = 3: alice (1) takes a third, bob (2) takes two thirds of the initial deposit.
+    alice_share = trainer.report(bad, sender=chain.alice)
+    assert alice_share == bad.deposit * 1 // 3
+    expect_revert(chain, trainer, "AlreadyTaken", trainer.report, bad, sender=chain.alice)
+    bob_share = trainer.report(bad, sender=chain.bob)
+    assert bob_share == min(bad.deposit * 2 // 3, bad.deposit - alice_share)
+    rest = bad.deposit - alice_share - bob_share
+    assert trainer.contributions().set_index("key").loc[bad.key, "claimable"] == rest
+
+
+def test_owner_and_anyone_take_after_their_waits_to_the_second(chain, trainer):
+    bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
+    # carol has no good data: before the owner's wait the owner is like anyone else.
+    travel_to(chain, bad.added_at + OWNER_WAIT - 1)
+    expect_revert(chain, trainer, "NoGoodData", trainer.report, bad, sender=chain.owner)
+    chain.travel(seconds=1)
+    expect_revert(chain, trainer, "NoGoodData", trainer.report, bad, sender=chain.carol)
+    with chain.snapshot():
+        assert trainer.report(bad, sender=chain.owner) == bad.deposit
+    travel_to(chain, bad.added_at + ANY_WAIT - 1)
+    expect_revert(chain, trainer, "NoGoodData", trainer.report, bad, sender=chain.carol)
+    chain.travel(seconds=1)
+    # After the last wait anyone takes what is left, even from data the model agrees with.
+    assert trainer.report(bad, sender=chain.carol) == bad.deposit
+    assert chain.balance(trainer.address) == 0
+
+
+def test_owner_claim_follows_ownership_transfer(chain, trainer):
+    bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
+    trainer.contract.transact("transferOwnership", chain.carol, sender=chain.owner)
+    assert trainer.owner == chain.carol
+    chain.travel(seconds=OWNER_WAIT)
+    expect_revert(chain, trainer, "NoGoodData", trainer.report, bad, sender=chain.owner)
+    assert trainer.report(bad, sender=chain.carol) == bad.deposit
+    e = expect_revert(chain, trainer, "NotOwner", trainer.contract.transact, "transferOwnership", chain.bob, sender=chain.owner)
+    assert "owner" in e.hint
+
+
+# -- components obey only their trainer ------------------------------------------------------------
+
+def test_components_only_obey_the_trainer(chain, trainer):
+    e = expect_revert(chain, trainer, "NotTrainer", trainer.classifier.transact, "update", [0, 0, 0], 1, sender=chain.mallory)
+    assert "call the trainer" in e.hint
+    expect_revert(chain, trainer, "NotTrainer", trainer.incentive_contract.transact, "handleAddData", chain.mallory, 0, sender=chain.mallory)
+    expect_revert(chain, trainer, "NotTrainer", trainer.data_handler.transact, "handlePayout", "0x" + "00" * 32, chain.mallory, 0, sender=chain.mallory)
+
+
+def test_trainer_rejects_components_bound_elsewhere(chain):
+    handler = chain.deploy("DataHandler", chain.alice)
+    incentive = chain.deploy("DepositRefundTake", chain.alice, 1, 1, 1, 1)
+    model = chain.deploy("DensePerceptron", chain.alice, [0], 0, 10**9)
+    with pytest.raises(sk.Reverted) as e:
+        chain.deploy("CollaborativeTrainer", "x", "", handler.address, incentive.address, model.address, chain.owner)
+    assert e.value.error == "ComponentNotBound"
+
+
+# -- bad Python input never reaches the chain ------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "x, y, match",
+    [
+        (np.ones(4), 1, "has 4 features but the model expects 3"),
+        (np.ones((1, 3)), 1, "1-D array"),
+        ([np.nan, 0, 0], 1, "NaN or infinity"),
+        ([np.inf, 0, 0], 1, "NaN or infinity"),
+        ([1e10, 0, 0], 1, "must lie within"),
+        (POSITIVE, 2, "not a class of this model"),
+        (POSITIVE, "cat", "not a class of this model"),
+        ([2e5, 0, 0], 0, "int48 storage"),  # the update would overflow a weight
+    ],
+)
+def test_bad_input_raises_value_error_before_sending(chain, trainer, x, y, match):
+    before, log_len = balances(chain, trainer), len(chain.gas_log)
+    with pytest.raises(ValueError, match=match):
+        trainer.add_data(x, y, sender=chain.alice)
+    assert balances(chain, trainer) == before and len(chain.gas_log) == log_len
+
+
+def test_contract_rejects_what_python_would_have_caught(chain, trainer):
+    """Sent raw, the same mistakes revert on chain with readable errors."""
+    value = trainer.next_deposit()
+    send = trainer.contract.transact
+    e = expect_revert(chain, trainer, "WrongFeatureCount", send, "addData", [1, 2], 1, sender=chain.alice, value=value)
+    assert e.args_ == {"expected": 3, "got": 2}
+    expect_revert(chain, trainer, "LabelOutOfRange", send, "addData", [1, 2, 3], 7, sender=chain.alice, value=value)
+    expect_revert(chain, trainer, "ParameterOverflow", send, "addData", [2**62, 0, 0], 0, sender=chain.alice, value=value)
+
+
+# -- money is conserved ----------------------------------------------------------------------------
+
+def test_money_conservation_every_wei_paid_out_exactly_once(chain):
+    trainer = make_trainer(chain)
+    start = balances(chain, trainer)
+    deposits: dict[str, int] = {}
+    contributions = []
+    rng = np.random.default_rng(7)
+    people = ["alice", "bob", "carol", "mallory"]
+    for i in range(16):
+        who = people[i % 4]
+        x = POSITIVE if rng.random() < 0.5 else NEGATIVE
+        honest_label = 1 if x is POSITIVE else 0
+        label = 1 - honest_label if who == "mallory" else honest_label
+        c = trainer.add_data(x, label, sender=getattr(chain, who))
+        deposits[who] = deposits.get(who, 0) + c.deposit
+        contributions.append((who, c))
+        chain.travel(minutes=int(rng.integers(1, 120)))
+    assert chain.balance(trainer.address) == sum(deposits.values())
+    chain.travel(days=1)
+    paid: dict[str, int] = {}
+    for who, c in contributions:  # refunds first, so that reporters have good data
+        try:
+            paid[who] = paid.get(who, 0) + trainer.refund(c, sender=getattr(chain, who))
+        except sk.Reverted as e:
+            assert e.error == "ModelDisagrees"
+    for who, c in contributions:
+        for reporter in ["alice", "bob", "carol"]:
+            if reporter == who:
+                continue
+            try:
+                paid[reporter] = paid.get(reporter, 0) + trainer.report(c, sender=getattr(chain, reporter))
+            except sk.Reverted as e:
+                assert e.error in {"ModelAgrees", "NoGoodData", "NothingLeftToClaim", "AlreadyTaken"}
+    chain.travel(days=9)
+    for who, c in contributions:
+        if trainer.contributions().set_index("key").loc[c.key, "claimable"] > 0:
+            taker = "owner" if who != "owner" else "carol"
+            paid[taker] = paid.get(taker, 0) + trainer.report(c, sender=getattr(chain, taker))
+    end = balances(chain, trainer)
+    assert end["trainer"] == 0
+    assert sum(paid.values()) == sum(deposits.values())
+    for who in ["owner", *people]:
+        assert end[who] - start[who] == paid.get(who, 0) - deposits.get(who, 0)
+    table = trainer.contributions()
+    assert (table["claimable"] == 0).all()
