@@ -236,14 +236,23 @@ class Chain:
         finally:
             state.revert(snapshot)
         if computation.is_error:
-            raise self._reverted(computation, context)
+            raise self._reverted(computation, context, tx.gas)
         return computation
 
-    def _reverted(self, computation: Any, context: tuple[str, str]) -> Reverted:
+    def _reverted(self, computation: Any, context: tuple[str, str], gas: int) -> Reverted:
         error = computation.error
         contract, function = context
+        data = error.args[0] if error.args and isinstance(error.args[0], bytes) else b""
+        # An inner call that runs out of gas takes 63/64 of what is left and returns nothing.
+        if not data and computation.get_gas_remaining() * 32 < gas:
+            return Reverted(
+                f"OutOfGas: the transaction used {computation.get_gas_used():,} of its {gas:,} gas limit",
+                f"The gas limit ({gas:,}) was too low for this transaction; nothing was changed. "
+                f"Send it again with a higher gas= limit (sumkit's default is {TX_GAS_LIMIT:,}).",
+                contract=contract,
+                function=function,
+            )
         if type(error).__name__ == "Revert":
-            data = error.args[0] if error.args and isinstance(error.args[0], bytes) else b""
             return decode_revert(data, contract=contract, function=function)
         return Reverted(
             f"{type(error).__name__}: {error}",
@@ -281,7 +290,7 @@ class Chain:
         evm = self._evm
         _, receipt, computation = evm.apply_transaction(tx.as_signed_transaction(key))
         if computation.is_error:  # cannot happen after a successful dry run; never hide it if it does
-            raise self._reverted(computation, context)
+            raise self._reverted(computation, context, gas)
         self._backend.mine_blocks()
         block_number = evm.header.block_number - 1
         block_time = self._now

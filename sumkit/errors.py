@@ -190,7 +190,7 @@ def _bytes_from(value: Any) -> bytes | None:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, str):
-        text = value.strip()
+        text = value.strip().removeprefix("execution reverted").removeprefix(":").strip()
         if text.startswith("0x"):
             try:
                 return bytes.fromhex(text[2:])

@@ -1,0 +1,112 @@
+"""sumkit.Chain: accounts, time, snapshots, the gas log, explicit gas limits."""
+
+from __future__ import annotations
+
+import pytest
+
+import sumkit as sk
+from sumkit.chain import BLOCK_TIME, GENESIS_TIME, TX_GAS_LIMIT
+
+from .conftest import POSITIVE, make_trainer
+
+
+def test_named_accounts_are_funded(chain):
+    names = [chain.owner, chain.alice, chain.bob, chain.carol, chain.mallory]
+    assert len(set(names)) == 5 and len(chain.accounts) == 10
+    assert all(chain.balance(a) == sk.ether(1_000_000) for a in names)
+    assert chain.name_of(chain.mallory) == "mallory"
+
+
+def test_clock_starts_fixed_and_each_block_takes_block_time(chain):
+    assert chain.now == GENESIS_TIME + BLOCK_TIME
+    trainer = make_trainer(chain)  # four deploy transactions
+    assert list(chain.gas_log["block_time"]) == [GENESIS_TIME + BLOCK_TIME * k for k in range(1, 5)]
+    assert chain.now == GENESIS_TIME + 5 * BLOCK_TIME
+    assert trainer.incentive_contract.call("lastUpdateTime") == GENESIS_TIME + 2 * BLOCK_TIME
+
+
+def test_travel_views_and_next_transaction_agree_on_the_time(chain):
+    trainer = make_trainer(chain)
+    last = trainer.incentive_contract.call("lastUpdateTime")
+    for step in (dict(days=1), dict(hours=3, minutes=2), dict(seconds=1)):
+        chain.travel(**step)
+        now = chain.now
+        quoted = trainer.next_deposit()  # a view, at the time views see
+        assert quoted == trainer.incentive.deposit(now - last)  # ...which is chain.now
+        c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+        assert c.added_at == now and c.deposit == quoted  # the transaction saw the same second
+        assert chain.gas_log["block_time"].iloc[-1] == now
+        last = now
+
+
+def test_travel_rejects_going_back(chain):
+    with pytest.raises(ValueError, match="forward"):
+        chain.travel(seconds=-1)
+
+
+def test_snapshot_undoes_state_time_and_log(chain):
+    trainer = make_trainer(chain)
+    before = (chain.balance(chain.alice), chain.now, len(chain.gas_log), chain.block_number)
+    with chain.snapshot():
+        c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+        chain.travel(days=3)
+        assert chain.balance(chain.alice) < before[0]
+    assert (chain.balance(chain.alice), chain.now, len(chain.gas_log), chain.block_number) == before
+    # The chain keeps working after a revert, and the undone contribution is gone.
+    with pytest.raises(sk.Reverted) as e:
+        chain.travel(days=1)
+        trainer.refund(c, sender=chain.alice)
+    assert e.value.error == "UnknownContribution"
+    trainer.add_data(POSITIVE, 1, sender=chain.alice)
+
+
+def test_nested_snapshots(chain):
+    trainer = make_trainer(chain)
+    with chain.snapshot():
+        trainer.add_data(POSITIVE, 1, sender=chain.alice)
+        middle = chain.balance(chain.alice)
+        with chain.snapshot():
+            trainer.add_data(POSITIVE, 1, sender=chain.bob)
+        assert chain.balance(chain.alice) == middle and len(chain.gas_log) == 5
+    assert len(chain.gas_log) == 4
+
+
+def test_gas_log_columns_and_explicit_gas_limit(chain):
+    trainer = make_trainer(chain)
+    log = chain.gas_log
+    assert list(log.columns) == ["contract", "function", "sender", "gas_used", "block_time", "block"]
+    assert list(log["contract"]) == ["DataHandler", "DepositRefundTake", "DensePerceptron", "CollaborativeTrainer"]
+    assert (log["sender"] == "owner").all() and (log["gas_used"] > 0).all()
+    # Transactions carry an explicit limit: a limit below what addData needs makes it fail, readably.
+    with pytest.raises(sk.Reverted, match="OutOfGas"):
+        trainer.contract.transact("addData", [0, 0, 0], 1, sender=chain.alice, value=trainer.next_deposit(), gas=30_000)
+    assert TX_GAS_LIMIT == 30_000_000
+
+
+def test_free_calls_send_nothing(chain):
+    trainer = make_trainer(chain)
+    before = (chain.balance(chain.alice), len(chain.gas_log), chain.now)
+    trainer.predict(POSITIVE)
+    trainer.accuracy([POSITIVE], [1])
+    assert (chain.balance(chain.alice), len(chain.gas_log), chain.now) == before
+
+
+def test_value_and_sender_checks(chain):
+    trainer = make_trainer(chain)
+    with pytest.raises(ValueError, match="not an account"):
+        trainer.add_data(POSITIVE, 1, sender="0x" + "12" * 20)
+    with pytest.raises(ValueError, match="cannot send"):
+        trainer.add_data(POSITIVE, 1, sender=chain.alice, value=sk.ether(2_000_000))
+
+
+def test_deploy_rejects_interfaces(chain):
+    with pytest.raises(ValueError, match="interface"):
+        chain.deploy("IClassifier")
+
+
+def test_units():
+    assert sk.ether(0.1) == 10**17 and sk.ether("1.5") == 15 * 10**17
+    assert sk.days(1) == 86_400 and sk.hours(2) == 7_200 and sk.minutes(3) == 180
+    assert sk.format_ether(36 * 10**14) == "0.0036 ETH"
+    with pytest.raises(ValueError):
+        sk.ether("1e-19")

@@ -1,0 +1,141 @@
+"""DensePerceptron: the Python mirror is bit-exact with the contract; scikit-learn bridges; encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import Perceptron, SGDClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+import sumkit as sk
+from sumkit.encoding import SCALE, from_fixed, to_fixed, trunc_div
+from sumkit.models.dense_perceptron import PARAMETER_BITS
+
+PARAM = 2 ** (PARAMETER_BITS - 1)
+params = st.integers(-PARAM, PARAM - 1)
+samples = st.integers(-(2**40), 2**40)  # up to ~1,100 in real units
+
+
+def deploy_bare(chain: sk.Chain, model: sk.models.DensePerceptron) -> sk.chain.Contract:
+    """The model contract alone, owned by chain.owner, so tests can call update directly."""
+    return chain.deploy("DensePerceptron", *model.constructor_args(chain.owner))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_predict_and_score_match_the_contract(data):
+    n = data.draw(st.integers(1, 12))
+    model = sk.models.DensePerceptron(
+        data.draw(st.lists(params, min_size=n, max_size=n)), data.draw(params), data.draw(st.integers(1, 10 * SCALE))
+    )
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    assert contract.call("weights") == model.weights and contract.call("intercept") == model.intercept
+    for _ in range(5):
+        x = data.draw(st.lists(samples, min_size=n, max_size=n))
+        assert contract.call("score", x) == model.score_encoded(x)
+        assert contract.call("predict", x) == model.predict_encoded(x)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_update_sequences_match_the_contract(data):
+    n = data.draw(st.integers(1, 9))
+    small = st.integers(-(2**36), 2**36)
+    model = sk.models.DensePerceptron(
+        data.draw(st.lists(small, min_size=n, max_size=n)), data.draw(small), data.draw(st.integers(1, 3 * SCALE))
+    )
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    for _ in range(data.draw(st.integers(1, 8))):
+        x = data.draw(st.lists(st.integers(-(2**38), 2**38), min_size=n, max_size=n))
+        label = data.draw(st.integers(0, 1))
+        try:
+            expected = model.updated(x, label)
+        except ValueError:  # the mirror says a parameter would overflow: the contract must revert
+            with pytest.raises(sk.Reverted) as e:
+                contract.transact("update", x, label, sender=chain.owner)
+            assert e.value.error == "ParameterOverflow"
+            continue
+        receipt = contract.transact("update", x, label, sender=chain.owner)
+        model.update_encoded(x, label)
+        assert (expected is None) == (not receipt.events)
+        assert contract.call("weights") == model.weights
+        assert contract.call("intercept") == model.intercept
+
+
+@given(st.integers(-(10**30), 10**30), st.integers(1, 10**20) | st.integers(-(10**20), -1))
+def test_trunc_div_rounds_toward_zero_like_solidity(a, b):
+    q = trunc_div(a, b)
+    assert abs(q) == abs(a) // abs(b)
+    assert q == 0 or (q > 0) == ((a > 0) == (b > 0))
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [Perceptron(random_state=0), SGDClassifier(loss="perceptron", learning_rate="constant", eta0=0.5, random_state=0)],
+)
+def test_from_sklearn_predicts_like_sklearn_on_chain(cancer, estimator):
+    X_train, X_test, y_train, y_test = cancer
+    estimator.fit(X_train, y_train)
+    model = sk.models.DensePerceptron.from_sklearn(estimator)
+    if isinstance(estimator, SGDClassifier):
+        assert model.learning_rate == SCALE // 2
+    chain = sk.Chain()
+    trainer = sk.deploy(chain, model)
+    on_chain = trainer.predict_many(X_test)
+    assert np.array_equal(on_chain, trainer.model.predict_many(X_test))
+    # Fixed point rounds parameters to 1e-9: predictions equal sklearn's but for ties at the boundary.
+    agreement = np.mean(on_chain == estimator.predict(X_test))
+    assert agreement >= 0.99
+    assert trainer.accuracy(X_test, y_test) == pytest.approx(np.mean(on_chain == y_test))
+
+
+def test_model_stays_in_step_with_the_chain(cancer):
+    X_train, _, y_train, _ = cancer
+    est = Perceptron(random_state=0).fit(X_train[:20], y_train[:20])
+    chain = sk.Chain()
+    trainer = sk.deploy(chain, sk.models.DensePerceptron.from_sklearn(est))
+    changed = 0
+    for x, y in zip(X_train[20:60], y_train[20:60]):
+        before = list(trainer.model.weights)
+        trainer.add_data(x, y, sender=chain.alice)
+        changed += before != trainer.model.weights
+        chain.travel(minutes=5)
+    assert changed > 0 and trainer.check_model()
+
+
+def test_from_sklearn_rejects_what_it_cannot_mirror(cancer):
+    X_train, _, y_train, _ = cancer
+    with pytest.raises(ValueError, match="not fitted"):
+        sk.models.DensePerceptron.from_sklearn(Perceptron())
+    with pytest.raises(ValueError, match='loss="perceptron"'):
+        sk.models.DensePerceptron.from_sklearn(SGDClassifier(loss="hinge").fit(X_train, y_train))
+    with pytest.raises(ValueError, match="binary"):
+        sk.models.DensePerceptron.from_sklearn(Perceptron().fit(X_train[:30], np.arange(30) % 3))
+    with pytest.raises(TypeError):
+        sk.models.DensePerceptron.from_sklearn(StandardScaler())
+
+
+def test_encoding_rejects_nan_inf_and_overflow():
+    assert to_fixed([1.5, -0.25]) == [1_500_000_000, -250_000_000]
+    assert np.allclose(from_fixed(to_fixed([3.25, -7.0])), [3.25, -7.0])
+    for bad in ([np.nan], [np.inf], [-np.inf]):
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            to_fixed(bad)
+    with pytest.raises(ValueError, match="must lie within"):
+        to_fixed([1e10])
+    with pytest.raises(ValueError, match="int48"):
+        sk.models.DensePerceptron.from_floats([2e5])

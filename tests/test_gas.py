@@ -1,0 +1,22 @@
+"""Gas ceilings (gas is deterministic, so exact numbers may be asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.gas import CEILINGS, OPERATIONS, measure, run, table
+
+
+@pytest.mark.parametrize("config", sorted(CEILINGS))
+def test_gas_ceilings(config):
+    measured = measure(config)
+    assert list(measured) == list(OPERATIONS)
+    over = {op: (gas, CEILINGS[config][op]) for op, gas in measured.items() if gas > CEILINGS[config][op]}
+    assert not over, f"over the ceiling (gas, ceiling): {over}"
+
+
+def test_gas_is_deterministic_and_tabulated():
+    rows = run(["dense-perceptron-9"])
+    assert rows == run(["dense-perceptron-9"])
+    assert [r["operation"] for r in rows] == list(OPERATIONS)
+    assert "report" in table(rows)
