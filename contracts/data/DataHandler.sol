@@ -106,11 +106,13 @@ contract DataHandler is TrainerOwned {
     /// @param key The contribution's key.
     /// @return amount What was left of the deposit, now owed to the contributor, in wei.
     function handleRefund(bytes32 key) external onlyTrainer returns (uint256 amount) {
-        Record memory record = _existing(key);
+        Record storage record = records[key];
+        if (!record.exists) revert UnknownContribution(key);
         if (record.refunded) revert AlreadyRefunded(key);
-        if (record.claimable == 0 && record.initialDeposit != 0) revert NothingLeftToClaim(key);
         amount = record.claimable;
-        records[key] = Record({initialDeposit: record.initialDeposit, claimable: 0, refunded: true, exists: true});
+        if (amount == 0 && record.initialDeposit != 0) revert NothingLeftToClaim(key);
+        record.claimable = 0;
+        record.refunded = true;
         emit ContributionRefunded(key, amount);
     }
 
