@@ -13,13 +13,14 @@ deposit after the wait). Gas numbers are deterministic.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import sumkit as sk
+
+from . import write_json
 
 OPERATIONS = ("deploy", "add_agree", "refund", "add_update", "report")
 
@@ -106,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = run(args.config or list(CONFIGS))
     print(table(rows))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-            f.write("\n")
+    write_json(rows, args.json)
     return 0
 
 

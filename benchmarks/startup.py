@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
+
+from . import write_json
 
 PROBE = (
     "import time; t0 = time.perf_counter(); import sumkit; t1 = time.perf_counter(); "
@@ -36,10 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, pick in (("median", statistics.median), ("max", max)):
         values = [pick(r[k] for r in rows) for k in ("import_s", "chain_s", "total_s")]
         print(f"{name:<8} {values[0]:>13.2f}s {values[1]:>14.3f}s {values[2]:>7.2f}s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-            f.write("\n")
+    write_json(rows, args.json)
     return 0
 
 
