@@ -26,6 +26,7 @@ import rlp
 from eth.vm.spoof import SpoofTransaction
 from eth_tester import PyEVMBackend
 from eth_tester.backends.pyevm.main import get_default_genesis_params
+from eth_utils import ValidationError as InvalidTransaction
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
 from . import abi as _abi
@@ -233,6 +234,11 @@ class Chain:
         snapshot = state.snapshot()
         try:
             computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
+        except InvalidTransaction as e:  # rejected before running, e.g. a gas limit below the upfront cost
+            raise ValueError(
+                f"{context[0]}.{context[1]}: the transaction is invalid before it runs ({e}). Is the gas "
+                f"limit ({tx.gas:,}) below what a transaction costs up front (21,000 plus its data)?"
+            ) from None
         finally:
             state.revert(snapshot)
         if computation.is_error:

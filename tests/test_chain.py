@@ -81,6 +81,9 @@ def test_gas_log_columns_and_explicit_gas_limit(chain):
     with pytest.raises(sk.Reverted, match="OutOfGas"):
         trainer.contract.transact("addData", [0, 0, 0], 1, sender=chain.alice, value=trainer.next_deposit(), gas=30_000)
     assert TX_GAS_LIMIT == 30_000_000
+    with pytest.raises(ValueError, match="invalid before it runs"):
+        trainer.contract.transact("addData", [0, 0, 0], 1, sender=chain.alice, value=trainer.next_deposit(), gas=1_000)
+    assert len(chain.gas_log) == 4
 
 
 def test_free_calls_send_nothing(chain):
