@@ -18,6 +18,7 @@ shows the gas each transaction used.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -118,6 +119,7 @@ class Chain:
         self.owner, self.alice, self.bob, self.carol, self.mallory = self.accounts[: len(ACCOUNT_NAMES)]
         self._now = start_time + BLOCK_TIME
         self._log: list[dict[str, Any]] = []
+        self._mirrors: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         return f"<Chain block={self.block_number} now={self.now}>"
@@ -163,20 +165,32 @@ class Chain:
         return to_checksum_address(keccak(encoded)[12:])
 
     # -- snapshots --------------------------------------------------------------------------------
+    def track(self, mirror: Any) -> None:
+        """Have :meth:`snapshot` also save and restore ``mirror``'s Python-side state.
+
+        ``mirror`` provides ``save_state() -> object`` and ``restore_state(state)``; a
+        :class:`~sumkit.Trainer` registers itself, so its model mirror follows the chain.
+        """
+        self._mirrors.add(mirror)
+
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Chain]:
-        """Everything done inside the ``with`` block is undone when it ends: state, time and gas log.
+        """Everything done inside the ``with`` block is undone when it ends: chain state, time, gas
+        log, and the Python mirrors kept in step with the chain (trainers' models and contributions).
 
         >>> with chain.snapshot():                 # doctest: +SKIP
         ...     trainer.add_data(x, y, sender=chain.mallory)
         """
         saved = (self._backend.take_snapshot(), self._now, len(self._log), dict(self._names))
+        mirrors = [(m, m.save_state()) for m in self._mirrors]
         try:
             yield self
         finally:
             block_hash, self._now, log_len, self._names = saved
             self._backend.revert_to_snapshot(block_hash)
             del self._log[log_len:]
+            for mirror, state in mirrors:
+                mirror.restore_state(state)
 
     # -- gas --------------------------------------------------------------------------------------
     @property

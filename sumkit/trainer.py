@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,8 +28,8 @@ class Contribution:
     label: Any
     added_at: int
     deposit: int
-    x: tuple[int, ...]
-    key: str
+    x: tuple[int, ...] = field(repr=False)
+    key: str = field(repr=False)
 
 
 class Trainer:
@@ -57,6 +57,7 @@ class Trainer:
         self.model = model
         self.incentive = incentive
         self._contributions: list[Contribution] = []
+        chain.track(self)
 
     def __repr__(self) -> str:
         return f"<Trainer {self.name!r} at {self.address}: {type(self.model).__name__}, {type(self.incentive).__name__}>"
@@ -73,6 +74,15 @@ class Trainer:
     @property
     def owner(self) -> str:
         return self.contract.call("owner")
+
+    def save_state(self) -> tuple[Any, list[Contribution]]:
+        """The Python-side state that follows the chain (used by ``chain.snapshot()``)."""
+        return self.model.copy(), list(self._contributions)
+
+    def restore_state(self, state: tuple[Any, list[Contribution]]) -> None:
+        """Put back a state from :meth:`save_state`."""
+        model, contributions = state
+        self.model, self._contributions = model.copy(), list(contributions)
 
     # -- free calls -------------------------------------------------------------------------------
     def predict(self, x: Sequence[float] | np.ndarray) -> Any:

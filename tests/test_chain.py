@@ -7,7 +7,7 @@ import pytest
 import sumkit as sk
 from sumkit.chain import BLOCK_TIME, GENESIS_TIME, TX_GAS_LIMIT
 
-from .conftest import POSITIVE, make_trainer
+from .conftest import NEGATIVE, POSITIVE, make_trainer
 
 
 def test_named_accounts_are_funded(chain):
@@ -58,6 +58,17 @@ def test_snapshot_undoes_state_time_and_log(chain):
         trainer.refund(c, sender=chain.alice)
     assert e.value.error == "UnknownContribution"
     trainer.add_data(POSITIVE, 1, sender=chain.alice)
+
+
+def test_snapshot_restores_the_trainers_mirror_and_contributions(chain):
+    trainer = make_trainer(chain)
+    trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    weights, rows = list(trainer.model.weights), len(trainer.contributions())
+    with chain.snapshot():
+        trainer.add_data(NEGATIVE, 1, sender=chain.mallory)  # the model learns from this one
+        assert trainer.model.weights != weights and len(trainer.contributions()) == rows + 1
+    assert trainer.model.weights == weights and len(trainer.contributions()) == rows
+    assert trainer.check_model()
 
 
 def test_nested_snapshots(chain):
