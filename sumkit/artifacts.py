@@ -9,7 +9,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
-BUILD = CONTRACTS / "build"
+# A source checkout (or an editable install) reads contracts/build/; an installed wheel carries the same
+# files as sumkit/contracts_build/ (see pyproject.toml).
+_PACKAGED = Path(__file__).resolve().parent / "contracts_build"
+BUILD = _PACKAGED if _PACKAGED.is_dir() else CONTRACTS / "build"
 
 
 @functools.cache

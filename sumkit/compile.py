@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 
-from .artifacts import BUILD, CONTRACTS, ROOT
+from .artifacts import CONTRACTS, ROOT
+
+BUILD = CONTRACTS / "build"  # always the source tree's artifacts, never an installed copy
 
 EVM_VERSION = "prague"
 SETTINGS: dict[str, Any] = {
