@@ -64,3 +64,19 @@ def test_every_public_item_has_natspec():
                     k.split("(")[0] for k in devdoc.get(section, {})
                 }
                 assert item["name"] in names, f"{name}: {item['type']} {item['name']} has no NatSpec"
+
+
+def test_the_wheel_ships_every_artifact(tmp_path):
+    """A non-editable install (Binder's postBuild, pip install .) must carry the compiled contracts."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(compile.ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("sumkit-*.whl")
+    shipped = {name.rsplit("/", 1)[-1] for name in zipfile.ZipFile(wheel).namelist() if "contracts_build/" in name}
+    assert shipped == {f"{name}.json" for name in artifacts.load_all()}
