@@ -308,7 +308,8 @@ class Chain:
         tx = self._unsigned(sender, to, data, value, gas)
         self._dry_run(sender, tx, context)  # a revert raises here, before anything is sent
         evm = self._evm
-        _, receipt, computation = evm.apply_transaction(tx.as_signed_transaction(key))
+        signed = tx.as_signed_transaction(key)
+        _, receipt, computation = evm.apply_transaction(signed)
         if computation.is_error:  # cannot happen after a successful dry run; never hide it if it does
             raise self._reverted(computation, context, gas)
         self._backend.mine_blocks()
@@ -333,7 +334,7 @@ class Chain:
             }
         )
         return Receipt(
-            tx_hash="0x" + tx.as_signed_transaction(key).hash.hex(),
+            tx_hash="0x" + signed.hash.hex(),
             contract=contract,
             function=function,
             sender=sender,

@@ -146,7 +146,11 @@ class Trainer:
 
     # -- tables ----------------------------------------------------------------------------------
     def contributions(self) -> pd.DataFrame:
-        """Every contribution added through this handle, with its state read from the chain now."""
+        """Every contribution added through this handle, with its state read from the chain now.
+
+        ``deposit`` is what was paid, ``claimable`` what is left of it (in wei); ``refunded`` says whether
+        the contributor was refunded; ``model_agrees`` whether the model now predicts its label.
+        """
         import pandas as pd
 
         rows = []
@@ -161,12 +165,11 @@ class Trainer:
                     "deposit": initial,
                     "claimable": claimable,
                     "refunded": refunded,
-                    "taken": initial - claimable if not refunded else 0,
                     "model_agrees": self.model.predict_encoded(c.x) == self.model.encode_label(c.label),
                     "key": c.key,
                 }
             )
-        columns = ["contributor", "label", "added_at", "deposit", "claimable", "refunded", "taken", "model_agrees", "key"]
+        columns = ["contributor", "label", "added_at", "deposit", "claimable", "refunded", "model_agrees", "key"]
         return pd.DataFrame(rows, columns=columns)
 
     def check_model(self) -> bool:
