@@ -151,10 +151,6 @@ class Chain:
         """A readable name for an address: the account's name, a contract's name, or the address."""
         return self._names.get(to_checksum_address(address), address)
 
-    def label(self, address: str, name: str) -> None:
-        """Give ``address`` a readable name in tables (gas log, contributions)."""
-        self._names[to_checksum_address(address)] = name
-
     def nonce(self, account: str) -> int:
         """How many transactions ``account`` has sent."""
         return self._evm.get_vm().state.get_nonce(to_canonical_address(account))
@@ -213,10 +209,6 @@ class Chain:
         assert receipt.contract_address is not None
         self._names.setdefault(receipt.contract_address, name)
         return Contract(self, name, receipt.contract_address)
-
-    def at(self, name: str, address: str) -> Contract:
-        """A handle on the already deployed contract ``name`` at ``address``."""
-        return Contract(self, name, address)
 
     # -- execution --------------------------------------------------------------------------------
     @property

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 import numpy as np
 
 SCALE = 10**9
-INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 MAX_ABS_VALUE = INT64_MAX / SCALE  # the largest real magnitude an int64 fixed-point number holds
 

@@ -116,9 +116,13 @@ def test_refund_twice_and_someone_elses(chain, trainer):
 
 def test_tampered_contribution_is_unknown(chain, trainer):
     c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    key, record = trainer.data_handler.call("find", list(c.x), 1, c.contributor, c.added_at)
+    assert key == c.key and record == {"initialDeposit": c.deposit, "claimable": c.deposit, "refunded": False, "exists": True}
     chain.travel(days=1)
     forged = sk.Contribution(c.contributor, c.label, c.added_at + 1, c.deposit, c.x, c.key)
     expect_revert(chain, trainer, "UnknownContribution", trainer.refund, forged, sender=chain.alice)
+    with pytest.raises(sk.Reverted, match="UnknownContribution"):
+        trainer.data_handler.call("find", list(c.x), 0, c.contributor, c.added_at)
 
 
 # -- reports (takes) ------------------------------------------------------------------------------
