@@ -107,7 +107,7 @@ contract CollaborativeTrainer {
     /// @param label Its label.
     /// @return key The contribution's key (keep `x`, `label` and the block time to claim later).
     function addData(int64[] calldata x, uint64 label) external payable nonReentrant returns (bytes32 key) {
-        uint256 deposit = incentiveMechanism.handleAddData(msg.sender, msg.value);
+        uint256 deposit = incentiveMechanism.handleAddData(msg.sender, msg.value, label);
         key = dataHandler.handleAddData(x, label, msg.sender, deposit);
         classifier.update(x, label);
         if (msg.value > deposit) _pay(msg.sender, msg.value - deposit);

@@ -208,7 +208,7 @@ def test_owner_claim_follows_ownership_transfer(chain, trainer):
 def test_components_only_obey_the_trainer(chain, trainer):
     e = expect_revert(chain, trainer, "NotTrainer", trainer.classifier.transact, "update", [0, 0, 0], 1, sender=chain.mallory)
     assert "call the trainer" in e.hint
-    expect_revert(chain, trainer, "NotTrainer", trainer.incentive_contract.transact, "handleAddData", chain.mallory, 0, sender=chain.mallory)
+    expect_revert(chain, trainer, "NotTrainer", trainer.incentive_contract.transact, "handleAddData", chain.mallory, 0, 0, sender=chain.mallory)
     expect_revert(chain, trainer, "NotTrainer", trainer.data_handler.transact, "handlePayout", "0x" + "00" * 32, chain.mallory, 0, sender=chain.mallory)
 
 

@@ -53,7 +53,7 @@ def _call_data(contract, fn, *args) -> str:
 def test_eth_tester_transaction_failed_is_normalised(deployed):
     chain, trainer = deployed
     tester = EthereumTester(backend=chain._backend)
-    data = _call_data(trainer.incentive_contract, "handleAddData", chain.alice, 0)
+    data = _call_data(trainer.incentive_contract, "handleAddData", chain.alice, 0, 0)
     with pytest.raises(TransactionFailed) as info:
         tester.call({"from": chain.alice, "to": trainer.incentive_contract.address, "data": data})
     e = as_reverted(info.value)
@@ -68,7 +68,7 @@ def test_web3_exceptions_are_normalised(deployed):
     w3 = Web3(EthereumTesterProvider(EthereumTester(backend=chain._backend)))
     handle = w3.eth.contract(address=trainer.incentive_contract.address, abi=trainer.incentive_contract.abi)
     with pytest.raises(Exception) as info:
-        handle.functions.handleAddData(chain.alice, 0).call({"from": chain.alice})
+        handle.functions.handleAddData(chain.alice, 0, 0).call({"from": chain.alice})
     e = as_reverted(info.value)
     assert e is not None and e.error == "NotTrainer"
     # What web3 raises against a JSON-RPC node: the revert data as hex.

@@ -87,7 +87,7 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @inheritdoc IIncentiveMechanism
-    function handleAddData(address contributor, uint256 sent) external onlyTrainer returns (uint256 deposit) {
+    function handleAddData(address contributor, uint256 sent, uint64) external onlyTrainer returns (uint256 deposit) {
         if (block.timestamp < lastUpdateTime) revert ClockWentBackwards(lastUpdateTime, block.timestamp);
         deposit = nextDeposit();
         if (sent < deposit) revert DepositTooLow(deposit, sent);

@@ -12,8 +12,9 @@ interface IIncentiveMechanism {
     /// @notice Validates a new contribution and prices it.
     /// @param contributor Who adds the data.
     /// @param sent The ether sent with the contribution, in wei.
+    /// @param label The contribution's label (some mechanisms reward variety).
     /// @return deposit The part of `sent` kept as the contribution's deposit (the rest is returned).
-    function handleAddData(address contributor, uint256 sent) external returns (uint256 deposit);
+    function handleAddData(address contributor, uint256 sent, uint64 label) external returns (uint256 deposit);
 
     /// @notice Validates a contributor's refund of their own contribution (a refund always returns
     /// what is left of its deposit); reverts if it is not allowed yet.
