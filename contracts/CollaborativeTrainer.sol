@@ -35,6 +35,8 @@ contract CollaborativeTrainer {
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
+    /// @notice The model's parameters are not complete: its setup was not finalized.
+    error ModelNotFinalized(address classifier);
     /// @notice A component was deployed for another trainer.
     error ComponentNotBound(address component, address boundTo);
     /// @notice Only the owner may do this.
@@ -64,6 +66,7 @@ contract CollaborativeTrainer {
         _checkBound(address(dataHandler_));
         _checkBound(address(incentiveMechanism_));
         _checkBound(address(classifier_));
+        if (!classifier_.finalized()) revert ModelNotFinalized(address(classifier_));
         name = name_;
         description = description_;
         dataHandler = dataHandler_;

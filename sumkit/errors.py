@@ -97,6 +97,16 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "Components (model, data handler, incentive mechanism) only obey their CollaborativeTrainer: call "
         "the trainer, not the component."
     ),
+    "ModelNotFinalized": lambda a: (
+        "The model was deployed in chunks but its setup was not finished. Resume the deployment "
+        "(sumkit.deploy raises DeployInterrupted with a resume() method) so every chunk is sent and finalize() is called."
+    ),
+    "NotDeployer": lambda a: (
+        f"Only the account that deployed the model ({a['deployer']}) may send its remaining parameters."
+    ),
+    "AlreadyFinalized": lambda a: (
+        "The model's setup is finished: its parameters are locked, and only the trainer's update rule changes them."
+    ),
     "ZeroTrainer": lambda a: "A component needs the address of the trainer it belongs to.",
     "ComponentNotBound": lambda a: (
         f"The component {a['component']} was deployed for {a['boundTo']}, not for this trainer. "

@@ -18,4 +18,8 @@ interface IClassifier {
 
     /// @notice How many classes the model distinguishes; labels are `0 .. numClasses() - 1`.
     function numClasses() external view returns (uint64);
+
+    /// @notice Whether the model's parameters are complete (models deployed in chunks finish with
+    /// `finalize`); a `CollaborativeTrainer` refuses a model that is not.
+    function finalized() external view returns (bool);
 }

@@ -69,6 +69,12 @@ contract DensePerceptron is TrainerOwned, IClassifier {
         return NUM_CLASSES;
     }
 
+    /// @inheritdoc IClassifier
+    /// @dev A dense perceptron is deployed in one transaction: it is complete from the start.
+    function finalized() external pure returns (bool) {
+        return true;
+    }
+
     /// @notice Weight `i`, or the intercept for `i == numFeatures`, fixed point.
     function parameter(uint256 i) public view returns (int48) {
         return int48(uint48(_words[i / PER_WORD] >> (BITS * (i % PER_WORD))));
