@@ -8,7 +8,7 @@
 1
 """
 
-from . import encoding, incentives, models
+from . import datasets, encoding, incentives, models
 from .chain import Chain
 from .errors import Reverted
 from .trainer import Contribution, Trainer, deploy
@@ -19,6 +19,7 @@ __all__ = [
     "Contribution",
     "Reverted",
     "Trainer",
+    "datasets",
     "days",
     "deploy",
     "encoding",
