@@ -10,7 +10,8 @@ import numpy as np
 from eth_utils import to_checksum_address
 
 from .chain import Chain, Contract
-from .incentives import DepositRefundTake
+from .incentives import DepositRefundTake, Points
+from .incentives.points import badge_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,6 +172,70 @@ class Trainer:
             )
         columns = ["contributor", "label", "added_at", "deposit", "claimable", "refunded", "model_agrees", "key"]
         return pd.DataFrame(rows, columns=columns)
+
+    # -- incentive statistics ------------------------------------------------------------------------
+    def _require_incentive(self, kind: type, what: str) -> None:
+        if not isinstance(self.incentive, kind):
+            raise ValueError(
+                f"{what} needs a trainer deployed with {kind.__name__}, but this one uses "
+                f"{type(self.incentive).__name__}"
+            )
+
+    def good_data(self, account: str | None = None) -> int:
+        """Deposit-Refund-Take: how many of ``account``'s contributions were refunded as good data (all
+        contributors' when ``account`` is None); read from the chain.
+
+        >>> trainer.good_data(chain.alice)   # doctest: +SKIP
+        1
+        """
+        self._require_incentive(DepositRefundTake, "good_data()")
+        if account is None:
+            return self.incentive_contract.call("totalGoodDataCount")
+        return self.incentive_contract.call("numGoodData", account)
+
+    def points(self, account: str) -> int:
+        """Points: the points ``account`` has earned (contributions claimed as good), read from the chain.
+
+        >>> trainer.points(chain.alice)   # doctest: +SKIP
+        3
+        """
+        self._require_incentive(Points, "points()")
+        return self.incentive_contract.call("points", account)
+
+    def badges(self, account: str) -> list[str]:
+        """Points: the readable names of the badges ``account`` has earned, in badge order.
+
+        >>> trainer.badges(chain.alice)   # doctest: +SKIP
+        ['first contribution', 'every class']
+        """
+        self._require_incentive(Points, "badges()")
+        return badge_names(self.incentive_contract.call("badges", account))
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Points: one row per contributor seen by this handle, most points first.
+
+        Columns: ``account`` (a readable name), ``points`` (claimed good contributions), ``good`` (their
+        contributions the model agrees with now: each has earned, or may still earn, a point),
+        ``total`` (contributions added) and ``badges`` (readable names). Points, totals and badges are
+        read from the chain.
+        """
+        import pandas as pd
+
+        self._require_incentive(Points, "leaderboard()")
+        rows = []
+        for account in dict.fromkeys(c.contributor for c in self._contributions):
+            mine = [c for c in self._contributions if c.contributor == account]
+            rows.append(
+                {
+                    "account": self.chain.name_of(account),
+                    "points": self.points(account),
+                    "good": sum(self.model.predict_encoded(c.x) == self.model.encode_label(c.label) for c in mine),
+                    "total": self.incentive_contract.call("totalContributions", account),
+                    "badges": self.badges(account),
+                }
+            )
+        table = pd.DataFrame(rows, columns=["account", "points", "good", "total", "badges"])
+        return table.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
 
     def check_model(self) -> bool:
         """Whether the mirror's parameters equal the contract's, read from the chain."""

@@ -1,5 +1,6 @@
 """Incentive mechanisms: who pays, who gets paid, and when."""
 
 from .deposit_refund_take import DepositRefundTake
+from .points import Points
 
-__all__ = ["DepositRefundTake"]
+__all__ = ["DepositRefundTake", "Points"]

@@ -1,0 +1,59 @@
+"""Points: the settings of ``contracts/incentives/Points.sol``, its badges, and their readable names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..units import DAY
+
+# Badge numbers of the contract (bit ``b`` of ``Points.badges(account)``), in order, with readable names.
+BADGES: tuple[str, ...] = ("first contribution", "10 good", "100 good", "every class", "4 weeks")
+GOOD_10_COUNT = 10  # the contract's GOOD_10_COUNT
+GOOD_100_COUNT = 100  # the contract's GOOD_100_COUNT
+WEEKS_COUNT = 4  # the contract's WEEKS_COUNT
+WEEK = 7 * DAY  # a week is ``block.timestamp // WEEK``
+
+
+def badge_names(bits: int) -> list[str]:
+    """The readable names of the badges set in ``bits`` (the contract's ``badges(account)``).
+
+    >>> badge_names(0b1001)
+    ['first contribution', 'every class']
+    """
+    return [name for b, name in enumerate(BADGES) if bits >> b & 1]
+
+
+@dataclass(frozen=True)
+class Points:
+    """Points and badges instead of money.
+
+    - Adding data is free (any ether sent is returned).
+    - After ``refund_wait`` seconds, a contribution the model agrees with earns its contributor one
+      point, claimed with ``trainer.refund(c, sender=...)`` (it pays 0 wei); once per contribution.
+    - Badges: "first contribution", "10 good" and "100 good" (claimed points), "every class" (data
+      for every class of the model), "4 weeks" (contributions in 4 different calendar weeks,
+      ``timestamp // 604800``).
+    - There is nothing to take: ``report`` is not part of Points.
+
+    The contract reads the number of classes from the trainer's model, so there is nothing else to set.
+
+    >>> Points(refund_wait=DAY).constructor_args("0x" + "11" * 20)[1]
+    86400
+    """
+
+    refund_wait: int = DAY
+    contract_name: str = field(default="Points", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        value = self.refund_wait
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"refund_wait must be a non-negative int (seconds), got {value!r}")
+
+    def deposit(self, seconds_since_last_update: int) -> int:
+        """Adding data is free: always 0 wei."""
+        return 0
+
+    def constructor_args(self, trainer: str) -> tuple[Any, ...]:
+        """The contract's constructor arguments for a deployment owned by ``trainer``."""
+        return (trainer, self.refund_wait)
