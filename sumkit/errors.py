@@ -89,6 +89,10 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "NothingLeftToClaim": lambda a: (
         "Nothing is left of this contribution's deposit: it was all refunded or taken already."
     ),
+    "ReportNotSupported": lambda a: (
+        "Points has no deposits, so there is nothing to take: report is not part of Points. Earn points "
+        "with your own good data instead: trainer.refund(c, sender=...) after the wait."
+    ),
     "DepositTooLarge": lambda a: f"A deposit of {format_ether(a['deposit'])} is more than a record can hold.",
     "PayoutTooLarge": lambda a: "A payout was larger than what is left of the deposit (a contract bug).",
     "NotOwner": lambda a: f"Only the owner ({a['owner']}) may do this; {a['caller']} is not the owner.",
