@@ -70,3 +70,43 @@ def trunc_div(a: int, b: int) -> int:
     """Integer division rounding toward zero, like Solidity's ``/`` on signed integers."""
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b > 0) else -q
+
+
+def sparse_sample(x: Sequence[int] | np.ndarray, n_features: int) -> list[int]:
+    """Validate one sparse sample: the indices of its active features, strictly increasing, each in
+    ``[0, n_features)``. Returns them as a list of Python ints (what the contract receives).
+
+    >>> sparse_sample([3, 14, 15], 20)
+    [3, 14, 15]
+    """
+    if isinstance(x, (str, bytes)):
+        raise ValueError(f"x must be a sequence of feature indices (ints), not {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"x must be one sparse sample, a 1-D sequence of feature indices; got shape {arr.shape}"
+            + (" (for a dense 0/1 row use np.flatnonzero(row))" if arr.ndim == 2 else "")
+        )
+    if arr.size == 0:
+        return []
+    if arr.dtype == bool:
+        raise ValueError("x must hold feature indices, not a boolean mask: use np.flatnonzero(mask) to get the indices")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise ValueError("x must hold integer feature indices; found a non-integer value")
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind not in "iu":
+        raise ValueError(f"x must hold integer feature indices, got values of type {arr.dtype}")
+    indices = [int(v) for v in arr]
+    for position, index in enumerate(indices):
+        if not 0 <= index < n_features:
+            raise ValueError(
+                f"feature index {index} (at position {position}) is out of range: this model has {n_features} "
+                f"features, so indices must lie in [0, {n_features})"
+            )
+        if position and index <= indices[position - 1]:
+            raise ValueError(
+                f"feature indices must be strictly increasing (sorted, no duplicates): {index} at position "
+                f"{position} follows {indices[position - 1]}; use sorted(set(x))"
+            )
+    return indices

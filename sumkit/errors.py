@@ -126,6 +126,15 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "LabelOutOfRange": lambda a: (
         f"Label {a['label']} does not exist: this model's labels are 0 to {a['numClasses'] - 1}."
     ),
+    "FeatureIndexOutOfRange": lambda a: (
+        f"Feature index {a['index']} (at position {a['position']}) does not exist: this model has {a['numFeatures']} "
+        f"features, so a sparse sample holds indices from 0 to {a['numFeatures'] - 1}."
+    ),
+    "FeatureIndicesNotIncreasing": lambda a: (
+        f"A sparse sample lists the indices of its active features in increasing order, each once: {a['index']} "
+        f"(at position {a['position']}) follows {a['previous']}. Send sorted(set(x)) (sumkit's models do it for you "
+        "when you pass x through model.encode)."
+    ),
     "ParameterOverflow": lambda a: (
         f"Updating parameter {a['index']} would leave the contract's int48 storage range (about +-140,737). Use smaller feature "
         "values (scale your data) or a smaller learning rate."
