@@ -114,7 +114,7 @@ class Trainer:
         """
         encoded = self.model.encode(x)
         label = self.model.encode_label(y)
-        self.model.updated(encoded, label)  # raises ValueError if the contract would overflow
+        self.model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
         if value is None:
             value = self.next_deposit()
         receipt = self.contract.transact("addData", encoded, label, sender=sender, value=value)
@@ -239,9 +239,96 @@ class Trainer:
 
     def check_model(self) -> bool:
         """Whether the mirror's parameters equal the contract's, read from the chain."""
-        weights = self.classifier.call("weights")
-        intercept = self.classifier.call("intercept")
-        return list(weights) == list(self.model.weights) and intercept == self.model.intercept
+        return self.model.matches(self.classifier)
+
+
+class DeployInterrupted(RuntimeError):
+    """A deployment stopped midway (a transaction failed, or it was interrupted).
+
+    Nothing is lost: the transactions already mined stay, and :meth:`resume` sends the remaining ones
+    and returns the :class:`Trainer`. ``cause`` is the original exception; ``done`` and ``total``
+    count the transactions.
+    """
+
+    def __init__(self, deployment: _Deployment, cause: BaseException) -> None:
+        self.deployment, self.cause = deployment, cause
+        self.done, self.total = deployment.done, len(deployment.steps)
+        step = deployment.steps[deployment.done][0]
+        super().__init__(
+            f"deployment stopped at transaction {self.done + 1} of {self.total} ({step}): {cause}\n"
+            f"Hint: fix the cause if needed, then call .resume() on this exception to send the remaining "
+            f"{self.total - self.done} transaction(s); the {self.done} already mined are kept."
+        )
+
+    def resume(self) -> Trainer:
+        """Send the remaining transactions; returns the deployed :class:`Trainer`."""
+        return self.deployment.run()
+
+
+class _Deployment:
+    """The transactions that deploy a trainer, run in order from the owner; resumable after a failure."""
+
+    def __init__(self, chain: Chain, model: Any, incentive: Any, name: str, description: str, owner: str) -> None:
+        self.chain, self.model, self.incentive, self.owner = chain, model, incentive, owner
+        self.contracts: dict[str, Contract] = {}
+        self.done = 0
+        n_setup_calls = len(model.deploy_steps(owner)[1])  # how many does not depend on the address
+        # Components are bound to the trainer's address, predicted from the owner's nonce: the trainer is
+        # the owner's next contract after the data handler, the mechanism, the model and its setup calls.
+        self.first_nonce = chain.nonce(owner)
+        trainer = chain.next_contract_address(owner, skip=3 + n_setup_calls)
+        ctor_args, setup_calls = model.deploy_steps(trainer)
+        self.trainer_address = trainer
+        self.steps: list[tuple[str, Any]] = [
+            ("DataHandler", lambda: self._deploy("data_handler", "DataHandler", trainer)),
+            (incentive.contract_name, lambda: self._deploy("incentive", incentive.contract_name,
+                                                            *incentive.constructor_args(trainer))),
+            (model.contract_name, lambda: self._deploy("classifier", model.contract_name, *ctor_args)),
+        ]
+        for i, (fn, args) in enumerate(setup_calls):
+            label = f"{model.contract_name}.{fn} ({i + 1}/{len(setup_calls)})"
+            self.steps.append((label, lambda fn=fn, args=args: self.contracts["classifier"].transact(fn, *args, sender=owner)))
+        self.steps.append(
+            ("CollaborativeTrainer", lambda: self._deploy("trainer", "CollaborativeTrainer", name, description,
+                                                          self.contracts["data_handler"].address,
+                                                          self.contracts["incentive"].address,
+                                                          self.contracts["classifier"].address, owner))
+        )
+
+    def _deploy(self, role: str, contract: str, *args: Any) -> None:
+        self.contracts[role] = self.chain.deploy(contract, *args, sender=self.owner)
+
+    def run(self) -> Trainer:
+        if self.chain.nonce(self.owner) != self.first_nonce + self.done:
+            raise RuntimeError(
+                f"{self.chain.name_of(self.owner)} sent other transactions since this deployment stopped, so the "
+                "trainer can no longer be created at the address its components are bound to: deploy again "
+                "with sumkit.deploy(...)"
+            )
+        progress = None
+        if len(self.steps) > 5:  # a model deployed in chunks: show progress
+            from tqdm.auto import tqdm
+
+            progress = tqdm(total=len(self.steps), initial=self.done, desc=f"deploying {self.model.contract_name}",
+                            unit="tx")
+        try:
+            while self.done < len(self.steps):
+                try:
+                    self.steps[self.done][1]()
+                except (Exception, KeyboardInterrupt) as e:
+                    raise DeployInterrupted(self, e) from e
+                self.done += 1
+                if progress is not None:
+                    progress.update()
+        finally:
+            if progress is not None:
+                progress.close()
+        contract = self.contracts["trainer"]
+        if contract.address != self.trainer_address:  # the constructor's binding check would have reverted
+            raise RuntimeError("the trainer was not deployed at its predicted address")
+        c = self.contracts
+        return Trainer(self.chain, contract, c["data_handler"], c["incentive"], c["classifier"], self.model,
+                       self.incentive)
 
 
 def deploy(
@@ -255,29 +342,13 @@ def deploy(
 ) -> Trainer:
     """Deploy ``model`` with ``incentive`` (default: ``DepositRefundTake()``) and wire everything up.
 
-    Four transactions from ``owner`` (default ``chain.owner``): the data handler, the incentive
-    mechanism and the model, each bound to the trainer's address (predicted from the owner's nonce),
-    then the ``CollaborativeTrainer``, which checks the binding.
+    Transactions from ``owner`` (default ``chain.owner``): the data handler, the incentive mechanism and
+    the model, each bound to the trainer's address (predicted from the owner's nonce); for a model too
+    big for one transaction, its remaining parameters in chunks and ``finalize`` (with a progress bar);
+    then the ``CollaborativeTrainer``, which checks the bindings. If a transaction fails midway,
+    :class:`DeployInterrupted` is raised: its ``resume()`` continues from there.
 
     >>> trainer = deploy(chain, model, DepositRefundTake(refund_wait=sk.days(1)))   # doctest: +SKIP
     """
     incentive = DepositRefundTake() if incentive is None else incentive
-    owner = owner or chain.owner
-    model = model.copy()
-    trainer_address = chain.next_contract_address(owner, skip=3)
-    data_handler = chain.deploy("DataHandler", trainer_address, sender=owner)
-    incentive_contract = chain.deploy(incentive.contract_name, *incentive.constructor_args(trainer_address), sender=owner)
-    classifier = chain.deploy(model.contract_name, *model.constructor_args(trainer_address), sender=owner)
-    contract = chain.deploy(
-        "CollaborativeTrainer",
-        name,
-        description,
-        data_handler.address,
-        incentive_contract.address,
-        classifier.address,
-        owner,
-        sender=owner,
-    )
-    if contract.address != trainer_address:  # the constructor's binding check would have reverted
-        raise RuntimeError("the trainer was not deployed at its predicted address")
-    return Trainer(chain, contract, data_handler, incentive_contract, classifier, model, incentive)
+    return _Deployment(chain, model.copy(), incentive, name, description, owner or chain.owner).run()

@@ -22,7 +22,9 @@ samples = st.integers(-(2**40), 2**40)  # up to ~1,100 in real units
 
 def deploy_bare(chain: sk.Chain, model: sk.models.DensePerceptron) -> sk.chain.Contract:
     """The model contract alone, owned by chain.owner, so tests can call update directly."""
-    return chain.deploy("DensePerceptron", *model.constructor_args(chain.owner))
+    ctor_args, setup_calls = model.deploy_steps(chain.owner)
+    assert setup_calls == []
+    return chain.deploy("DensePerceptron", *ctor_args)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

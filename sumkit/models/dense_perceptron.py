@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
+from ..encoding import SCALE, check_int, to_fixed, trunc_div
+from .base import DeploySteps, OnChainModel, plain
 
-from ..encoding import SCALE, check_int, dense_sample, to_fixed, trunc_div
+if TYPE_CHECKING:
+    from ..chain import Contract
 
 PARAMETER_BITS = 48  # the contract stores weights and intercept as int48, five per storage word
 
 
 @dataclass
-class DensePerceptron:
+class DensePerceptron(OnChainModel):
     """A binary perceptron in fixed point, bit-exact with the contract.
 
     Predicts ``classes[1]`` when ``intercept * SCALE + sum(weights * x) > 0`` (all fixed point), else
@@ -32,7 +34,7 @@ class DensePerceptron:
     intercept: int = 0
     learning_rate: int = SCALE
     classes: tuple[Any, ...] = (0, 1)
-    contract_name: str = field(default="DensePerceptron", init=False, repr=False)
+    contract_name: ClassVar[str] = "DensePerceptron"
 
     def __post_init__(self) -> None:
         self.weights = [check_int(int(w), PARAMETER_BITS, what=f"weight {i}") for i, w in enumerate(self.weights)]
@@ -42,7 +44,7 @@ class DensePerceptron:
             raise ValueError("the learning rate must be positive")
         if len(self.classes) != 2:
             raise ValueError(f"a perceptron separates exactly two classes, got {len(self.classes)}")
-        self.classes = tuple(c.item() if hasattr(c, "item") else c for c in self.classes)
+        self.classes = tuple(plain(c) for c in self.classes)
 
     # -- construction --------------------------------------------------------------------------
     @classmethod
@@ -82,28 +84,9 @@ class DensePerceptron:
             estimator.coef_[0], float(estimator.intercept_[0]), learning_rate, tuple(estimator.classes_)
         )
 
-    # -- shape and labels ----------------------------------------------------------------------
     @property
     def n_features(self) -> int:
         return len(self.weights)
-
-    def encode(self, x: Sequence[float] | np.ndarray) -> list[int]:
-        """Validate one sample and encode it as the contract expects."""
-        return dense_sample(x, self.n_features)
-
-    def encode_label(self, y: Any) -> int:
-        """The on-chain label (0 or 1) of class ``y``; ``ValueError`` if ``y`` is not a class."""
-        y = y.item() if hasattr(y, "item") else y
-        if isinstance(y, float) and not np.isfinite(y):
-            raise ValueError(f"label {y} is not a class of this model {list(self.classes)}")
-        for index, c in enumerate(self.classes):
-            if c == y:
-                return index
-        raise ValueError(f"label {y!r} is not a class of this model: choose one of {list(self.classes)}")
-
-    def decode_label(self, label: int) -> Any:
-        """The class of on-chain label ``label``."""
-        return self.classes[int(label)]
 
     # -- the contract's arithmetic ---------------------------------------------------------------
     def score_encoded(self, x: Sequence[int]) -> int:
@@ -130,6 +113,10 @@ class DensePerceptron:
         ]
         return weights, check_int(self.intercept + step, PARAMETER_BITS, what="updated intercept")
 
+    def check_update(self, x: Sequence[int], label: int) -> None:
+        """Raise ``ValueError`` if the contract's update would revert (a label out of range, an overflow)."""
+        self.updated(x, label)
+
     def update_encoded(self, x: Sequence[int], label: int) -> bool:
         """Learn from an encoded sample like the contract; returns whether the model changed."""
         new = self.updated(x, label)
@@ -137,22 +124,13 @@ class DensePerceptron:
             self.weights, self.intercept = new
         return new is not None
 
-    # -- real-valued convenience -----------------------------------------------------------------
-    def predict(self, x: Sequence[float] | np.ndarray) -> Any:
-        """The class predicted for one real-valued sample."""
-        return self.decode_label(self.predict_encoded(self.encode(x)))
-
-    def predict_many(self, X: np.ndarray) -> np.ndarray:
-        """The classes predicted for each row of ``X``."""
-        return np.asarray([self.predict(row) for row in np.asarray(X, dtype=float)])
-
-    def update(self, x: Sequence[float] | np.ndarray, y: Any) -> bool:
-        """Learn from one real-valued sample and its class; returns whether the model changed."""
-        return self.update_encoded(self.encode(x), self.encode_label(y))
-
     def copy(self) -> DensePerceptron:
         return DensePerceptron(list(self.weights), self.intercept, self.learning_rate, self.classes)
 
-    def constructor_args(self, trainer: str) -> tuple[Any, ...]:
-        """The contract's constructor arguments for a deployment owned by ``trainer``."""
-        return (trainer, list(self.weights), self.intercept, self.learning_rate)
+    def deploy_steps(self, trainer: str) -> DeploySteps:
+        """One transaction: the constructor takes every parameter (no setup calls)."""
+        return (trainer, list(self.weights), self.intercept, self.learning_rate), []
+
+    def matches(self, contract: Contract) -> bool:
+        """Whether the contract's weights and intercept equal this mirror's."""
+        return list(contract.call("weights")) == self.weights and contract.call("intercept") == self.intercept

@@ -1,0 +1,116 @@
+"""What every Python mirror of an on-chain model shares: labels, encoding, and the deployment protocol.
+
+A mirror does the contract's integer arithmetic in Python. Subclasses implement the arithmetic
+(``predict_encoded``, ``check_update``, ``update_encoded``), ``copy``, ``deploy_steps`` and ``matches``;
+this base turns real-valued samples and class labels into what the contract expects and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from ..encoding import dense_sample, sparse_sample
+
+if TYPE_CHECKING:
+    from ..chain import Contract
+
+# One deployment: the constructor's arguments, then the setup calls the deployer sends in order
+# (for a model too big for one transaction: chunks of parameters, then "finalize").
+DeploySteps = tuple[tuple[Any, ...], list[tuple[str, tuple[Any, ...]]]]
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (labels compare and print plainly)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+class OnChainModel:
+    """Base of the Python mirrors of the on-chain models.
+
+    ``classes`` holds the class labels: on-chain label ``i`` means ``classes[i]``. A dense model takes a
+    sample as a 1-D float vector; a sparse one (``sparse = True``) as the sorted indices of its active
+    binary features.
+    """
+
+    contract_name: ClassVar[str]
+    sparse: ClassVar[bool] = False
+    classes: tuple[Any, ...]
+
+    @property
+    def n_features(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    # -- samples and labels --------------------------------------------------------------------
+    def encode(self, x: Sequence[float] | Sequence[int] | np.ndarray) -> list[int]:
+        """Validate one sample and encode it as the contract expects (``ValueError`` if it is invalid)."""
+        return sparse_sample(x, self.n_features) if self.sparse else dense_sample(x, self.n_features)
+
+    def encode_label(self, y: Any) -> int:
+        """The on-chain label of class ``y``; ``ValueError`` if ``y`` is not a class of this model."""
+        y = plain(y)
+        if isinstance(y, float) and not np.isfinite(y):
+            raise ValueError(f"label {y} is not a class of this model {list(self.classes)}")
+        for index, c in enumerate(self.classes):
+            if c == y:
+                return index
+        raise ValueError(f"label {y!r} is not a class of this model: choose one of {list(self.classes)}")
+
+    def decode_label(self, label: int) -> Any:
+        """The class of on-chain label ``label``."""
+        return self.classes[int(label)]
+
+    # -- the contract's arithmetic (each model implements these) ----------------------------------
+    def predict_encoded(self, x: Sequence[int]) -> int:
+        """The on-chain label the contract predicts for an encoded sample."""
+        raise NotImplementedError
+
+    def check_update(self, x: Sequence[int], label: int) -> None:
+        """Raise ``ValueError`` if the contract's update with this encoded sample would revert."""
+        raise NotImplementedError
+
+    def update_encoded(self, x: Sequence[int], label: int) -> bool:
+        """Learn from an encoded sample exactly like the contract; returns whether parameters changed."""
+        raise NotImplementedError
+
+    def copy(self) -> OnChainModel:
+        raise NotImplementedError
+
+    def deploy_steps(self, trainer: str) -> DeploySteps:
+        """The constructor's arguments for a deployment owned by ``trainer``, then the setup calls."""
+        raise NotImplementedError
+
+    def matches(self, contract: Contract) -> bool:
+        """Whether ``contract``'s parameters, read from the chain, equal this mirror's."""
+        raise NotImplementedError
+
+    # -- real-valued convenience -----------------------------------------------------------------
+    def predict(self, x: Sequence[float] | Sequence[int] | np.ndarray) -> Any:
+        """The class predicted for one sample."""
+        return self.decode_label(self.predict_encoded(self.encode(x)))
+
+    def predict_many(self, X: Any) -> np.ndarray:
+        """The classes predicted for each sample of ``X`` (rows of a matrix, or index lists if sparse)."""
+        return np.asarray([self.predict(row) for row in rows_of(X, self.sparse)])
+
+    def update(self, x: Sequence[float] | Sequence[int] | np.ndarray, y: Any) -> bool:
+        """Learn from one sample and its class like the contract; returns whether the model changed."""
+        encoded, label = self.encode(x), self.encode_label(y)
+        self.check_update(encoded, label)
+        return self.update_encoded(encoded, label)
+
+
+def rows_of(X: Any, sparse: bool) -> list[Any]:
+    """The samples of ``X``: rows of a float matrix for dense models, the index lists as given for sparse ones."""
+    if sparse:
+        return list(X)
+    arr = np.asarray(X, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (one row per sample); got shape {arr.shape}")
+    return list(arr)
