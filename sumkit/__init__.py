@@ -11,12 +11,13 @@
 from . import datasets, encoding, incentives, models
 from .chain import Chain
 from .errors import Reverted
-from .trainer import Contribution, Trainer, deploy
+from .trainer import Contribution, DeployInterrupted, Trainer, deploy
 from .units import days, ether, format_ether, hours, minutes, seconds
 
 __all__ = [
     "Chain",
     "Contribution",
+    "DeployInterrupted",
     "Reverted",
     "Trainer",
     "datasets",
