@@ -252,7 +252,9 @@ def tweets_bag_of_words(n_words: int = 1000, test_size: float = 0.3, seed: int =
     classes = tuple(classes)
     unknown = [c for c in classes if c not in TWEET_CLASSES]
     if unknown or len(set(classes)) < 2 or len(set(classes)) != len(classes):
-        raise ValueError(f"classes must be two or three distinct labels among {list(TWEET_CLASSES)}, got {list(classes)}")
+        raise ValueError(
+            f"classes must be two or three distinct labels among {list(TWEET_CLASSES)}, got {list(classes)}"
+        )
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must lie within 0..1, got {min_confidence!r}")
     _check_split_args(test_size, seed)
