@@ -241,15 +241,19 @@ class Chain:
         try:
             computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
         except InvalidTransaction as e:  # rejected before running, e.g. a gas limit below the upfront cost
-            raise ValueError(
-                f"{context[0]}.{context[1]}: the transaction is invalid before it runs ({e}). Is the gas "
-                f"limit ({tx.gas:,}) below what a transaction costs up front (21,000 plus its data)?"
-            ) from None
+            raise self._invalid(e, context, tx.gas) from None
         finally:
             state.revert(snapshot)
         if computation.is_error:
             raise self._reverted(computation, context, tx.gas)
         return computation
+
+    @staticmethod
+    def _invalid(error: Exception, context: tuple[str, str], gas: int) -> ValueError:
+        return ValueError(
+            f"{context[0]}.{context[1]}: the transaction is invalid before it runs ({error}). Is the gas "
+            f"limit ({gas:,}) below what a transaction costs up front (21,000 plus its data)?"
+        )
 
     def _reverted(self, computation: Any, context: tuple[str, str], gas: int) -> Reverted:
         error = computation.error
@@ -298,11 +302,19 @@ class Chain:
         if value > self.balance(sender):
             raise ValueError(f"{self.name_of(sender)} cannot send {value} wei: the balance is {self.balance(sender)}")
         tx = self._unsigned(sender, to, data, value, gas)
-        self._dry_run(sender, tx, context)  # a revert raises here, before anything is sent
         evm = self._evm
         signed = tx.as_signed_transaction(key)
-        _, receipt, computation = evm.apply_transaction(signed)
-        if computation.is_error:  # cannot happen after a successful dry run; never hide it if it does
+        # Run it once, in the pending block; if it fails, put the pending header back, which drops the
+        # transaction and every state change it made (each transaction gets a block of its own, so the
+        # pending block is empty before it). Nothing is sent, and a revert raises here.
+        pending = evm.header
+        try:
+            _, receipt, computation = evm.apply_transaction(signed)
+        except InvalidTransaction as e:  # rejected before running, e.g. a gas limit below the upfront cost
+            evm.header = pending
+            raise self._invalid(e, context, tx.gas) from None
+        if computation.is_error:
+            evm.header = pending
             raise self._reverted(computation, context, gas)
         self._backend.mine_blocks()
         block_number = evm.header.block_number - 1
