@@ -8,7 +8,7 @@
 1
 """
 
-from . import datasets, encoding, incentives, models
+from . import datasets, encoding, incentives, models, plots
 from .chain import Chain
 from .errors import Reverted
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
@@ -30,5 +30,6 @@ __all__ = [
     "incentives",
     "minutes",
     "models",
+    "plots",
     "seconds",
 ]
