@@ -27,6 +27,7 @@ import rlp
 from eth.vm.spoof import SpoofTransaction
 from eth_tester import PyEVMBackend
 from eth_tester.backends.pyevm.main import get_default_genesis_params
+from eth_keys import KeyAPI
 from eth_utils import ValidationError as InvalidTransaction
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
@@ -42,6 +43,9 @@ BLOCK_TIME = 12  # seconds between blocks, as on Ethereum mainnet
 BLOCK_GAS_LIMIT = 1_000_000_000  # far above mainnet's, so big models deploy in few transactions
 TX_GAS_LIMIT = 30_000_000  # the gas limit sent with every transaction: one mainnet block
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
+TEST_ACCOUNTS = 10  # eth-tester's funded accounts; Chain.new_account adds more
+TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class Chain:
         self._now = start_time + BLOCK_TIME
         self._log: list[dict[str, Any]] = []
         self._mirrors: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._derived = 0  # how many keys new_account derived
 
     def __repr__(self) -> str:
         return f"<Chain block={self.block_number} now={self.now}>"
@@ -155,6 +160,33 @@ class Chain:
         """How many transactions ``account`` has sent."""
         return self._evm.get_vm().state.get_nonce(to_canonical_address(account))
 
+    def new_account(self, balance: int, *, name: str | None = None, funder: str | None = None) -> str:
+        """A new account this chain signs for, funded with ``balance`` wei by a plain transfer from
+        ``funder`` (default: the last test account). Keys are derived from a counter, so the same calls
+        on a fresh chain give the same addresses.
+
+        >>> eve = chain.new_account(sk.ether(10), name="eve")    # doctest: +SKIP
+        >>> chain.balance(eve) == sk.ether(10)                    # doctest: +SKIP
+        True
+        """
+        if not isinstance(balance, int) or isinstance(balance, bool) or balance < 0:
+            raise ValueError(f"balance must be a non-negative int number of wei, got {balance!r}")
+        funder = funder or self.accounts[TEST_ACCOUNTS - 1]
+        key = None
+        while key is None:
+            self._derived += 1
+            secret = keccak(f"sumkit account {self._derived}".encode())
+            if 0 < int.from_bytes(secret, "big") < SECP256K1_ORDER:
+                key = KeyAPI().PrivateKey(secret)
+        address = to_checksum_address(key.public_key.to_canonical_address())
+        self._keys[to_canonical_address(address)] = key
+        self.accounts.append(address)
+        if name is not None:
+            self._names[address] = name
+        if balance:
+            self._transact(funder, address, b"", value=balance, gas=TRANSFER_GAS, context=("account", "fund"))
+        return address
+
     def next_contract_address(self, deployer: str, skip: int = 0) -> str:
         """The address of the contract ``deployer`` will create after ``skip`` more transactions."""
         encoded = rlp.encode([to_canonical_address(deployer), self.nonce(deployer) + skip])
@@ -177,12 +209,15 @@ class Chain:
         >>> with chain.snapshot():                 # doctest: +SKIP
         ...     trainer.add_data(x, y, sender=chain.mallory)
         """
-        saved = (self._backend.take_snapshot(), self._now, len(self._log), dict(self._names))
+        saved = (self._backend.take_snapshot(), self._now, len(self._log), dict(self._names), len(self.accounts))
+        derived = self._derived
         mirrors = [(m, m.save_state()) for m in self._mirrors]
         try:
             yield self
         finally:
-            block_hash, self._now, log_len, self._names = saved
+            block_hash, self._now, log_len, self._names, n_accounts = saved
+            del self.accounts[n_accounts:]
+            self._derived = derived
             self._backend.revert_to_snapshot(block_hash)
             del self._log[log_len:]
             for mirror, state in mirrors:

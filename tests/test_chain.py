@@ -124,3 +124,21 @@ def test_units():
     assert sk.format_ether(36 * 10**14) == "0.0036 ETH"
     with pytest.raises(ValueError):
         sk.ether("1e-19")
+
+
+def test_new_accounts_are_funded_by_a_transfer_and_reproducible(chain):
+    funder = chain.accounts[9]
+    before = chain.balance(funder)
+    eve = chain.new_account(sk.ether(3), name="eve")
+    assert chain.balance(eve) == sk.ether(3) and chain.balance(funder) == before - sk.ether(3)
+    assert chain.name_of(eve) == "eve" and eve in chain.accounts and len(chain.accounts) == 11
+    assert list(chain.gas_log["function"]) == ["fund"] and chain.gas_log["gas_used"].iloc[0] == 21_000
+    trainer = make_trainer(chain)
+    c = trainer.add_data(POSITIVE, 1, sender=eve)  # the chain signs for the new account
+    assert chain.balance(eve) == sk.ether(3) - c.deposit
+    with chain.snapshot():
+        temporary = chain.new_account(0)
+    assert len(chain.accounts) == 11 and chain.new_account(0) == temporary  # same counter, same key
+    assert sk.Chain().new_account(sk.ether(1)) == eve  # same calls on a fresh chain, same address
+    with pytest.raises(ValueError, match="non-negative"):
+        chain.new_account(-1)
