@@ -111,7 +111,8 @@ def underflow(log_probabilities: Sequence[float], fixed_point_scale: int = 10**9
             ax.axvline(steps[zero[0]], color=color, linestyle=":", linewidth=1)
             ax.annotate(f"0 after {steps[zero[0]]} factors", (steps[zero[0]], exact[zero[0]]), color=color,
                         fontsize=8, xytext=(6, -14), textcoords="offset points")
-    ax.axhline(np.log10(np.finfo(float).smallest_subnormal), color="gray", linewidth=0.8, linestyle="--")
+    ax.axhline(np.log10(np.finfo(float).smallest_subnormal), color="gray", linewidth=0.8, linestyle="--",
+               label="smallest positive float64")
     ax.set_xlabel("number of probabilities multiplied")
     ax.set_ylabel("log10 of the running product")
     ax.set_title("Multiplying many probabilities underflows; adding their logs does not")
