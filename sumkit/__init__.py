@@ -9,6 +9,7 @@
 """
 
 from . import datasets, encoding, incentives, models, plots
+from . import lab
 from .chain import Chain
 from .errors import Reverted
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy

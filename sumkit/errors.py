@@ -139,6 +139,20 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"Updating parameter {a['index']} would leave the contract's int48 storage range (about +-140,737). Use smaller feature "
         "values (scale your data) or a smaller learning rate."
     ),
+    # attack lab (sumkit.lab, contracts/lab/)
+    "WrongDeposit": lambda a: (
+        f"Every contribution to this lab trainer pays exactly {format_ether(a['required'])}; "
+        f"{format_ether(a['sent'])} was sent. Pass value=sk.lab.DEPOSIT."
+    ),
+    "NoSuchContribution": lambda a: (
+        f"There is no contribution {a['id']}: ids go from 0 to {a['count'] - 1} ({a['count']} so far). "
+        "level.contributions() lists them."
+    ),
+    "NotContributor": lambda a: (
+        f"Only the contributor ({a['contributor']}) may claim this refund, not {a['caller']}."
+    ),
+    "NotAttacker": lambda a: "Only the account that deployed this attacker contract may use it: send as level.player.",
+    "ForwardFailed": lambda a: f"The attacker contract could not forward {format_ether(a['amount'])} to its deployer.",
 }
 
 

@@ -1,0 +1,140 @@
+"""The attack lab: every level is won by its reference exploit, and the same exploit fails on the fixed twin."""
+
+from __future__ import annotations
+
+import pytest
+
+import sumkit as sk
+from sumkit import artifacts, lab
+
+NAMES = ["reentrancy", "open_record", "tx_origin", "stale_prediction", "unchecked_take"]
+# The custom error each reference exploit hits on the fixed twin.
+FIXED_ERRORS = {
+    "reentrancy": "Reentrancy",
+    "open_record": "NotTrainer",
+    "tx_origin": "NotOwner",
+    "stale_prediction": "ModelDisagrees",
+    "unchecked_take": "NothingLeftToClaim",
+}
+WARNING = "DELIBERATELY VULNERABLE — for the attack lab only; never deploy"
+
+
+def test_levels_lists_every_level_with_a_one_line_goal():
+    goals = lab.levels()
+    assert list(goals) == NAMES
+    assert all(goal and "\n" not in goal for goal in goals.values())
+    assert set(lab.exploits) == set(NAMES)
+
+
+def test_unknown_level_is_a_value_error_naming_the_valid_levels():
+    with pytest.raises(ValueError, match="unknown level 'reentrancy2'.*reentrancy, open_record, tx_origin"):
+        lab.level("reentrancy2")
+
+
+def test_a_player_from_another_chain_is_a_value_error():
+    with pytest.raises(ValueError, match="not an account of this chain"):
+        lab.level("reentrancy", player="0x" + "12" * 20)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_exploit_wins_the_level(name):
+    level = lab.level(name)
+    assert not level.validate(), "a fresh level must not be won already"
+    level.solution()
+    assert level.validate()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_same_exploit_fails_against_the_fixed_twin(name):
+    level = lab.level(name, fixed=True)
+    with pytest.raises(sk.Reverted) as failure:
+        lab.exploits[name](level)
+    assert failure.value.error == FIXED_ERRORS[name], failure.value.reason
+    assert failure.value.hint
+    assert not level.validate()
+    assert level.chain.balance(level.contract.address) >= level.owed  # the victims can still be paid
+
+
+def test_reentrancy_pays_the_same_refund_three_times():
+    level = lab.level("reentrancy")
+    start = level.chain.balance(level.player)
+    attacker = level.deploy("ReentrancyAttacker", level.contract.address)
+    attacker.transact("contribute", list(lab.POSITIVE), 1, sender=level.player, value=lab.DEPOSIT)
+    level.chain.travel(days=1)
+    attacker.transact("attack", sender=level.player)
+    assert attacker.call("timesPaid") == 3
+    attacker.transact("withdraw", sender=level.player)
+    assert level.chain.balance(level.player) - start == level.owed == 2 * lab.DEPOSIT
+    assert level.chain.balance(level.contract.address) == 0
+
+
+def test_after_a_failed_attack_the_fixed_twin_still_refunds_the_victims():
+    level = lab.level("reentrancy", fixed=True)
+    with pytest.raises(sk.Reverted):
+        level.solution()
+    alice = level.chain.alice
+    before = level.chain.balance(alice)
+    level.contract.transact("refund", level.ids["alice"], sender=alice)
+    assert level.chain.balance(alice) - before == lab.DEPOSIT
+
+
+def test_tx_origin_sends_the_forgotten_deposits_to_the_thief_not_the_owner():
+    level = lab.level("tx_origin")
+    owner_before = level.chain.balance(level.chain.owner)
+    level.solution()
+    assert level.chain.balance(level.player) - level.start_balance == 2 * lab.DEPOSIT
+    assert level.chain.balance(level.chain.owner) == owner_before
+    with pytest.raises(ValueError, match="tx_origin"):
+        lab.level("reentrancy", level.chain).lure(level.contract.address)
+
+
+def test_unchecked_take_wraps_the_claimable_amount_around():
+    level = lab.level("unchecked_take")
+    level.solution()
+    carol = level.contract.call("contribution", level.ids["carol"])
+    assert carol["claimable"] > carol["deposit"]  # 2**96 minus a bit: the subtraction underflowed
+    fixed = lab.level("unchecked_take", fixed=True)
+    with pytest.raises(sk.Reverted):
+        fixed.solution()
+    assert fixed.contract.call("contribution", fixed.ids["carol"])["claimable"] == 0
+
+
+def test_stale_prediction_refunds_data_the_model_disagrees_with():
+    level = lab.level("stale_prediction")
+    level.solution()
+    table = level.contributions()
+    bad = table[(table.contributor == "mallory") & (table.label == 1)].iloc[0]
+    assert bad.refunded and not bad.model_agrees
+
+
+def test_levels_share_a_chain_and_honest_mistakes_get_hints():
+    chain = sk.Chain()
+    first, second = lab.level("reentrancy", chain), lab.level("unchecked_take", chain)
+    assert first.chain is second.chain is chain and first.contract.address != second.contract.address
+    with pytest.raises(sk.Reverted) as wrong:
+        first.contract.transact("addData", list(lab.POSITIVE), 1, sender=chain.mallory, value=1)
+    assert wrong.value.error == "WrongDeposit" and "1 ETH" in wrong.value.hint
+    with pytest.raises(sk.Reverted) as missing:
+        first.contract.transact("refund", 99, sender=chain.mallory)
+    assert missing.value.error == "NoSuchContribution"
+    with pytest.raises(sk.Reverted) as other:
+        first.contract.transact("refund", first.ids["alice"], sender=chain.mallory)
+    assert other.value.error == "NotContributor"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_describe_and_excerpt_show_the_goal_hints_and_the_bug(name):
+    level = lab.level(name)
+    text = level.describe()
+    assert level.goal in text and all(hint in text for hint in level.hints)
+    assert "BUG" in level.excerpt() and "FIX" in level.excerpt(fixed=True)
+    assert level.fix
+
+
+def test_every_vulnerable_contract_carries_the_warning():
+    vulnerable = {"ReentrantRefundTrainer", "OpenRecordHandler", "TxOriginTrainer", "StalePredictionTrainer",
+                  "UncheckedTakeTrainer"}
+    for name in vulnerable:
+        artifact = artifacts.load(name)
+        assert WARNING in artifact["userdoc"]["notice"], name
+        assert WARNING in (artifacts.CONTRACTS.parent / artifact["sourceName"]).read_text()
