@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sumkit as sk
 
@@ -39,17 +41,23 @@ def test_deposit_follows_the_formula_and_next_deposit_matches_the_charge(chain, 
         elapsed = chain.now - last
         assert quoted == COST_WEIGHT * 3600 // max(1, math.isqrt(elapsed)) == drt.deposit(elapsed)
         before = chain.balance(chain.alice)
-        c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+        c = trainer.add_data(POSITIVE, 1, sender=chain.alice, value=quoted)  # exactly the quote is enough
         assert c.deposit == quoted and before - chain.balance(chain.alice) == quoted
         assert c.added_at == last + elapsed
         last = c.added_at
 
 
-def test_surplus_is_returned_and_too_little_reverts(chain, trainer):
+def test_surplus_is_returned_in_the_same_transaction_and_too_little_reverts(chain, trainer):
+    chain.travel(seconds=99)
     required = trainer.next_deposit()
-    before = chain.balance(chain.alice)
+    before, log_len = balances(chain, trainer), len(chain.gas_log)
     c = trainer.add_data(POSITIVE, 1, sender=chain.alice, value=required * 3)
-    assert c.deposit == required and before - chain.balance(chain.alice) == required
+    after = balances(chain, trainer)
+    assert len(chain.gas_log) == log_len + 1  # one transaction charged the deposit and returned the rest
+    assert c.deposit == required and before["alice"] - after["alice"] == required
+    assert after["trainer"] - before["trainer"] == required
+    record = trainer.contributions().iloc[-1]
+    assert record["deposit"] == record["claimable"] == required
     chain.travel(hours=1)
     required = trainer.next_deposit()
     e = expect_revert(chain, trainer, "DepositTooLow", trainer.add_data, POSITIVE, 1, sender=chain.bob, value=required - 1)
@@ -58,8 +66,22 @@ def test_surplus_is_returned_and_too_little_reverts(chain, trainer):
 
 
 def test_integer_square_root_on_chain(trainer):
-    for n in [0, 1, 2, 3, 4, 5, 15, 16, 17, 10**6, 2**128, 2**255, 2**256 - 1]:
-        assert trainer.incentive_contract.call("sqrt", n) == math.isqrt(n)
+    edges = [0, 1, 2, 3, 4, 5, 8, 9, 10, 15, 16, 17, 10**6, 2**128, 2**254, 2**255, 2**256 - 2, 2**256 - 1]
+    around_squares = [r * r + d for r in (2**64 - 1, 2**64, 10**30, 2**127 + 1, 2**128 - 1) for d in (-1, 0, 1)]
+    for n in edges + around_squares:
+        assert trainer.incentive_contract.call("sqrt", n) == math.isqrt(n), n
+
+
+@pytest.fixture(scope="module")
+def drt_contract():
+    """One deployment shared by every hypothesis example (sqrt is pure)."""
+    return make_trainer(sk.Chain()).incentive_contract
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(min_value=0, max_value=2**256 - 1) | st.integers(min_value=0, max_value=2**40))
+def test_integer_square_root_matches_isqrt(drt_contract, n):
+    assert drt_contract.call("sqrt", n) == math.isqrt(n)
 
 
 def test_waits_must_grow(chain):
@@ -86,6 +108,7 @@ def test_refund_boundary_to_the_second(chain, trainer):
     assert chain.balance(chain.alice) - before == c.deposit
     assert chain.balance(trainer.address) == 0
     assert trainer.incentive_contract.call("numGoodData", chain.alice) == 1
+    assert trainer.good_data(chain.alice) == 1 and trainer.good_data() == 1 and trainer.good_data(chain.bob) == 0
 
 
 def test_refund_hint_says_how_long_and_until_when(chain, trainer):
@@ -162,6 +185,8 @@ def test_share_is_proportional_to_good_data_and_taking_twice_reverts(chain, trai
     good_reporter(chain, trainer, chain.alice)
     good_reporter(chain, trainer, chain.bob)
     good_reporter(chain, trainer, chain.bob)
+    assert (trainer.good_data(chain.alice), trainer.good_data(chain.bob), trainer.good_data()) == (1, 2, 3)
+    assert trainer.incentive_contract.call("totalGoodDataCount") == 3
     chain.travel(hours=1)
     bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
     chain.travel(days=1)
@@ -203,14 +228,7 @@ def test_owner_claim_follows_ownership_transfer(chain, trainer):
     assert "owner" in e.hint
 
 
-# -- components obey only their trainer ------------------------------------------------------------
-
-def test_components_only_obey_the_trainer(chain, trainer):
-    e = expect_revert(chain, trainer, "NotTrainer", trainer.classifier.transact, "update", [0, 0, 0], 1, sender=chain.mallory)
-    assert "call the trainer" in e.hint
-    expect_revert(chain, trainer, "NotTrainer", trainer.incentive_contract.transact, "handleAddData", chain.mallory, 0, 0, sender=chain.mallory)
-    expect_revert(chain, trainer, "NotTrainer", trainer.data_handler.transact, "handlePayout", "0x" + "00" * 32, chain.mallory, 0, sender=chain.mallory)
-
+# -- components are bound to their trainer (access control of every handler: tests/test_money_safety.py) --
 
 def test_trainer_rejects_components_bound_elsewhere(chain):
     handler = chain.deploy("DataHandler", chain.alice)
