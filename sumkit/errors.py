@@ -139,6 +139,11 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"Updating parameter {a['index']} would leave the contract's int48 storage range (about +-140,737). Use smaller feature "
         "values (scale your data) or a smaller learning rate."
     ),
+    "InvalidModelShape": lambda a: (
+        f"A nearest-centroid model needs at least two classes and one centroid value per class and feature; got "
+        f"{a['numValues']} values for {a['numClasses']} classes. Build it with "
+        "sk.models.NearestCentroid.from_sklearn(...)."
+    ),
     # attack lab (sumkit.lab, contracts/lab/)
     "WrongDeposit": lambda a: (
         f"Every contribution to this lab trainer pays exactly {format_ether(a['required'])}; "

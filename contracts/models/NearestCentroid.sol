@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {TrainerOwned} from "../access/TrainerOwned.sol";
+import {IClassifier} from "./Classifier.sol";
+
+/// @title NearestCentroid
+/// @notice A nearest-centroid classifier over dense fixed-point features, for any number of classes.
+/// Each class has a centroid (the running mean of its samples) and a count. It predicts the class whose
+/// centroid is nearest to the sample in squared Euclidean distance (ties go to the lowest class). Every
+/// sample added moves its class's centroid: `centroid += (x - centroid) / (count + 1)`, then `count += 1`.
+/// @dev All numbers are fixed point with `SCALE = 1e9`. The division rounds toward zero (Solidity's signed
+/// `/`), so an updated centroid value always lies between its old value and the sample's: it stays in the
+/// `int64` range and an update never overflows. Storage is one flat list of 64-bit values, four per word
+/// (value `v` lives in word `v / 4`, bits `64 * (v % 4)`): first the centroids, class after class (class `c`,
+/// feature `j` is value `c * numFeatures + j`), then the counts (class `c`'s `uint64` is value
+/// `numClasses * numFeatures + c`). No word is left half empty, so a prediction reads as few words as possible.
+contract NearestCentroid is TrainerOwned, IClassifier {
+    /// @notice Fixed-point scale: the real number 1.0 is stored as `SCALE`.
+    int256 public constant SCALE = 1e9;
+    /// @notice Values stored per 256-bit storage word.
+    uint256 private constant PER_WORD = 4;
+    /// @notice Bits per stored value.
+    uint256 private constant BITS = 64;
+    /// @notice The bits of one stored value.
+    uint256 private constant MASK = (1 << BITS) - 1;
+
+    /// @notice How many features a sample must have.
+    uint256 public immutable numFeatures;
+    /// @dev How many classes the model distinguishes.
+    uint256 private immutable _numClasses;
+
+    /// @dev The packed values (centroids, then counts).
+    mapping(uint256 word => uint256) private _words;
+
+    /// @notice The centroid of class `label` moved towards a sample; the class has now seen `count` samples.
+    event CentroidUpdated(uint64 label, uint64 count);
+
+    /// @notice A sample has `got` features; this model needs `expected`.
+    error WrongFeatureCount(uint256 expected, uint256 got);
+    /// @notice Labels are `0 .. numClasses - 1`.
+    error LabelOutOfRange(uint64 label, uint64 numClasses);
+    /// @notice A nearest-centroid model needs at least two classes, with one count per class and
+    /// `numClasses * numFeatures` centroid values; it got `numValues` values for `numClasses` classes.
+    error InvalidModelShape(uint256 numValues, uint256 numClasses);
+
+    /// @param trainer_ The `CollaborativeTrainer` that owns this model.
+    /// @param numFeatures_ How many features a sample has.
+    /// @param centroids The initial centroids, fixed point, class after class (`numFeatures_` values each).
+    /// @param counts How many samples each class's centroid already averages (sets how fast it moves).
+    constructor(address trainer_, uint256 numFeatures_, int64[] memory centroids, uint64[] memory counts)
+        TrainerOwned(trainer_)
+    {
+        uint256 k = counts.length;
+        uint256 kn = centroids.length;
+        if (k < 2 || kn != k * numFeatures_) revert InvalidModelShape(kn, k);
+        numFeatures = numFeatures_;
+        _numClasses = k;
+        uint256 total = kn + k;
+        uint256 word;
+        for (uint256 v = 0; v < total; ++v) {
+            uint256 value = v < kn ? uint64(centroids[v]) : counts[v - kn];
+            word |= value << (BITS * (v % PER_WORD));
+            if (v % PER_WORD == PER_WORD - 1 || v == total - 1) {
+                _words[v / PER_WORD] = word;
+                word = 0;
+            }
+        }
+    }
+
+    /// @inheritdoc IClassifier
+    function numClasses() external view returns (uint64) {
+        return uint64(_numClasses);
+    }
+
+    /// @inheritdoc IClassifier
+    /// @dev A dense nearest-centroid model is deployed in one transaction: it is complete from the start.
+    function finalized() external pure returns (bool) {
+        return true;
+    }
+
+    /// @notice The centroid of class `label`, fixed point.
+    /// @param label The class.
+    /// @return values Its `numFeatures` values.
+    function centroid(uint256 label) external view returns (int64[] memory values) {
+        uint256 n = numFeatures;
+        values = new int64[](n);
+        for (uint256 j = 0; j < n; ++j) {
+            values[j] = int64(_value(label * n + j));
+        }
+    }
+
+    /// @notice How many samples the centroid of class `label` averages.
+    /// @param label The class.
+    /// @return The class's count.
+    function count(uint256 label) external view returns (uint64) {
+        return _value(_numClasses * numFeatures + label);
+    }
+
+    /// @notice The squared Euclidean distance from `x` to each class's centroid, at scale `SCALE**2`.
+    /// @dev Unchecked arithmetic is safe: each difference fits in 65 bits, its square in 130, and no sample
+    /// is long enough for their sum to leave the uint256 range.
+    /// @param x The encoded sample.
+    /// @return d The squared distances, one per class.
+    function squaredDistances(int64[] calldata x) public view returns (uint256[] memory d) {
+        uint256 n = numFeatures;
+        if (x.length != n) revert WrongFeatureCount(n, x.length);
+        uint256 k = _numClasses;
+        d = new uint256[](k);
+        unchecked {
+            uint256 v;
+            uint256 word;
+            for (uint256 c = 0; c < k; ++c) {
+                uint256 sum;
+                for (uint256 j = 0; j < n; ++j) {
+                    word = v % PER_WORD == 0 ? _words[v / PER_WORD] : word >> BITS;
+                    int256 diff = _feature(x, j) - int64(uint64(word));
+                    sum += uint256(diff * diff);
+                    ++v;
+                }
+                d[c] = sum;
+            }
+        }
+    }
+
+    /// @inheritdoc IClassifier
+    function predict(int64[] calldata x) external view returns (uint64 label) {
+        uint256[] memory d = squaredDistances(x);
+        uint256 best = d[0];
+        for (uint256 c = 1; c < d.length; ++c) {
+            if (d[c] < best) (best, label) = (d[c], uint64(c));
+        }
+    }
+
+    /// @inheritdoc IClassifier
+    /// @dev Each centroid value `v` of the class becomes `v + (x[j] - v) / (count + 1)`, rounded toward zero.
+    function update(int64[] calldata x, uint64 label) external onlyTrainer {
+        uint256 n = numFeatures;
+        uint256 k = _numClasses;
+        if (x.length != n) revert WrongFeatureCount(n, x.length);
+        if (label >= k) revert LabelOutOfRange(label, uint64(k));
+        uint256 countAt = k * n + label;
+        uint64 newCount = _value(countAt) + 1;
+        unchecked {
+            int256 divisor = int256(uint256(newCount));
+            uint256 v = label * n;
+            uint256 word = _words[v / PER_WORD];
+            for (uint256 j = 0; j < n; ++j) {
+                uint256 shift = BITS * (v % PER_WORD);
+                if (shift == 0 && j != 0) word = _words[v / PER_WORD];
+                int256 value = int64(uint64(word >> shift));
+                value += (_feature(x, j) - value) / divisor;
+                word = (word & ~(MASK << shift)) | ((uint256(value) & MASK) << shift);
+                if (shift == BITS * (PER_WORD - 1) || j == n - 1) _words[v / PER_WORD] = word;
+                ++v;
+            }
+            uint256 countShift = BITS * (countAt % PER_WORD);
+            word = _words[countAt / PER_WORD];
+            _words[countAt / PER_WORD] = (word & ~(MASK << countShift)) | (uint256(newCount) << countShift);
+        }
+        emit CentroidUpdated(label, newCount);
+    }
+
+    /// @dev Feature `j` of `x` (`j < x.length`, checked by the caller), read without re-validating its encoding:
+    /// the word is sign-extended from its low 64 bits, exactly what a well-formed `int64` holds.
+    function _feature(int64[] calldata x, uint256 j) private pure returns (int256 value) {
+        assembly ("memory-safe") {
+            value := signextend(7, calldataload(add(x.offset, shl(5, j))))
+        }
+    }
+
+    /// @dev Stored value `v`, as its 64 bits.
+    function _value(uint256 v) private view returns (uint64) {
+        return uint64(_words[v / PER_WORD] >> (BITS * (v % PER_WORD)));
+    }
+}

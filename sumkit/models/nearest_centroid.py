@@ -1,0 +1,189 @@
+"""NearestCentroid: the Python twin of ``contracts/models/NearestCentroid.sol``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from ..encoding import check_int, to_fixed, trunc_div
+from .base import DeploySteps, OnChainModel, plain
+
+if TYPE_CHECKING:
+    from ..chain import Contract
+
+COUNT_MAX = 2**64 - 1  # the contract stores each class's count as a uint64
+VALUES_PER_WORD = 4  # centroid values (int64) and counts (uint64) share storage words, four to a word
+MAX_WORDS_PER_DEPLOY = 1_200  # about 22,100 gas each: the constructor must fit one 30M-gas transaction
+
+
+def class_counts(classes: Sequence[Any], y: Sequence[Any]) -> list[int]:
+    """How many labels of ``y`` fall in each of ``classes`` (``ValueError`` for a label that is none of them)."""
+    y = np.asarray(y)
+    values, counts = np.unique(y, return_counts=True)
+    found = {plain(v): int(n) for v, n in zip(values, counts)}
+    unknown = [v for v in found if v not in list(classes)]
+    if unknown:
+        raise ValueError(f"y holds labels {unknown} that are not classes of the estimator {list(classes)}")
+    return [found.get(plain(c), 0) for c in classes]
+
+
+def sklearn_centroid_estimator(estimator: Any) -> None:
+    """Check that ``estimator`` is a fitted Euclidean ``sklearn.neighbors.NearestCentroid``."""
+    from sklearn.neighbors import NearestCentroid as SkNearestCentroid
+
+    if not isinstance(estimator, SkNearestCentroid):
+        raise TypeError(
+            f"from_sklearn supports sklearn.neighbors.NearestCentroid only, got {type(estimator).__name__}"
+        )
+    if not hasattr(estimator, "centroids_"):
+        raise ValueError("the estimator is not fitted yet: call fit(X, y) first")
+    if estimator.metric != "euclidean":
+        raise ValueError(
+            f'the on-chain model measures Euclidean distance: use metric="euclidean", not {estimator.metric!r}'
+        )
+    if getattr(estimator, "priors", "uniform") != "uniform":
+        raise ValueError('the on-chain model has no class priors: use priors="uniform" (the default)')
+
+
+def sklearn_counts(estimator: Any, counts: Sequence[int] | None, y: Sequence[Any] | None) -> list[int]:
+    """The class counts for :meth:`from_sklearn`: ``counts`` if given, else counted from the training labels ``y``."""
+    if counts is not None and y is not None:
+        raise ValueError("give counts or y, not both")
+    if counts is None and y is None:
+        raise ValueError(
+            "scikit-learn does not store how many samples each centroid averages: pass the training labels "
+            "(from_sklearn(est, y=y_train)) or the counts per class (from_sklearn(est, counts=[...]))"
+        )
+    if y is not None:
+        counts = class_counts(estimator.classes_, y)
+    counts = [int(n) for n in counts]
+    if len(counts) != len(estimator.classes_):
+        raise ValueError(f"counts has {len(counts)} entries but the estimator has {len(estimator.classes_)} classes")
+    return counts
+
+
+@dataclass
+class NearestCentroid(OnChainModel):
+    """A nearest-centroid classifier in fixed point, bit-exact with the contract.
+
+    Predicts the class whose centroid is nearest to the sample in squared Euclidean distance (ties go to the
+    lowest class). Each sample added updates its class: ``centroid += (x - centroid) // (count + 1)`` per
+    feature, the division rounding toward zero like Solidity, then ``count += 1``. Centroids are ``int64``
+    fixed point (they stay between old values and samples, so they never overflow); counts are ``uint64``.
+
+    >>> from sklearn.neighbors import NearestCentroid as SkNearestCentroid
+    >>> X, y = [[0.0, 0.0], [0.0, 1.0], [4.0, 4.0]], ["a", "a", "b"]
+    >>> model = NearestCentroid.from_sklearn(SkNearestCentroid().fit(X, y), y=y)
+    >>> model.counts, model.predict([3.0, 3.0])
+    ([2, 1], 'b')
+    """
+
+    centroids: list[list[int]]
+    counts: list[int]
+    classes: tuple[Any, ...] = ()
+    contract_name: ClassVar[str] = "NearestCentroid"
+
+    def __post_init__(self) -> None:
+        self.centroids = [[int(v) for v in row] for row in self.centroids]
+        self.counts = [int(n) for n in self.counts]
+        k = len(self.counts)
+        if k < 2:
+            raise ValueError(f"a nearest-centroid model needs at least two classes, got {k}")
+        if len(self.centroids) != k:
+            raise ValueError(
+                f"{len(self.centroids)} centroids for {k} counts: give one centroid and one count per class"
+            )
+        n = len(self.centroids[0])
+        for c, row in enumerate(self.centroids):
+            if len(row) != n:
+                raise ValueError(f"centroid {c} has {len(row)} values but centroid 0 has {n}")
+            for j, v in enumerate(row):
+                check_int(v, 64, what=f"centroid {c} value {j}")
+        for c, count in enumerate(self.counts):
+            if not 0 <= count <= COUNT_MAX:
+                raise ValueError(f"count {c} is {count}: counts must lie in [0, 2**64)")
+        self.classes = tuple(plain(c) for c in self.classes) if self.classes else tuple(range(k))
+        if len(self.classes) != k:
+            raise ValueError(f"{len(self.classes)} classes for {k} centroids")
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def from_floats(
+        cls, centroids: Sequence[Sequence[float]] | np.ndarray, counts: Sequence[int], classes: Sequence[Any] = ()
+    ) -> NearestCentroid:
+        """A model from real-valued centroids (one row per class, encoded to fixed point) and class counts."""
+        arr = np.asarray(centroids, dtype=float)
+        if arr.ndim != 2:
+            raise ValueError(f"centroids must be a 2-D array (one row per class); got shape {arr.shape}")
+        rows = [to_fixed(row, what=f"centroid {c}") for c, row in enumerate(arr)]
+        return cls(rows, list(counts), tuple(classes))
+
+    @classmethod
+    def from_sklearn(
+        cls, estimator: Any, counts: Sequence[int] | None = None, y: Sequence[Any] | None = None
+    ) -> NearestCentroid:
+        """A model from a fitted ``sklearn.neighbors.NearestCentroid`` (Euclidean metric).
+
+        scikit-learn keeps the centroids (``centroids_``) but not how many samples each one averages, which
+        sets how fast it moves on chain. Give either ``counts`` (one per class, in the order of ``classes_``)
+        or ``y``, the training labels the estimator was fitted on (the counts are then counted from them).
+        """
+        sklearn_centroid_estimator(estimator)
+        counts = sklearn_counts(estimator, counts, y)
+        return cls.from_floats(estimator.centroids_, counts, tuple(estimator.classes_))
+
+    # -- shape ---------------------------------------------------------------------------------
+    @property
+    def n_features(self) -> int:
+        return len(self.centroids[0])
+
+    # -- the contract's arithmetic ---------------------------------------------------------------
+    def squared_distance_encoded(self, x: Sequence[int], label: int) -> int:
+        """The squared distance from an encoded sample to centroid ``label``, at scale ``SCALE**2``."""
+        return sum((v - c) ** 2 for v, c in zip(x, self.centroids[label]))
+
+    def predict_encoded(self, x: Sequence[int]) -> int:
+        """The on-chain label for an encoded sample: the nearest centroid, the lowest class on ties."""
+        distances = [self.squared_distance_encoded(x, c) for c in range(self.n_classes)]
+        return distances.index(min(distances))
+
+    def check_update(self, x: Sequence[int], label: int) -> None:
+        """Raise ``ValueError`` if the contract's update would revert (a wrong shape or label)."""
+        if len(x) != self.n_features:
+            raise ValueError(f"x has {len(x)} features but the model expects {self.n_features}")
+        if not 0 <= label < self.n_classes:
+            raise ValueError(f"label {label} is out of range: labels are 0 to {self.n_classes - 1}")
+        if self.counts[label] == COUNT_MAX:
+            raise ValueError(f"class {label}'s count would overflow its uint64")
+
+    def update_encoded(self, x: Sequence[int], label: int) -> bool:
+        """Move centroid ``label`` towards an encoded sample like the contract; always changes the model."""
+        self.check_update(x, label)
+        divisor = self.counts[label] + 1
+        self.centroids[label] = [c + trunc_div(v - c, divisor) for v, c in zip(x, self.centroids[label])]
+        self.counts[label] = divisor
+        return True
+
+    def copy(self) -> NearestCentroid:
+        return NearestCentroid([list(row) for row in self.centroids], list(self.counts), self.classes)
+
+    def deploy_steps(self, trainer: str) -> DeploySteps:
+        """One transaction: the constructor takes every centroid and count (no setup calls)."""
+        words = self.n_classes * (self.n_features // VALUES_PER_WORD + 1)
+        if words > MAX_WORDS_PER_DEPLOY:
+            raise ValueError(
+                f"{self.n_classes} classes x {self.n_features} features need {words} storage words: more than one "
+                f"transaction can write (at most {MAX_WORDS_PER_DEPLOY}); reduce the features (e.g. with PCA)"
+            )
+        flat = [v for row in self.centroids for v in row]
+        return (trainer, self.n_features, flat, list(self.counts)), []
+
+    def matches(self, contract: Contract) -> bool:
+        """Whether the contract's centroids and counts equal this mirror's."""
+        return all(
+            list(contract.call("centroid", c)) == self.centroids[c] and contract.call("count", c) == self.counts[c]
+            for c in range(self.n_classes)
+        )
