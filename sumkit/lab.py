@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eth_utils import is_address, to_checksum_address
+
 from .artifacts import CONTRACTS
 from .chain import Chain, Contract, Receipt
 from .units import days, ether, format_ether
@@ -91,6 +93,7 @@ class Level:
         self.owed = 0
         spec.setup(self)
         self.start_balance = chain.balance(player)
+        self.owner_start_balance = chain.balance(chain.owner)
 
     def __repr__(self) -> str:
         kind = "fixed" if self.fixed else "vulnerable"
@@ -293,7 +296,14 @@ def _setup_tx_origin(level: Level) -> None:
 
 
 def _won_tx_origin(level: Level, player: str) -> bool:
-    return level.chain.balance(player) > level.start_balance
+    """Forgotten deposits were swept (emptied without a refund), not to the owner, and the player gained."""
+    chain = level.chain
+    swept = 0
+    for i in range(level.contract.call("contributionCount")):
+        c = level.contract.call("contribution", i)
+        swept += c["deposit"] if c["claimable"] == 0 and not c["refunded"] else 0
+    owner_gain = chain.balance(chain.owner) - level.owner_start_balance
+    return swept > 0 and owner_gain < swept and chain.balance(player) > level.start_balance
 
 
 def _exploit_tx_origin(level: Level) -> None:
@@ -497,6 +507,9 @@ def level(name: str, chain: Chain | None = None, *, fixed: bool = False, player:
     if name not in _SPECS:
         raise ValueError(f"unknown level {name!r}: choose one of {', '.join(_SPECS)}")
     chain = Chain() if chain is None else chain
-    if player is not None and player not in chain.accounts:
-        raise ValueError(f"player {player} is not an account of this chain: use chain.mallory, chain.alice, ...")
-    return Level(_SPECS[name], chain, player or chain.mallory, fixed)
+    player = chain.mallory if player is None else player
+    if not is_address(player) or to_checksum_address(player) not in chain.accounts:
+        raise ValueError(f"player {player!r} is not an account of this chain: use chain.mallory, chain.alice, ...")
+    if to_checksum_address(player) == chain.owner:
+        raise ValueError("the player cannot be chain.owner: the owner deploys the level (and is a victim in one)")
+    return Level(_SPECS[name], chain, to_checksum_address(player), fixed)

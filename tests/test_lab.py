@@ -31,9 +31,22 @@ def test_unknown_level_is_a_value_error_naming_the_valid_levels():
         lab.level("reentrancy2")
 
 
-def test_a_player_from_another_chain_is_a_value_error():
+def test_a_player_from_another_chain_or_the_owner_is_a_value_error():
     with pytest.raises(ValueError, match="not an account of this chain"):
         lab.level("reentrancy", player="0x" + "12" * 20)
+    with pytest.raises(ValueError, match="not an account of this chain"):
+        lab.level("reentrancy", player="mallory")
+    chain = sk.Chain()
+    with pytest.raises(ValueError, match="cannot be chain.owner"):
+        lab.level("reentrancy", chain, player=chain.owner)
+    assert lab.level("reentrancy", chain, player=chain.bob.lower()).player == chain.bob
+
+
+def test_tx_origin_is_not_won_by_gains_elsewhere_on_the_chain():
+    chain = sk.Chain()
+    target = lab.level("tx_origin", chain)
+    lab.level("reentrancy", chain).solution()  # Mallory gets richer elsewhere: that is not this level
+    assert chain.balance(target.player) > target.start_balance and not target.validate()
 
 
 @pytest.mark.parametrize("name", NAMES)

