@@ -151,3 +151,13 @@ def test_every_vulnerable_contract_carries_the_warning():
         artifact = artifacts.load(name)
         assert WARNING in artifact["userdoc"]["notice"], name
         assert WARNING in (artifacts.CONTRACTS.parent / artifact["sourceName"]).read_text()
+
+
+def test_the_notebook_has_a_hidden_solution_and_an_empty_exploit_cell_per_level():
+    import nbformat
+
+    nb = nbformat.read(artifacts.ROOT / "notebooks" / "05_attack_lab.ipynb", as_version=4)
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) == len(NAMES)
+    assert all(c.metadata["jupyter"]["source_hidden"] and "assert level.validate()" in c.source for c in solutions)
+    assert sum("# your code here" in c.source for c in nb.cells if c.cell_type == "code") == len(NAMES)
