@@ -20,3 +20,15 @@ def test_gas_is_deterministic_and_tabulated():
     assert rows == run(["dense-perceptron-9"])
     assert [r["operation"] for r in rows] == list(OPERATIONS)
     assert "report" in table(rows)
+
+
+def test_points_config_omits_report_which_does_not_apply():
+    from benchmarks.gas import CONFIGS, INCENTIVES
+
+    rows = run(["points-dense-perceptron-9"])
+    assert [r["operation"] for r in rows] == [op for op in OPERATIONS if op != "report"]
+    assert all(r["gas"] > 0 for r in rows)
+    text = table(rows)
+    assert "points-dense-perceptron-9" in text and "report" not in text
+    # Every Deposit-Refund-Take config measures every operation and has a ceiling for each.
+    assert {c for c in CONFIGS if c not in INCENTIVES} <= set(CEILINGS)

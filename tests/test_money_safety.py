@@ -282,7 +282,7 @@ class PointsMachine(RuleBasedStateMachine):
         for n in NAMES:
             account = getattr(self.chain, n)
             total = sum(r.who == n for r in self.records)
-            points, contributions, *_, bits_on_chain = self.trainer.incentive_contract.call("stats", account)
+            points, contributions, _, _, _, bits_on_chain, _ = self.trainer.incentive_contract.call("stats", account)
             assert points == self.points[n] and contributions == total
             bits = (
                 (total >= 1)

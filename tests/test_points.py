@@ -55,7 +55,7 @@ def claim_raw(trainer: sk.Trainer, c: sk.Contribution, sender: str) -> sk.chain.
 
 
 def stats(trainer: sk.Trainer, account: str) -> dict[str, int]:
-    fields = ["points", "contributions", "lastWeek", "numWeeks", "numLabels", "badges"]
+    fields = ["points", "contributions", "lastWeek", "numWeeks", "numLabels", "badges", "smallLabels"]
     return dict(zip(fields, trainer.incentive_contract.call("stats", account)))
 
 
@@ -187,6 +187,27 @@ def test_first_contribution_and_every_class_badges_exactly_when_due(chain, train
     assert trainer.badges(chain.bob) == ["first contribution"] and trainer.badges(chain.carol) == []
     assert trainer.incentive_contract.call("totalContributions", chain.alice) == 4
     assert not trainer.incentive_contract.call("hasBadge", chain.alice, 200)  # no such badge
+
+
+def test_every_class_badge_with_many_classes_reads_the_models_class_count(chain):
+    """18 classes: labels below 16 live in the contributor's slot, larger ones in a mapping."""
+    n = 18
+    centroids = [[float(c), 0.0] for c in range(n)]
+    model = sk.models.NearestCentroid.from_floats(centroids, counts=[5] * n)
+    trainer = sk.deploy(chain, model, sk.incentives.Points(refund_wait=WAIT))
+    order = [17, 0, 16, *range(1, 16)]
+    for i, label in enumerate(order, start=1):
+        assert not trainer.incentive_contract.call("usedLabel", chain.carol, label)
+        receipt = add_raw(trainer, [float(label), 0.0], label, chain.carol)
+        assert trainer.incentive_contract.call("usedLabel", chain.carol, label)
+        assert stats(trainer, chain.carol)["numLabels"] == i
+        assert earned(receipt) == ([(chain.carol, FIRST)] if i == 1 else [(chain.carol, EVERY_CLASS)] if i == n else [])
+    assert earned(add_raw(trainer, [16.0, 0.0], 16, chain.carol)) == []  # a label used again counts once
+    assert stats(trainer, chain.carol)["numLabels"] == n
+    assert stats(trainer, chain.carol)["smallLabels"] == 2**16 - 1
+    assert trainer.incentive_contract.call("labelUsed", chain.carol, 17)
+    assert not trainer.incentive_contract.call("usedLabel", chain.bob, 17)
+    assert trainer.badges(chain.carol) == ["first contribution", "every class"]
 
 
 def test_four_weeks_badge_counts_calendar_weeks_to_the_second(chain, trainer):

@@ -43,6 +43,9 @@ contract Points is TrainerOwned, IIncentiveMechanism {
     uint64 public constant GOOD_100_COUNT = 100;
     /// @notice Different weeks (`block.timestamp / 1 weeks`) with a contribution needed for `FOUR_WEEKS`.
     uint16 public constant WEEKS_COUNT = 4;
+    /// @notice Labels below this are remembered in each contributor's `Stats` slot (no extra storage
+    /// slot per label); larger labels in `labelUsed`.
+    uint64 public constant SMALL_LABELS = 16;
 
     /// @notice What is kept for each contributor (one storage slot).
     /// @param points Points earned: contributions claimed as good.
@@ -51,6 +54,7 @@ contract Points is TrainerOwned, IIncentiveMechanism {
     /// @param numWeeks How many different weeks had a contribution.
     /// @param numLabels How many different labels were contributed.
     /// @param badges A bit per badge earned (bit `b` for badge number `b`).
+    /// @param smallLabels A bit per label below `SMALL_LABELS` already contributed (bit `l` for label `l`).
     struct Stats {
         uint64 points;
         uint64 contributions;
@@ -58,6 +62,7 @@ contract Points is TrainerOwned, IIncentiveMechanism {
         uint16 numWeeks;
         uint16 numLabels;
         uint8 badges;
+        uint16 smallLabels;
     }
 
     /// @notice Seconds after adding before the contributor may claim the point.
@@ -65,7 +70,8 @@ contract Points is TrainerOwned, IIncentiveMechanism {
 
     /// @notice Each contributor's points, contributions, activity and badges.
     mapping(address contributor => Stats) public stats;
-    /// @notice Whether `contributor` already contributed data with `label`.
+    /// @notice Whether `contributor` already contributed data with `label`, for labels from `SMALL_LABELS`
+    /// on (see `usedLabel` for any label).
     mapping(address contributor => mapping(uint64 label => bool)) public labelUsed;
 
     /// @notice `contributor` added their `total`-th contribution, labelled `label`.
@@ -132,8 +138,7 @@ contract Points is TrainerOwned, IIncentiveMechanism {
             s.numWeeks += 1;
             if (s.numWeeks == WEEKS_COUNT) _award(s, contributor, FOUR_WEEKS);
         }
-        if (!labelUsed[contributor][label]) {
-            labelUsed[contributor][label] = true;
+        if (!_markLabel(s, contributor, label)) {
             s.numLabels += 1;
             if (s.numLabels == ITrainerClassifier(trainer).classifier().numClasses()) {
                 _award(s, contributor, ALL_CLASSES);
@@ -163,6 +168,27 @@ contract Points is TrainerOwned, IIncentiveMechanism {
     /// @dev Always reverts with `ReportNotSupported`: there are no deposits to take.
     function handleReport(address, address, uint256, uint256, uint256, bool) external view onlyTrainer returns (uint256) {
         revert ReportNotSupported();
+    }
+
+    /// @notice Whether `contributor` already contributed data with `label`.
+    /// @param contributor The account.
+    /// @param label The label.
+    function usedLabel(address contributor, uint64 label) external view returns (bool) {
+        if (label < SMALL_LABELS) return stats[contributor].smallLabels & (1 << label) != 0;
+        return labelUsed[contributor][label];
+    }
+
+    /// @dev Records that `contributor` used `label` (in `s` for small labels); returns whether it was
+    /// already recorded.
+    function _markLabel(Stats memory s, address contributor, uint64 label) private returns (bool seen) {
+        if (label < SMALL_LABELS) {
+            uint16 bit = uint16(1 << label);
+            seen = s.smallLabels & bit != 0;
+            s.smallLabels |= bit;
+        } else {
+            seen = labelUsed[contributor][label];
+            labelUsed[contributor][label] = true;
+        }
     }
 
     /// @dev Sets badge `badge` in `s` (written back by the caller) and announces it.
