@@ -42,6 +42,20 @@ def _when(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+# The PredictionMarket's phases (its Phase enum) and what to call in each.
+_MARKET_PHASES = {0: "commit", 1: "reveal_selected", 2: "participation", 3: "reveal_rest", 4: "settle", 5: "withdraw",
+                  6: "forfeited"}
+_MARKET_NEXT = {
+    0: "the sponsor commits with trainer.market.commit_test_set(X, y, pieces=..., bounty=..., sender=...)",
+    1: "the sponsor reveals the selected pieces with trainer.market.reveal_selected(sender=...)",
+    2: "contributors add data with trainer.add_data(x, y, sender=...); trainer.market.end(sender=...) closes it",
+    3: "the sponsor reveals the rest with trainer.market.reveal_rest(sender=...) (after the deadline anyone may "
+       "trainer.market.forfeit(sender=...))",
+    4: "anyone pushes the settlement with trainer.market.settle(sender=...)",
+    5: "everyone withdraws with trainer.market.withdraw(sender=...)",
+    6: "contributors withdraw their stakes and share with trainer.market.withdraw(sender=...)",
+}
+
 HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "DepositTooLow": lambda a: (
         f"This contribution needs a deposit of {format_ether(a['required'])} but {format_ether(a['sent'])} "
@@ -158,6 +172,104 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "NotAttacker": lambda a: "Only the account that deployed this attacker contract may use it: send as level.player.",
     "ForwardFailed": lambda a: f"The attacker contract could not forward {format_ether(a['amount'])} to its deployer.",
+    # -- PredictionMarket --------------------------------------------------------------------------
+    "WrongPhase": lambda a: (
+        f"The prediction market is in phase {_MARKET_PHASES.get(a['current'], a['current'])!r}, and this call belongs "
+        f"to phase {_MARKET_PHASES.get(a['expected'], a['expected'])!r}. Now: {_MARKET_NEXT.get(a['current'], '')} "
+        "(trainer.market.phase tells the phase)."
+    ),
+    "NotSponsor": lambda a: (
+        f"Only the sponsor ({a['sponsor']}) may do this; {a['caller']} is not the sponsor. The sponsor is the "
+        "trainer's owner: it commits the test set and the bounty, and reveals the pieces."
+    ),
+    "InvalidTestSet": lambda a: (
+        f"A test set needs 2 to 255 pieces of at least one row, and 1 <= reveal < pieces (got {a['pieces']} pieces of "
+        f"{a['rowsPerPiece']} rows, {a['revealCount']} to reveal first)."
+    ),
+    "InvalidBounty": lambda a: (
+        f"The bounty ({format_ether(a['bounty'])}) must be positive and a multiple of the {a['testRows']} evaluation "
+        "rows, so that every reward is a whole number of wei."
+    ),
+    "SelectionNotReady": lambda a: (
+        "The pieces to reveal first are drawn from the hash of the commitment's block, known only from the next "
+        "block: send another transaction first."
+    ),
+    "SelectionExpired": lambda a: (
+        "The commitment's block is more than 256 blocks old, so its hash (which picks the pieces to reveal first) is "
+        "gone: the sponsor can no longer open participation, and after the reveal window anyone may forfeit."
+    ),
+    "UnknownPiece": lambda a: (
+        f"There is no test piece {a['index']}: the test set has {a['count']} pieces (0 to {a['count'] - 1})."
+    ),
+    "PieceNotRequested": lambda a: (
+        f"Piece {a['index']} is not to be revealed now: first the pieces the contract selected "
+        "(trainer.market.selected()), after the end the others."
+    ),
+    "PieceAlreadyRevealed": lambda a: f"Piece {a['index']} was already revealed: each piece is revealed once.",
+    "PieceCountMismatch": lambda a: (
+        f"{a['indices']} piece indices but {a['pieces']} pieces were sent: send one piece per index."
+    ),
+    "WrongPieceShape": lambda a: (
+        f"Piece {a['index']} has {a['rows']} rows and {a['labels']} labels, but every piece was committed with "
+        f"{a['expected']} of each."
+    ),
+    "PieceMismatch": lambda a: (
+        f"Piece {a['index']} does not match the hash committed for it: its rows or labels differ from what the "
+        "sponsor committed to (even one changed value changes the hash). Reveal the piece exactly as committed."
+    ),
+    "InvalidTestRow": lambda a: (
+        f"Row {a['row']} of piece {a['index']} is not a valid sample for this model (wrong number of features, or "
+        "a label the model does not have): a test set the model cannot read is refused."
+    ),
+    "StakeTooLow": lambda a: (
+        f"Each contribution to this prediction market stakes {format_ether(a['required'])}; {format_ether(a['sent'])} "
+        "was sent. trainer.add_data(...) pays the stake for you (trainer.next_deposit() tells it)."
+    ),
+    "SameSecondContribution": lambda a: (
+        "You already contributed in this block: a prediction market takes one contribution per contributor per "
+        "block time. Send the next one in a later block."
+    ),
+    "TooEarlyToEnd": lambda a: (
+        f"Participation can end at {_when(a['endsAt'])} (in {format_duration(a['endsAt'] - a['now'])}) or after "
+        f"{a['minContributions']} contributions ({a['count']} so far). On the test chain, chain.travel(...) skips "
+        "ahead."
+    ),
+    "RevealWindowOpen": lambda a: (
+        f"The sponsor may still reveal until {_when(a['deadline'])} (in {format_duration(a['deadline'] - a['now'])}): "
+        "the market can be forfeited only after that."
+    ),
+    "WrongInitCode": lambda a: (
+        "The replay model's init code does not match the hash fixed at deployment: every replay must start from "
+        "the initial model h_0. trainer.market.settle(...) sends the right one."
+    ),
+    "ReplayModelFailed": lambda a: (
+        "The replay copy of the model could not be created (or is not finalized): send settle with more gas."
+    ),
+    "ContributionDataMissing": lambda a: (
+        f"settle needs the sample of contribution {a['index']}, but the call carried contributions {a['first']} to "
+        f"{a['first'] + a['count'] - 1}. trainer.market.settle(...) sends the right window."
+    ),
+    "ContributionDataMismatch": lambda a: (
+        f"The sample sent for contribution {a['index']} is not the one that was added: the replay must use "
+        "exactly the data that trained the model."
+    ),
+    "TestPiecesMissing": lambda a: (
+        f"settle needs all {a['expected']} evaluation pieces in index order (got {a['got']}); "
+        "trainer.market.settle(...) sends them."
+    ),
+    "ReplayOutOfGas": lambda a: (
+        "A model call ran out of gas during the replay, which would make the result depend on the gas sent: "
+        "send settle with more gas (or a smaller batch)."
+    ),
+    "NothingToWithdraw": lambda a: (
+        f"{a['account']} has nothing to withdraw from the market: it made no contribution, was removed by the "
+        "settlement, or already withdrew. The sponsor's bounty is never returned: what is not earned is burned."
+    ),
+    "UseMarketWithdraw": lambda a: (
+        "In a prediction market stakes are not refunded or taken through the trainer: after the settlement, "
+        "call trainer.market.withdraw(sender=...)."
+    ),
+    "UnexpectedEther": lambda a: "Only the trainer sends ether to the market (the stakes it collects).",
 }
 
 

@@ -10,11 +10,13 @@ import numpy as np
 from eth_utils import to_checksum_address
 
 from .chain import Chain, Contract
-from .incentives import DepositRefundTake, Points
+from .incentives import DepositRefundTake, Points, PredictionMarket
 from .incentives.points import badge_names
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .incentives.prediction_market import Market
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,17 @@ class Trainer:
         table = pd.DataFrame(rows, columns=["account", "points", "good", "total", "badges"])
         return table.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
 
+    @property
+    def market(self) -> Market:
+        """The prediction market's handle (``sk.incentives.PredictionMarket`` only): commit, reveal, end,
+        settle, withdraw, balances."""
+        from .incentives.prediction_market import Market
+
+        self._require_incentive(PredictionMarket, "market")
+        if getattr(self, "_market", None) is None:
+            self._market = Market(self)
+        return self._market
+
     def check_model(self) -> bool:
         """Whether the mirror's parameters equal the contract's, read from the chain."""
         return self.model.matches(self.classifier)
@@ -270,6 +283,8 @@ class _Deployment:
 
     def __init__(self, chain: Chain, model: Any, incentive: Any, name: str, description: str, owner: str) -> None:
         self.chain, self.model, self.incentive, self.owner = chain, model, incentive, owner
+        if hasattr(incentive, "bind"):  # a mechanism that replays the model (PredictionMarket) gets h_0, bound to it
+            incentive = self.incentive = incentive.bind(model, chain.next_contract_address(owner, skip=1))
         self.contracts: dict[str, Contract] = {}
         self.done = 0
         n_setup_calls = len(model.deploy_steps(owner)[1])  # how many does not depend on the address

@@ -2,5 +2,6 @@
 
 from .deposit_refund_take import DepositRefundTake
 from .points import Points
+from .prediction_market import PredictionMarket
 
-__all__ = ["DepositRefundTake", "Points"]
+__all__ = ["DepositRefundTake", "Points", "PredictionMarket"]

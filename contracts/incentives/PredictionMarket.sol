@@ -1,0 +1,869 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {TrainerOwned} from "../access/TrainerOwned.sol";
+import {ContributionKey} from "../data/ContributionKey.sol";
+import {IClassifier} from "../models/Classifier.sol";
+import {IIncentiveMechanism} from "./IncentiveMechanism.sol";
+
+/// @title IMarketTrainer
+/// @notice What a `PredictionMarket` uses of its `CollaborativeTrainer`: the model (to check test rows),
+/// the data handler (to check replayed samples) and `report` (to collect each stake once).
+interface IMarketTrainer {
+    /// @notice The trainer's model.
+    function classifier() external view returns (IClassifier);
+    /// @notice The trainer's data handler.
+    function dataHandler() external view returns (IMarketRecords);
+    /// @notice Takes (part of) the deposit of a contribution, decided by the incentive mechanism.
+    /// @param x The sample, exactly as added.
+    /// @param label Its label.
+    /// @param contributor Who added it.
+    /// @param addedAt The block time at which it was added.
+    /// @return amount The wei paid to the caller.
+    function report(int64[] calldata x, uint64 label, address contributor, uint256 addedAt)
+        external
+        returns (uint256 amount);
+}
+
+/// @title IMarketRecords
+/// @notice The one thing a `PredictionMarket` reads from the data handler: whether a contribution exists.
+interface IMarketRecords {
+    /// @notice The record of a contribution, by key.
+    /// @param key The contribution's key.
+    /// @return initialDeposit The deposit paid.
+    /// @return claimable What is left of it.
+    /// @return refunded Whether it was refunded.
+    /// @return exists Whether the record exists.
+    function records(bytes32 key)
+        external
+        view
+        returns (uint96 initialDeposit, uint96 claimable, bool refunded, bool exists);
+}
+
+/// @title PredictionMarket
+/// @notice "Prediction market rewards" (Harris & Waggoner 2019), run on chain. A sponsor deposits a
+/// bounty and commits to a hidden test set split in pieces (one hash per piece); the contract picks some
+/// pieces that the sponsor reveals at once, so everyone sees what the task is. Then anyone may add data
+/// through the trainer, paying a fixed stake per contribution. When the market ends, the sponsor reveals
+/// the rest of the test set (each piece checked against its hash). The contract then replays every
+/// contribution in order on a fresh copy of the initial model and pays each contributor
+/// `bounty * (L(h_{t-1}) - L(h_t))` for each of its contributions `t`, where `L` is the 0-1 loss on the
+/// pieces revealed at the end. Harmful data has a negative reward, taken from the contributor's stake.
+/// What the contributors do not earn is burned: a sponsor gains nothing by cheating.
+/// @dev Money. Stakes stay in the trainer (its data handler records them) until the replay collects each
+/// of them once, through the trainer's `report`; the bounty stays here. Rewards are integers: with `n`
+/// evaluation rows the bounty is `R = bounty / n` "rounds" (the sponsor must make it divisible), and one
+/// round pays each contributor its score, the number of test errors its contributions removed (negative
+/// if they added errors). So with no removal a contributor is paid exactly `stakes + R * score` wei and
+/// the total paid beyond the stakes is exactly `bounty * (L(h_0) - L(h_T))`, never more than the bounty.
+///
+/// Removal ("rounds", as in the original simulation). A contributor cannot lose more than its stakes.
+/// After a replay, if some contributor with a negative score cannot afford all the remaining rounds, the
+/// one affording the fewest rounds `k` (the earliest such contributor on ties) is removed: every
+/// contributor is paid `k` rounds of its score, the rounds left drop by `k`, and the contributions are
+/// replayed from `h_0` without the removed contributor's data. A removed contributor gets nothing: its
+/// stakes paid for its harm in the `k` rounds, and what is left (less than one round's loss, `|score|`
+/// wei) is burned. When everybody can afford the remaining rounds (or all are removed, or no round is
+/// left), they are paid and the rest is burned: the contract sends the unearned bounty (and the dust of
+/// removed contributors) to `BURN_ADDRESS`, keeping exactly what contributors may still withdraw.
+///
+/// Work per transaction is bounded: `settle` does at most `maxSteps` steps (one contribution replayed, or
+/// one contributor tallied) and stops early when the gas left could not cover its heaviest step so far,
+/// so a market of any size settles in as many transactions as needed, each under the block gas limit.
+/// The test set is not stored: every `settle` call carries the evaluation pieces, checked against their
+/// hashes (the sponsor revealed them in `PieceRevealed` events, so anyone can push the settlement).
+///
+/// The replay model is created for each replay from init code whose hash was fixed at deployment
+/// (`modelInitCodeHash`: the model's creation code with the constructor arguments of the trainer's
+/// initial model, bound to this market), so every replay provably starts from the same `h_0`; sumkit
+/// builds it from the same parameters as the trainer's model. Only models deployed in one transaction
+/// can be replayed.
+contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
+    /// @notice The market's phases, in order (`Forfeited` replaces the last two when the sponsor does
+    /// not reveal in time).
+    enum Phase {
+        Commit,
+        RevealSelected,
+        Participation,
+        RevealRest,
+        Settle,
+        Withdraw,
+        Forfeited
+    }
+
+    /// @notice One contribution, in the order it was added (one storage slot).
+    /// @param contributor Who added it.
+    /// @param addedAt Its block time.
+    /// @param label Its label.
+    struct Contribution {
+        address contributor;
+        uint32 addedAt;
+        uint64 label;
+    }
+
+    /// @notice What is kept per contributor (one storage slot).
+    /// @param balance What the contributor is owed now, in wei (its stakes until the settlement pays it).
+    /// @param score Test errors its data removed in the current replay (negative: errors added).
+    /// @param lastAddedAt The block time of its latest contribution.
+    /// @param removed Whether it was removed during the settlement.
+    struct Account {
+        uint128 balance;
+        int64 score;
+        uint32 lastAddedAt;
+        bool removed;
+    }
+
+    /// @notice Where the settlement stands (three storage slots).
+    /// @param model The replay copy of the model for the current replay (zero before it is created).
+    /// @param replay The current replay, from 1.
+    /// @param stage 0: replaying contributions; 1: finding who to remove; 2: paying the rounds.
+    /// @param errors The replay model's test errors at its last evaluation.
+    /// @param cursor The next contribution (stage 0) or contributor (stages 1 and 2).
+    /// @param worst The contributor to remove (stage 2), if `minAfford < roundsLeft`.
+    /// @param minAfford The fewest rounds a contributor with a negative score can afford.
+    /// @param roundsLeft Rounds of the bounty not paid yet.
+    /// @param roundsNow Rounds paid at the end of the current replay.
+    struct Settlement {
+        address model;
+        uint32 replay;
+        uint8 stage;
+        uint32 errors;
+        uint64 cursor;
+        uint64 worst;
+        uint128 minAfford;
+        uint128 roundsLeft;
+        uint128 roundsNow;
+    }
+
+    /// @notice The unearned bounty is sent here: an address nobody controls.
+    address public constant BURN_ADDRESS = address(0xdEaD);
+    /// @notice The most pieces a test set may have.
+    uint256 public constant MAX_PIECES = 255;
+    /// @notice The most evaluation rows a test set may have (errors are counted in a `uint32`).
+    uint256 public constant MAX_TEST_ROWS = type(uint32).max;
+    /// @notice Gas kept back at the end of a `settle` call, beyond its heaviest step.
+    uint256 public constant SETTLE_GAS_RESERVE = 100_000;
+    /// @notice A call that failed with less than `1 / OUT_OF_GAS_DIVISOR` of the gas it had left ran out of gas.
+    uint256 private constant OUT_OF_GAS_DIVISOR = 32;
+    /// @notice Settlement stage: replaying contributions.
+    uint8 private constant STAGE_REPLAY = 0;
+    /// @notice Settlement stage: finding the contributor to remove.
+    uint8 private constant STAGE_SCAN = 1;
+    /// @notice Settlement stage: paying the rounds.
+    uint8 private constant STAGE_PAY = 2;
+
+    /// @notice The stake each contribution pays, in wei.
+    uint256 public immutable stake;
+    /// @notice Participation may end this many seconds after it opened (or after `minContributions`).
+    uint256 public immutable minDuration;
+    /// @notice Participation may end after this many contributions (or after `minDuration`).
+    uint256 public immutable minContributions;
+    /// @notice Seconds the sponsor has to reveal (the selected pieces after committing, the rest after the
+    /// end); then anyone may call `forfeit`.
+    uint256 public immutable revealWindow;
+    /// @notice keccak256 of the init code that creates each replay copy of the initial model `h_0`.
+    bytes32 public immutable modelInitCodeHash;
+
+    /// @notice The current phase.
+    Phase public phase;
+    /// @notice Who committed the test set and the bounty (the trainer's owner).
+    address public sponsor;
+    /// @notice The bounty, in wei.
+    uint256 public bounty;
+    /// @notice Rows in every test piece.
+    uint256 public rowsPerPiece;
+    /// @notice How many pieces are picked to be revealed before participation opens.
+    uint256 public revealCount;
+    /// @notice The block of the commitment: its hash picks the pieces revealed first.
+    uint256 public commitBlock;
+    /// @notice Until when (unix seconds) the sponsor may reveal what the current phase asks for.
+    uint256 public revealDeadline;
+    /// @notice When participation opened (unix seconds).
+    uint256 public participationStart;
+    /// @notice A bit per piece picked to be revealed first (bit `i` for piece `i`); 0 until drawn.
+    uint256 public selectedMask;
+    /// @notice A bit per revealed piece.
+    uint256 public revealedMask;
+    /// @notice Wei that contributors may still withdraw (counting stakes not collected from the trainer).
+    uint256 public owed;
+    /// @notice Contributors not removed by the settlement.
+    uint256 public activeContributors;
+    /// @notice Wei burned when the settlement or the forfeit finished.
+    uint256 public burned;
+    /// @notice After a forfeit: the share of the bounty each contribution earns, in wei.
+    uint256 public forfeitSharePerContribution;
+    /// @notice Where the settlement stands.
+    Settlement public settlement;
+    /// @notice The hash of each test piece, `keccak256(abi.encode(rows, labels))`.
+    bytes32[] public pieceHashes;
+    /// @notice Every contribution, in order.
+    Contribution[] public contributions;
+    /// @notice Every contributor, in the order of their first contribution.
+    address[] public contributors;
+    /// @notice Each contributor's account.
+    mapping(address contributor => Account) public accounts;
+
+    /// @dev Reentrancy lock, cleared at the end of every transaction.
+    bool private transient _locked;
+
+    /// @notice The sponsor deposited `bounty` wei and committed to a test set of `pieces` pieces of
+    /// `rowsPerPiece` rows; `revealCount` of them will be revealed first, picked with the hash of block `atBlock`.
+    event TestSetCommitted(
+        address indexed sponsor, uint256 bounty, uint256 pieces, uint256 rowsPerPiece, uint256 revealCount, uint256 atBlock
+    );
+    /// @notice The pieces to reveal first were drawn.
+    event PiecesSelected(uint256 mask);
+    /// @notice Test piece `index` was revealed and matched its hash.
+    event PieceRevealed(uint256 indexed index, int64[][] rows, uint64[] labels);
+    /// @notice Participation opened.
+    event ParticipationOpened(uint256 start);
+    /// @notice `contributor` staked on contribution number `index`.
+    event Staked(address indexed contributor, uint256 indexed index, uint256 stake);
+    /// @notice Participation ended after `count` contributions; the sponsor must reveal the rest by `deadline`.
+    event MarketEnded(uint256 count, uint256 deadline);
+    /// @notice Settlement opened: `rounds` rounds of the bounty, `testRows` evaluation rows.
+    event SettlementOpened(uint256 rounds, uint256 testRows);
+    /// @notice Replay number `replay` started on the copy `model`, which makes `errors` test errors.
+    event ReplayStarted(uint256 indexed replay, address model, uint256 errors);
+    /// @notice Contribution `index` was replayed (`updated` is false if its update reverted and was skipped).
+    event ContributionReplayed(uint256 indexed index, bool updated);
+    /// @notice After replay `replay`, `rounds` rounds were paid.
+    event RoundsPaid(uint256 indexed replay, uint256 rounds);
+    /// @notice `contributor` scored `score` in replay `replay` and is now owed `balance` wei.
+    event ContributorPaid(address indexed contributor, uint256 indexed replay, int256 score, uint256 balance);
+    /// @notice `contributor` could not afford more rounds: removed, its leftover `dust` wei burned.
+    event ContributorRemoved(address indexed contributor, uint256 indexed replay, uint256 dust);
+    /// @notice A `settle` call did `steps` steps; the settlement is now at `stage`, `cursor` of replay `replay`.
+    event SettleProgress(uint256 replay, uint256 stage, uint256 cursor, uint256 steps);
+    /// @notice The settlement finished: contributors are owed `owed` wei, `burned` wei were burned.
+    event Settled(uint256 owed, uint256 burned);
+    /// @notice The sponsor did not reveal in time: each contribution earns `sharePerContribution` wei of the
+    /// bounty; `burned` wei (rounding dust, or the whole bounty without contributions) were burned.
+    event MarketForfeited(uint256 sharePerContribution, uint256 burned);
+    /// @notice `account` withdrew `amount` wei.
+    event Withdrawn(address indexed account, uint256 amount);
+
+    /// @notice The call belongs to phase `expected`; the market is in phase `current`.
+    error WrongPhase(uint8 current, uint8 expected);
+    /// @notice Only the sponsor (the trainer's owner) may do this.
+    error NotSponsor(address caller, address sponsor);
+    /// @notice The test set's layout is invalid: it needs 2 to `MAX_PIECES` pieces, at least one row per
+    /// piece, and `1 <= revealCount < pieces`.
+    error InvalidTestSet(uint256 pieces, uint256 rowsPerPiece, uint256 revealCount);
+    /// @notice The bounty must be positive, at most `type(uint96).max`, and a multiple of the `testRows`
+    /// evaluation rows (so that rewards are exact).
+    error InvalidBounty(uint256 bounty, uint256 testRows);
+    /// @notice The pieces to reveal first are drawn from the hash of the commitment's block, which is
+    /// not known until the next block.
+    error SelectionNotReady(uint256 commitBlock);
+    /// @notice The commitment's block hash is no longer available (older than 256 blocks): the selection
+    /// can no longer be drawn, and the bounty will be forfeited.
+    error SelectionExpired(uint256 commitBlock);
+    /// @notice There is no piece `index`; there are `count`.
+    error UnknownPiece(uint256 index, uint256 count);
+    /// @notice Piece `index` is not one of the pieces to reveal now.
+    error PieceNotRequested(uint256 index);
+    /// @notice Piece `index` was already revealed.
+    error PieceAlreadyRevealed(uint256 index);
+    /// @notice The number of pieces and of indices differ.
+    error PieceCountMismatch(uint256 indices, uint256 pieces);
+    /// @notice Piece `index` has `rows` rows and `labels` labels; every piece has `expected` of each.
+    error WrongPieceShape(uint256 index, uint256 rows, uint256 labels, uint256 expected);
+    /// @notice Piece `index` does not match its committed hash.
+    error PieceMismatch(uint256 index, bytes32 committed, bytes32 revealed);
+    /// @notice Row `row` of piece `index` is not a valid sample for the model, or its label is out of range.
+    error InvalidTestRow(uint256 index, uint256 row);
+    /// @notice A contribution needs a stake of `required` wei; `sent` wei were sent.
+    error StakeTooLow(uint256 required, uint256 sent);
+    /// @notice `contributor` already contributed at this block time: one contribution per contributor per block.
+    error SameSecondContribution(address contributor, uint256 timestamp);
+    /// @notice Participation may end at `endsAt` (unix seconds) or after `minContributions` contributions;
+    /// it is `now` and there are `count`.
+    error TooEarlyToEnd(uint256 endsAt, uint256 now, uint256 count, uint256 minContributions);
+    /// @notice The sponsor may still reveal until `deadline` (unix seconds); it is `now`.
+    error RevealWindowOpen(uint256 deadline, uint256 now);
+    /// @notice The init code sent does not hash to `modelInitCodeHash`.
+    error WrongInitCode(bytes32 expected, bytes32 got);
+    /// @notice The replay copy of the model could not be created, or is not finalized.
+    error ReplayModelFailed();
+    /// @notice `settle` needs the sample of contribution `index`; the call carried `first` .. `first + count - 1`.
+    error ContributionDataMissing(uint256 index, uint256 first, uint256 count);
+    /// @notice The sample sent for contribution `index` is not the one that was added.
+    error ContributionDataMismatch(uint256 index);
+    /// @notice `settle` needs all `expected` evaluation pieces, in index order; it got `got`.
+    error TestPiecesMissing(uint256 expected, uint256 got);
+    /// @notice A call during the replay ran out of gas: send the transaction with more gas.
+    error ReplayOutOfGas();
+    /// @notice `account` has nothing to withdraw.
+    error NothingToWithdraw(address account);
+    /// @notice Stakes are not refunded or taken through the trainer in this market: use the market's
+    /// `withdraw` after the settlement (refunds through the trainer only after a forfeit).
+    error UseMarketWithdraw();
+    /// @notice Only the trainer may send ether here (the stakes it collects).
+    error UnexpectedEther(address sender);
+    /// @notice A function that sends ether was entered again before it finished.
+    error Reentrancy();
+    /// @notice Sending `amount` wei to `to` failed.
+    error PaymentFailed(address to, uint256 amount);
+
+    /// @param trainer_ The `CollaborativeTrainer` that owns this market.
+    /// @param stake_ The stake per contribution, in wei (positive).
+    /// @param minDuration_ Seconds after participation opens before it may end (or see `minContributions_`).
+    /// @param minContributions_ Contributions after which participation may end (or see `minDuration_`).
+    /// @param revealWindow_ Seconds the sponsor has for each reveal.
+    /// @param modelInitCodeHash_ keccak256 of the init code of the replay model (`h_0`, bound to this market).
+    constructor(
+        address trainer_,
+        uint256 stake_,
+        uint256 minDuration_,
+        uint256 minContributions_,
+        uint256 revealWindow_,
+        bytes32 modelInitCodeHash_
+    ) TrainerOwned(trainer_) {
+        if (stake_ == 0) revert StakeTooLow(1, 0);
+        stake = stake_;
+        minDuration = minDuration_;
+        minContributions = minContributions_;
+        revealWindow = revealWindow_;
+        modelInitCodeHash = modelInitCodeHash_;
+    }
+
+    /// @dev Guards the functions that send ether.
+    modifier nonReentrant() {
+        if (_locked) revert Reentrancy();
+        _locked = true;
+        _;
+        _locked = false;
+    }
+
+    /// @dev Lets through only calls of phase `expected`.
+    modifier inPhase(Phase expected) {
+        if (phase != expected) revert WrongPhase(uint8(phase), uint8(expected));
+        _;
+    }
+
+    /// @notice Accepts the stakes the trainer pays when the settlement collects them.
+    receive() external payable {
+        if (msg.sender != trainer) revert UnexpectedEther(msg.sender);
+    }
+
+    // -- 1. commitment ---------------------------------------------------------------------------
+
+    /// @notice The sponsor deposits the bounty (the ether sent) and commits to a test set.
+    /// @param hashes The hash of each piece, `keccak256(abi.encode(int64[][] rows, uint64[] labels))`.
+    /// @param rowsPerPiece_ The rows in every piece.
+    /// @param revealCount_ How many pieces the contract picks for the sponsor to reveal at once.
+    function commitTestSet(bytes32[] calldata hashes, uint256 rowsPerPiece_, uint256 revealCount_)
+        external
+        payable
+        inPhase(Phase.Commit)
+    {
+        address owner_ = _trainerOwner();
+        if (msg.sender != owner_) revert NotSponsor(msg.sender, owner_);
+        uint256 pieces = hashes.length;
+        if (pieces < 2 || pieces > MAX_PIECES || rowsPerPiece_ == 0 || revealCount_ == 0 || revealCount_ >= pieces) {
+            revert InvalidTestSet(pieces, rowsPerPiece_, revealCount_);
+        }
+        uint256 testRows = (pieces - revealCount_) * rowsPerPiece_;
+        if (testRows > MAX_TEST_ROWS) revert InvalidTestSet(pieces, rowsPerPiece_, revealCount_);
+        if (msg.value == 0 || msg.value > type(uint96).max || msg.value % testRows != 0) {
+            revert InvalidBounty(msg.value, testRows);
+        }
+        phase = Phase.RevealSelected;
+        sponsor = msg.sender;
+        bounty = msg.value;
+        rowsPerPiece = rowsPerPiece_;
+        revealCount = revealCount_;
+        commitBlock = block.number;
+        revealDeadline = block.timestamp + revealWindow;
+        pieceHashes = hashes;
+        emit TestSetCommitted(msg.sender, msg.value, pieces, rowsPerPiece_, revealCount_, block.number);
+    }
+
+    /// @notice The pieces the sponsor must reveal before participation opens, in increasing order.
+    /// @dev Drawn from `blockhash(commitBlock)`: the hash of the block that included the commitment, unknown
+    /// when the sponsor signed it. This is NOT secure randomness: whoever builds that block can choose it
+    /// among many. Available from the next block, for 256 blocks.
+    /// @return indices The piece indices.
+    function selectedPieces() external view returns (uint256[] memory indices) {
+        uint256 mask = selectedMask;
+        if (mask == 0) mask = _drawSelection();
+        indices = new uint256[](revealCount);
+        uint256 j;
+        for (uint256 i = 0; j < indices.length; ++i) {
+            if (mask & (1 << i) != 0) indices[j++] = i;
+        }
+    }
+
+    /// @notice The sponsor reveals (some of) the selected pieces; participation opens once all are.
+    /// @param indices The pieces' indices.
+    /// @param rows Each piece's rows (encoded samples), in the same order.
+    /// @param labels Each piece's labels.
+    function revealSelected(uint256[] calldata indices, int64[][][] calldata rows, uint64[][] calldata labels)
+        external
+        inPhase(Phase.RevealSelected)
+    {
+        _onlySponsor();
+        uint256 mask = selectedMask;
+        if (mask == 0) {
+            mask = _drawSelection();
+            selectedMask = mask;
+            emit PiecesSelected(mask);
+        }
+        uint256 revealed = _reveal(indices, rows, labels, mask);
+        if (revealed & mask == mask) {
+            phase = Phase.Participation;
+            participationStart = block.timestamp;
+            emit ParticipationOpened(block.timestamp);
+        }
+    }
+
+    // -- 2. participation (called by the trainer) --------------------------------------------------
+
+    /// @inheritdoc IIncentiveMechanism
+    function nextDeposit() external view returns (uint256) {
+        return stake;
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    /// @dev Only during participation; the stake stays in the trainer, recorded by its data handler.
+    function handleAddData(address contributor, uint256 sent, uint64 label)
+        external
+        onlyTrainer
+        returns (uint256 deposit)
+    {
+        if (phase != Phase.Participation) revert WrongPhase(uint8(phase), uint8(Phase.Participation));
+        deposit = stake;
+        if (sent < deposit) revert StakeTooLow(deposit, sent);
+        Account storage account = accounts[contributor];
+        uint32 now32 = uint32(block.timestamp);
+        if (account.lastAddedAt == now32) revert SameSecondContribution(contributor, block.timestamp);
+        if (account.lastAddedAt == 0) {
+            contributors.push(contributor);
+            activeContributors += 1;
+        }
+        account.lastAddedAt = now32;
+        account.balance += uint128(deposit);
+        contributions.push(Contribution({contributor: contributor, addedAt: now32, label: label}));
+        emit Staked(contributor, contributions.length - 1, deposit);
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    /// @dev Only after a forfeit: then each contribution's stake is refunded through the trainer.
+    function handleRefund(address, uint256, bool) external view onlyTrainer {
+        if (phase != Phase.Forfeited) revert UseMarketWithdraw();
+    }
+
+    /// @inheritdoc IIncentiveMechanism
+    /// @dev Only the market itself may report, while settling: that is how it collects each stake once.
+    function handleReport(address reporter, address, uint256, uint256, uint256 claimable, bool)
+        external
+        view
+        onlyTrainer
+        returns (uint256 amount)
+    {
+        if (reporter != address(this) || phase != Phase.Settle) revert UseMarketWithdraw();
+        return claimable;
+    }
+
+    /// @notice Ends participation, once `minDuration` has passed or `minContributions` were added (anyone
+    /// may call it). The sponsor then has `revealWindow` seconds to reveal the rest of the test set.
+    function end() external inPhase(Phase.Participation) {
+        uint256 endsAt = participationStart + minDuration;
+        uint256 count = contributions.length;
+        if (block.timestamp < endsAt && count < minContributions) {
+            revert TooEarlyToEnd(endsAt, block.timestamp, count, minContributions);
+        }
+        phase = Phase.RevealRest;
+        revealDeadline = block.timestamp + revealWindow;
+        owed = count * stake;
+        emit MarketEnded(count, revealDeadline);
+    }
+
+    // -- 3. reward ---------------------------------------------------------------------------------
+
+    /// @notice The sponsor reveals (some of) the remaining pieces; the settlement opens once all are.
+    /// @param indices The pieces' indices.
+    /// @param rows Each piece's rows (encoded samples), in the same order.
+    /// @param labels Each piece's labels.
+    function revealRest(uint256[] calldata indices, int64[][][] calldata rows, uint64[][] calldata labels)
+        external
+        inPhase(Phase.RevealRest)
+    {
+        _onlySponsor();
+        uint256 all = (1 << pieceHashes.length) - 1;
+        uint256 revealed = _reveal(indices, rows, labels, all & ~selectedMask);
+        if (revealed == all) {
+            phase = Phase.Settle;
+            uint256 testRows = (pieceHashes.length - revealCount) * rowsPerPiece;
+            uint256 rounds = bounty / testRows;
+            settlement = Settlement({
+                model: address(0),
+                replay: 1,
+                stage: STAGE_REPLAY,
+                errors: 0,
+                cursor: 0,
+                worst: 0,
+                minAfford: type(uint128).max,
+                roundsLeft: uint128(rounds),
+                roundsNow: 0
+            });
+            emit SettlementOpened(rounds, testRows);
+            if (contributions.length == 0) _finish();
+        }
+    }
+
+    /// @notice Pushes the settlement forward by at most `maxSteps` steps (anyone may call it). A step
+    /// replays one contribution (the first step of a replay creates the model copy and evaluates it), or
+    /// tallies one contributor. Stops early, leaving room for the bookkeeping, when the gas left could not
+    /// cover the heaviest step so far.
+    /// @param initCode The replay model's init code (hashing to `modelInitCodeHash`).
+    /// @param testRows The rows of every evaluation piece (those not selected at the start), in index order.
+    /// @param testLabels Their labels.
+    /// @param first The index of the contribution whose sample is `xs[0]`.
+    /// @param xs The samples of contributions `first, first + 1, ...`, exactly as added.
+    /// @param maxSteps The most steps to do.
+    /// @return steps The steps done.
+    function settle(
+        bytes calldata initCode,
+        int64[][][] calldata testRows,
+        uint64[][] calldata testLabels,
+        uint256 first,
+        int64[][] calldata xs,
+        uint256 maxSteps
+    ) external nonReentrant inPhase(Phase.Settle) returns (uint256 steps) {
+        _checkTestPieces(testRows, testLabels);
+        Settlement memory s = settlement;
+        uint256 heaviest;
+        while (steps < maxSteps && phase == Phase.Settle) {
+            uint256 before = gasleft();
+            if (steps > 0 && before < heaviest + SETTLE_GAS_RESERVE) break;
+            if (s.stage == STAGE_REPLAY) {
+                if (s.model == address(0)) {
+                    _startReplay(s, initCode, testRows, testLabels);
+                } else if (!_replayOne(s, testRows, testLabels, first, xs)) {
+                    if (steps == 0) revert ContributionDataMissing(s.cursor, first, xs.length);
+                    break;
+                }
+            } else if (s.stage == STAGE_SCAN) {
+                _scanOne(s);
+            } else {
+                _payOne(s);
+            }
+            ++steps;
+            uint256 used = before - gasleft();
+            if (used > heaviest) heaviest = used;
+        }
+        settlement = s;
+        emit SettleProgress(s.replay, s.stage, s.cursor, steps);
+        if (phase == Phase.Withdraw) _send(BURN_ADDRESS, burned);
+    }
+
+    /// @notice If the sponsor did not reveal in time, anyone may end the market: the bounty goes to the
+    /// contributors, an equal share per contribution (the rounding dust is burned; without contributions
+    /// the whole bounty is burned). Each contributor then gets its stakes back with the trainer's `refund`
+    /// and its share with `withdraw`.
+    function forfeit() external nonReentrant {
+        Phase current = phase;
+        if (current != Phase.RevealSelected && current != Phase.RevealRest) {
+            revert WrongPhase(uint8(current), uint8(Phase.RevealRest));
+        }
+        if (block.timestamp < revealDeadline) revert RevealWindowOpen(revealDeadline, block.timestamp);
+        uint256 count = contributions.length;
+        uint256 share = count == 0 ? 0 : bounty / count;
+        uint256 dust = bounty - share * count;
+        phase = Phase.Forfeited;
+        forfeitSharePerContribution = share;
+        owed = share * count;
+        burned = dust;
+        emit MarketForfeited(share, dust);
+        _send(BURN_ADDRESS, dust);
+    }
+
+    /// @notice What `account` may withdraw from this market now, in wei (after a forfeit: its share of the
+    /// bounty; its stakes are refunded through the trainer).
+    /// @param account The account.
+    /// @return amount The wei.
+    function withdrawable(address account) public view returns (uint256 amount) {
+        Account memory a = accounts[account];
+        if (phase == Phase.Withdraw) return a.balance;
+        if (phase == Phase.Forfeited) return uint256(a.balance) / stake * forfeitSharePerContribution;
+        return 0;
+    }
+
+    /// @notice Withdraws everything the caller is owed: its stakes and rewards after the settlement, or its
+    /// share of a forfeited bounty.
+    /// @return amount The wei paid to the caller.
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        Phase current = phase;
+        if (current != Phase.Withdraw && current != Phase.Forfeited) {
+            revert WrongPhase(uint8(current), uint8(Phase.Withdraw));
+        }
+        amount = withdrawable(msg.sender);
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        accounts[msg.sender].balance = 0;
+        owed -= amount;
+        emit Withdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    // -- views -------------------------------------------------------------------------------------
+
+    /// @notice How many contributions were added.
+    function contributionCount() external view returns (uint256) {
+        return contributions.length;
+    }
+
+    /// @notice How many different contributors there are.
+    function contributorCount() external view returns (uint256) {
+        return contributors.length;
+    }
+
+    /// @notice How many pieces the test set has.
+    function pieceCount() external view returns (uint256) {
+        return pieceHashes.length;
+    }
+
+    // -- internals ---------------------------------------------------------------------------------
+
+    /// @dev Reverts unless the caller is the sponsor.
+    function _onlySponsor() private view {
+        if (msg.sender != sponsor) revert NotSponsor(msg.sender, sponsor);
+    }
+
+    /// @dev The selection mask drawn from the commitment block's hash.
+    function _drawSelection() private view returns (uint256 mask) {
+        if (block.number <= commitBlock) revert SelectionNotReady(commitBlock);
+        bytes32 hash = blockhash(commitBlock);
+        if (hash == bytes32(0)) revert SelectionExpired(commitBlock);
+        uint256 pieces = pieceHashes.length;
+        uint256 seed = uint256(keccak256(abi.encode(hash, address(this))));
+        for (uint256 chosen = 0; chosen < revealCount; seed = uint256(keccak256(abi.encode(seed)))) {
+            uint256 bit = 1 << (seed % pieces);
+            if (mask & bit == 0) {
+                mask |= bit;
+                ++chosen;
+            }
+        }
+    }
+
+    /// @dev Checks and records revealed pieces among `allowed`; returns the revealed mask.
+    function _reveal(uint256[] calldata indices, int64[][][] calldata rows, uint64[][] calldata labels, uint256 allowed)
+        private
+        returns (uint256 revealed)
+    {
+        if (indices.length != rows.length || indices.length != labels.length) {
+            revert PieceCountMismatch(indices.length, rows.length < labels.length ? rows.length : labels.length);
+        }
+        revealed = revealedMask;
+        IClassifier model = IMarketTrainer(trainer).classifier();
+        uint64 numClasses = model.numClasses();
+        uint256 count = pieceHashes.length;
+        for (uint256 k = 0; k < indices.length; ++k) {
+            uint256 index = indices[k];
+            if (index >= count) revert UnknownPiece(index, count);
+            uint256 bit = 1 << index;
+            if (revealed & bit != 0) revert PieceAlreadyRevealed(index);
+            if (allowed & bit == 0) revert PieceNotRequested(index);
+            _checkPiece(index, rows[k], labels[k]);
+            for (uint256 r = 0; r < rows[k].length; ++r) {
+                if (labels[k][r] >= numClasses) revert InvalidTestRow(index, r);
+                try model.predict(rows[k][r]) returns (uint64) {}
+                catch {
+                    revert InvalidTestRow(index, r);
+                }
+            }
+            revealed |= bit;
+            emit PieceRevealed(index, rows[k], labels[k]);
+        }
+        revealedMask = revealed;
+    }
+
+    /// @dev Reverts unless piece `index` has the committed shape and hash.
+    function _checkPiece(uint256 index, int64[][] calldata rows, uint64[] calldata labels) private view {
+        if (rows.length != rowsPerPiece || labels.length != rowsPerPiece) {
+            revert WrongPieceShape(index, rows.length, labels.length, rowsPerPiece);
+        }
+        bytes32 hash = keccak256(abi.encode(rows, labels));
+        if (hash != pieceHashes[index]) revert PieceMismatch(index, pieceHashes[index], hash);
+    }
+
+    /// @dev Reverts unless `testRows` and `testLabels` are the evaluation pieces, in index order.
+    function _checkTestPieces(int64[][][] calldata testRows, uint64[][] calldata testLabels) private view {
+        uint256 count = pieceHashes.length;
+        uint256 expected = count - revealCount;
+        if (testRows.length != expected) revert TestPiecesMissing(expected, testRows.length);
+        if (testLabels.length != expected) revert TestPiecesMissing(expected, testLabels.length);
+        uint256 selected = selectedMask;
+        uint256 k;
+        for (uint256 i = 0; i < count; ++i) {
+            if (selected & (1 << i) == 0) {
+                _checkPiece(i, testRows[k], testLabels[k]);
+                ++k;
+            }
+        }
+    }
+
+    /// @dev The number of evaluation rows `model` gets wrong (a prediction that reverts counts as wrong).
+    function _errors(address model, int64[][][] calldata testRows, uint64[][] calldata testLabels)
+        private
+        view
+        returns (uint32 errors)
+    {
+        for (uint256 p = 0; p < testRows.length; ++p) {
+            for (uint256 r = 0; r < testRows[p].length; ++r) {
+                uint256 before = gasleft();
+                try IClassifier(model).predict(testRows[p][r]) returns (uint64 label) {
+                    if (label != testLabels[p][r]) ++errors;
+                } catch {
+                    _checkNotOutOfGas(before);
+                    ++errors;
+                }
+            }
+        }
+    }
+
+    /// @dev Reverts if a failed call probably ran out of gas (it would make the replay depend on the gas sent).
+    function _checkNotOutOfGas(uint256 before) private view {
+        if (gasleft() < before / OUT_OF_GAS_DIVISOR) revert ReplayOutOfGas();
+    }
+
+    /// @dev Creates the replay copy of `h_0` and evaluates it.
+    function _startReplay(
+        Settlement memory s,
+        bytes calldata initCode,
+        int64[][][] calldata testRows,
+        uint64[][] calldata testLabels
+    ) private {
+        bytes32 hash = keccak256(initCode);
+        if (hash != modelInitCodeHash) revert WrongInitCode(modelInitCodeHash, hash);
+        bytes memory code = initCode;
+        address model;
+        assembly ("memory-safe") {
+            model := create(0, add(code, 0x20), mload(code))
+        }
+        if (model == address(0) || !IClassifier(model).finalized()) revert ReplayModelFailed();
+        s.model = model;
+        s.errors = _errors(model, testRows, testLabels);
+        emit ReplayStarted(s.replay, model, s.errors);
+    }
+
+    /// @dev Replays contribution `s.cursor`; returns false if its sample is not in `xs`.
+    function _replayOne(
+        Settlement memory s,
+        int64[][][] calldata testRows,
+        uint64[][] calldata testLabels,
+        uint256 first,
+        int64[][] calldata xs
+    ) private returns (bool) {
+        uint256 index = s.cursor;
+        uint256 n = contributions.length;
+        Contribution memory c = contributions[index];
+        Account storage account = accounts[c.contributor];
+        if (!account.removed) {
+            if (index < first || index - first >= xs.length) return false;
+            int64[] calldata x = xs[index - first];
+            if (s.replay == 1) {
+                // Collects the stake: the trainer finds the contribution from its exact data (or reverts).
+                IMarketTrainer(trainer).report(x, c.label, c.contributor, c.addedAt);
+            } else {
+                bytes32 key = ContributionKey.compute(x, c.label, c.contributor, c.addedAt);
+                (,,, bool exists) = IMarketTrainer(trainer).dataHandler().records(key);
+                if (!exists) revert ContributionDataMismatch(index);
+            }
+            uint256 before = gasleft();
+            bool updated = true;
+            try IClassifier(s.model).update(x, c.label) {}
+            catch {
+                _checkNotOutOfGas(before);
+                updated = false;
+            }
+            emit ContributionReplayed(index, updated);
+            if (index + 1 == n || contributions[index + 1].contributor != c.contributor) {
+                uint32 errors = _errors(s.model, testRows, testLabels);
+                account.score += int64(int256(uint256(s.errors)) - int256(uint256(errors)));
+                s.errors = errors;
+            }
+        }
+        s.cursor = uint64(index + 1);
+        if (index + 1 == n) {
+            s.stage = STAGE_SCAN;
+            s.cursor = 0;
+            s.minAfford = type(uint128).max;
+        }
+        return true;
+    }
+
+    /// @dev Looks at contributor `s.cursor`: does it afford the fewest rounds so far?
+    function _scanOne(Settlement memory s) private {
+        uint256 index = s.cursor;
+        Account memory a = accounts[contributors[index]];
+        if (!a.removed && a.score < 0) {
+            uint256 afford = uint256(a.balance) / uint256(int256(-a.score));
+            if (afford < s.minAfford) {
+                s.minAfford = uint128(afford);
+                s.worst = uint64(index);
+            }
+        }
+        s.cursor = uint64(index + 1);
+        if (index + 1 == contributors.length) {
+            s.stage = STAGE_PAY;
+            s.cursor = 0;
+            s.roundsNow = s.minAfford < s.roundsLeft ? s.minAfford : s.roundsLeft;
+        }
+    }
+
+    /// @dev Pays contributor `s.cursor` the rounds of this replay (and removes it if it is the worst).
+    function _payOne(Settlement memory s) private {
+        uint256 index = s.cursor;
+        address who = contributors[index];
+        Account storage account = accounts[who];
+        bool removing = s.minAfford < s.roundsLeft;
+        if (!account.removed) {
+            int256 score = account.score;
+            int256 change = int256(uint256(s.roundsNow)) * score;
+            uint256 balance = uint256(int256(uint256(account.balance)) + change);
+            owed = uint256(int256(owed) + change);
+            account.score = 0;
+            if (removing && index == s.worst) {
+                account.removed = true;
+                account.balance = 0;
+                activeContributors -= 1;
+                owed -= balance;
+                emit ContributorRemoved(who, s.replay, balance);
+            } else {
+                account.balance = uint128(balance);
+                emit ContributorPaid(who, s.replay, score, balance);
+            }
+        }
+        s.cursor = uint64(index + 1);
+        if (index + 1 == contributors.length) {
+            s.roundsLeft -= s.roundsNow;
+            emit RoundsPaid(s.replay, s.roundsNow);
+            if (removing && s.roundsLeft > 0 && activeContributors > 0) {
+                s.replay += 1;
+                s.stage = STAGE_REPLAY;
+                s.cursor = 0;
+                s.model = address(0);
+            } else {
+                _finish();
+            }
+        }
+    }
+
+    /// @dev Ends the settlement: what contributors are not owed is burned (sent by the caller).
+    function _finish() private {
+        phase = Phase.Withdraw;
+        uint256 toBurn = address(this).balance - owed;
+        burned = toBurn;
+        emit Settled(owed, toBurn);
+        if (contributions.length == 0) _send(BURN_ADDRESS, toBurn);
+    }
+
+    /// @dev Sends `amount` wei to `to`; called last, after every state change.
+    function _send(address to, uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert PaymentFailed(to, amount);
+    }
+}

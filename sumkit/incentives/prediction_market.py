@@ -1,0 +1,374 @@
+"""PredictionMarket: the settings of ``contracts/incentives/PredictionMarket.sol`` and the ``trainer.market`` handle.
+
+The story, one method per step (``m = trainer.market``)::
+
+    m.commit_test_set(X_test, y_test, pieces=4, bounty=sk.ether(1), sender=chain.owner)  # hashes on chain
+    m.reveal_selected(sender=chain.owner)         # the pieces the contract picked, checked against their hashes
+    trainer.add_data(x, y, sender=chain.alice)    # each contribution pays the stake
+    m.end(sender=chain.alice)                     # after min_duration or min_contributions
+    m.reveal_rest(sender=chain.owner)             # the rest of the test set, checked too
+    m.settle(sender=chain.bob)                    # replays every contribution on a copy of h_0, in batches
+    m.withdraw(sender=chain.alice)                # stakes plus (or minus) rewards
+    m.balances()                                  # who staked, who earned, who was removed
+
+Rewards are exact integers: with ``n`` evaluation rows (the pieces not revealed at the start) the bounty
+``B`` must be a multiple of ``n``; a contributor whose data removed ``s`` test errors (over all its
+contributions; negative if it added errors) is paid ``stakes + (B / n) * s`` wei. With nobody removed, the
+total paid beyond the stakes is exactly ``B * (L(h_0) - L(h_T))`` for the 0-1 loss ``L``. What is not earned
+is burned (sent to ``0x...dEaD``), so the sponsor gets nothing back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import eth_abi
+from eth_utils import keccak, to_checksum_address
+
+from .. import abi as _abi
+from .. import artifacts as _artifacts
+from ..chain import TX_GAS_LIMIT, Receipt
+from ..units import DAY, ether
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..trainer import Trainer
+
+# The contract's Phase enum, in order.
+PHASES: tuple[str, ...] = (
+    "commit", "reveal_selected", "participation", "reveal_rest", "settle", "withdraw", "forfeited"
+)
+MAX_PIECES = 255  # the contract's MAX_PIECES
+BURN_ADDRESS = to_checksum_address("0x000000000000000000000000000000000000dEaD")  # the contract's BURN_ADDRESS
+
+Piece = tuple[list[list[int]], list[int]]  # encoded rows and on-chain labels
+
+
+def piece_hash(rows: Sequence[Sequence[int]], labels: Sequence[int]) -> str:
+    """The commitment to one test piece, as the contract computes it: ``keccak256(abi.encode(rows, labels))``.
+
+    >>> piece_hash([[1, 2]], [0])[:10]
+    '0x0895c22c'
+    """
+    encoded = eth_abi.encode(["int64[][]", "uint64[]"], [[list(r) for r in rows], list(labels)])
+    return "0x" + keccak(encoded).hex()
+
+
+def _non_negative_int(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+
+
+@dataclass(frozen=True)
+class PredictionMarket:
+    """Prediction market rewards (Harris & Waggoner 2019), on chain.
+
+    - A sponsor (the trainer's owner) deposits a bounty and commits to a test set in pieces.
+    - The contract picks ``reveal`` pieces that the sponsor reveals before participation opens.
+    - Each contribution pays ``stake`` wei. Participation may end after ``min_duration`` seconds or
+      ``min_contributions`` contributions, whichever comes first.
+    - The sponsor has ``reveal_window`` seconds to reveal the rest; otherwise anyone may ``forfeit`` the
+      market and the bounty goes to the contributors.
+    - The settlement replays the contributions and pays each by how much it reduced the test loss.
+
+    ``sk.deploy`` binds it to the model (``bind``): every replay starts from a copy of the initial model.
+
+    >>> PredictionMarket(stake=ether("0.01"), min_duration=DAY).stake
+    10000000000000000
+    """
+
+    stake: int = ether("0.01")
+    min_duration: int = DAY
+    min_contributions: int = 2**64
+    reveal_window: int = 7 * DAY
+    init_code: bytes = field(default=b"", repr=False)
+    contract_name: str = field(default="PredictionMarket", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("stake", "min_duration", "min_contributions", "reveal_window"):
+            _non_negative_int(name, getattr(self, name))
+        if self.stake == 0:
+            raise ValueError("stake must be positive: a contributor stakes it on each contribution")
+
+    def bind(self, model: Any, market_address: str) -> PredictionMarket:
+        """These settings with the init code of the replay model: ``model`` (the initial model ``h_0``)
+        deployed with ``market_address`` as its trainer, so the market may update its copies."""
+        ctor_args, setup_calls = model.deploy_steps(market_address)
+        if setup_calls:
+            raise ValueError(
+                f"a prediction market replays the model from its constructor alone, but this {model.contract_name} "
+                f"needs {len(setup_calls)} setup transaction(s) after it: use a smaller model"
+            )
+        artifact = _artifacts.load(model.contract_name)
+        args = _abi.constructor(artifact["abi"]).encode_call(tuple(ctor_args))[4:]
+        return dataclasses.replace(self, init_code=bytes.fromhex(artifact["bytecode"][2:]) + args)
+
+    def constructor_args(self, trainer: str) -> tuple[Any, ...]:
+        """The contract's constructor arguments for a deployment owned by ``trainer``."""
+        if not self.init_code:
+            raise ValueError(
+                "this PredictionMarket is not bound to a model: deploy it with sk.deploy(chain, model, market)"
+            )
+        return (trainer, self.stake, self.min_duration, self.min_contributions, self.reveal_window,
+                keccak(self.init_code))
+
+
+class Market:
+    """The handle of a deployed prediction market: ``trainer.market``.
+
+    Keeps the sponsor's test pieces client-side (``pieces``, encoded) between the commitment and the
+    reveals; everything else is read from the chain.
+    """
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self.chain = trainer.chain
+        self.contract = trainer.incentive_contract
+        self.pieces: list[Piece] = []
+
+    def __repr__(self) -> str:
+        return f"<Market at {self.contract.address}: phase {self.phase!r}>"
+
+    # -- state --------------------------------------------------------------------------------------
+    @property
+    def phase(self) -> str:
+        """The current phase: one of ``PHASES``."""
+        return PHASES[self.contract.call("phase")]
+
+    @property
+    def stake(self) -> int:
+        """The stake per contribution, in wei."""
+        return self.contract.call("stake")
+
+    @property
+    def bounty(self) -> int:
+        """The bounty, in wei (0 before the commitment)."""
+        return self.contract.call("bounty")
+
+    @property
+    def burned(self) -> int:
+        """Wei burned when the settlement (or the forfeit) finished."""
+        return self.contract.call("burned")
+
+    @property
+    def hashes(self) -> list[str]:
+        """The committed hash of each test piece, read from the chain."""
+        return [self.contract.call("pieceHashes", i) for i in range(self.contract.call("pieceCount"))]
+
+    def selected(self) -> list[int]:
+        """The pieces the contract picked for the sponsor to reveal before participation opens."""
+        return list(self.contract.call("selectedPieces"))
+
+    def revealed(self) -> list[int]:
+        """The pieces revealed so far."""
+        mask = self.contract.call("revealedMask")
+        return [i for i in range(self.contract.call("pieceCount")) if mask >> i & 1]
+
+    def evaluation_pieces(self) -> list[int]:
+        """The pieces that make the final test set: those not selected at the start."""
+        mask = self.contract.call("selectedMask")
+        return [i for i in range(self.contract.call("pieceCount")) if not mask >> i & 1]
+
+    def evaluation_errors(self, model: Any) -> int:
+        """How many evaluation rows the mirror ``model`` gets wrong (the 0-1 loss times the row count)."""
+        self._need_pieces()
+        return sum(
+            model.predict_encoded(row) != label
+            for i in self.evaluation_pieces()
+            for row, label in zip(*self.pieces[i])
+        )
+
+    # -- 1. commitment ------------------------------------------------------------------------------
+    def commit_test_set(
+        self, X: Any, y: Sequence[Any], *, pieces: int, bounty: int, reveal: int = 1, sender: str
+    ) -> list[str]:
+        """Deposit ``bounty`` wei and commit to the test set ``X, y`` split in ``pieces`` equal pieces, of
+        which the contract will pick ``reveal`` to be revealed first. Returns the hashes put on chain; the
+        pieces stay here, with the sponsor, until revealed.
+        """
+        from ..models.base import rows_of
+
+        model = self.trainer.model
+        rows = [model.encode(row) for row in rows_of(X, getattr(model, "sparse", False))]
+        labels = [model.encode_label(label) for label in y]
+        if len(rows) != len(labels):
+            raise ValueError(f"X has {len(rows)} rows but y has {len(labels)} labels")
+        if not isinstance(pieces, int) or not 2 <= pieces <= MAX_PIECES:
+            raise ValueError(f"pieces must be an int from 2 to {MAX_PIECES}, got {pieces!r}")
+        if not isinstance(reveal, int) or not 1 <= reveal < pieces:
+            raise ValueError(f"reveal must be an int from 1 to pieces - 1 = {pieces - 1}, got {reveal!r}")
+        if len(rows) < pieces or len(rows) % pieces:
+            raise ValueError(
+                f"{len(rows)} rows cannot be split in {pieces} equal pieces: use a multiple of {pieces} rows "
+                f"(for example the first {len(rows) - len(rows) % pieces})"
+            )
+        per = len(rows) // pieces
+        test_rows = (pieces - reveal) * per
+        if not isinstance(bounty, int) or bounty <= 0 or bounty % test_rows:
+            suggestion = max(test_rows, bounty - bounty % test_rows) if isinstance(bounty, int) else test_rows
+            raise ValueError(
+                f"bounty must be a positive multiple of the {test_rows} evaluation rows (so that rewards are "
+                f"exact), got {bounty!r}; for example {suggestion}"
+            )
+        split = [(rows[i * per:(i + 1) * per], labels[i * per:(i + 1) * per]) for i in range(pieces)]
+        hashes = [piece_hash(r, lab) for r, lab in split]
+        self.contract.transact("commitTestSet", hashes, per, reveal, sender=sender, value=bounty)
+        self.pieces = split
+        return hashes
+
+    def reveal_selected(self, *, sender: str) -> list[int]:
+        """Reveal the pieces the contract picked; participation opens. Returns their indices."""
+        indices = self.selected() if self.phase == "reveal_selected" else []
+        self._reveal("revealSelected", indices, sender)
+        return indices
+
+    def reveal_piece(self, index: int, X: Any, y: Sequence[Any], *, sender: str) -> None:
+        """Reveal piece ``index`` as ``X, y`` (a real value or a tampered one: the contract checks the hash)."""
+        from ..models.base import rows_of
+
+        model = self.trainer.model
+        rows = [model.encode(row) for row in rows_of(X, getattr(model, "sparse", False))]
+        labels = [model.encode_label(label) for label in y]
+        fn = "revealSelected" if self.phase == "reveal_selected" else "revealRest"
+        self.contract.transact(fn, [index], [rows], [labels], sender=sender)
+
+    # -- 2. participation ---------------------------------------------------------------------------
+    def end(self, *, sender: str) -> None:
+        """End participation (anyone may, once ``min_duration`` passed or ``min_contributions`` were made)."""
+        self.contract.transact("end", sender=sender)
+
+    # -- 3. reward ----------------------------------------------------------------------------------
+    def reveal_rest(self, *, sender: str, batch: int | None = None) -> list[int]:
+        """Reveal every remaining piece (``batch`` pieces per transaction; all at once by default)."""
+        if self.phase != "reveal_rest":
+            self._reveal("revealRest", [], sender)  # reverts with the phase's hint
+        done = set(self.revealed())
+        todo = [i for i in range(len(self.pieces)) if i not in done]
+        step = batch or max(1, len(todo))
+        for start in range(0, len(todo), step):
+            self._reveal("revealRest", todo[start:start + step], sender)
+        return todo
+
+    def settle(self, *, sender: str, batch: int = 10, progress: bool = True, gas: int = TX_GAS_LIMIT) -> int:
+        """Push the settlement to its end, at most ``batch`` steps per transaction (fewer when the next
+        step might not fit in ``gas``), with a progress bar. Returns the number of transactions sent.
+        Anyone may call it."""
+        if not isinstance(batch, int) or batch < 1:
+            raise ValueError(f"batch must be a positive int, got {batch!r}")
+        if self.phase != "settle":
+            return len([self._settle_once(sender, batch, gas)])  # reverts with the phase's hint
+        contributions = self.trainer._contributions
+        if len(contributions) != self.contract.call("contributionCount"):
+            raise ValueError("this handle did not see every contribution: settle from the session that added them")
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(desc="settling", unit="tx")
+        sent = 0
+        try:
+            while self.phase == "settle":
+                self._settle_once(sender, batch, gas)
+                sent += 1
+                if bar is not None:
+                    s = self.contract.call("settlement")
+                    bar.set_postfix(replay=s[1], stage=("replay", "scan", "pay")[s[2]], cursor=s[4])
+                    bar.update()
+        finally:
+            if bar is not None:
+                bar.close()
+        return sent
+
+    def forfeit(self, *, sender: str) -> None:
+        """After the reveal window, if the sponsor did not reveal, give the bounty to the contributors."""
+        self.contract.transact("forfeit", sender=sender)
+
+    def withdrawable(self, account: str) -> int:
+        """What ``account`` may withdraw from the market now, in wei."""
+        return self.contract.call("withdrawable", account)
+
+    def withdraw(self, *, sender: str) -> int:
+        """Withdraw everything ``sender`` is owed; returns the wei received. After a forfeit, this also
+        refunds each of its stakes through the trainer."""
+        if self.phase == "forfeited":
+            total = 0
+            who = to_checksum_address(sender)
+            for c in self.trainer._contributions:
+                if c.contributor == who and self.trainer.data_handler.call("records", c.key)[1] > 0:
+                    total += self.trainer.refund(c, sender=sender)
+            if self.withdrawable(sender) > 0 or total == 0:
+                total += self.contract.transact("withdraw", sender=sender).output
+            return total
+        return self.contract.transact("withdraw", sender=sender).output
+
+    def record_contributions(self, receipt: Receipt) -> int:
+        """Remember the contributions made in ``receipt``, a transaction that reached the trainer some other
+        way than ``trainer.add_data`` (for example through a contract), so that ``settle`` can replay them.
+        Returns how many were found."""
+        from ..trainer import Contribution
+
+        found = 0
+        for name, args in receipt.events:
+            if name == "ContributionAdded":
+                self.trainer._contributions.append(Contribution(
+                    contributor=args["contributor"], label=self.trainer.model.decode_label(args["label"]),
+                    added_at=args["addedAt"], deposit=args["deposit"], x=tuple(args["x"]), key=args["key"],
+                ))
+                found += 1
+        return found
+
+    # -- tables -------------------------------------------------------------------------------------
+    def balances(self) -> pd.DataFrame:
+        """One row per contributor: contributions, wei staked, wei owed now (``balance``; stakes plus
+        rewards once settled, 0 once withdrawn), ``profit`` (balance minus stakes) and whether it was removed."""
+        import pandas as pd
+
+        stake = self.stake
+        counts: dict[str, int] = {}
+        for i in range(self.contract.call("contributionCount")):
+            who = self.contract.call("contributions", i)[0]
+            counts[who] = counts.get(who, 0) + 1
+        rows = []
+        for i in range(self.contract.call("contributorCount")):
+            who = self.contract.call("contributors", i)
+            account = self.contract.call("accounts", who)
+            phase = self.phase
+            balance = self.withdrawable(who) if phase in ("withdraw", "forfeited") else account[0]
+            if phase == "forfeited":
+                balance += sum(self.trainer.data_handler.call("records", c.key)[1]
+                               for c in self.trainer._contributions if c.contributor == who)
+            staked = counts.get(who, 0) * stake
+            rows.append({
+                "contributor": self.chain.name_of(who),
+                "contributions": counts.get(who, 0),
+                "staked": staked,
+                "balance": balance,
+                "profit": balance - staked,
+                "removed": account[3],
+            })
+        columns = ["contributor", "contributions", "staked", "balance", "profit", "removed"]
+        return pd.DataFrame(rows, columns=columns)
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _need_pieces(self) -> None:
+        if not self.pieces:
+            raise ValueError("this handle has no test pieces: commit_test_set(...) keeps them for the sponsor")
+
+    def _reveal(self, fn: str, indices: list[int], sender: str) -> None:
+        if indices:
+            self._need_pieces()
+        pieces = [self.pieces[i] for i in indices]
+        self.contract.transact(fn, indices, [p[0] for p in pieces], [p[1] for p in pieces], sender=sender)
+
+    def _settle_once(self, sender: str, batch: int, gas: int) -> Any:
+        init_code = self.trainer.incentive.init_code
+        test = [self.pieces[i] for i in self.evaluation_pieces()] if self.pieces else []
+        s = self.contract.call("settlement")
+        first = s[4] if s[2] == 0 else 0
+        xs = [list(c.x) for c in self.trainer._contributions[first:first + batch]]
+        rows, labels = [p[0] for p in test], [p[1] for p in test]
+        return self.contract.transact("settle", init_code, rows, labels, first, xs, batch, sender=sender, gas=gas)

@@ -1,0 +1,350 @@
+"""The prediction market on chain: the paper's claims as assertions, every phase's bad input, money safety."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sumkit as sk
+from sumkit.incentives.prediction_market import BURN_ADDRESS, piece_hash
+
+STAKE = sk.ether(1)
+# A 2-feature perceptron that starts predicting 0 everywhere (h_0); the truth is "1 when x0 > x1".
+WEIGHTS, INTERCEPT = [0.0, 0.0], -0.5
+# Four pieces of two rows, each one positive and one negative: h_0 gets one row of each piece wrong, and
+# one helpful update (HELPFUL below) makes the model right everywhere.
+TEST_X = np.array([[2, 0], [0, 2], [1, -1], [-1, 1], [3, 1], [1, 3], [0, -2], [-2, 0]], dtype=float)
+TEST_Y = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+PIECES, REVEAL = 4, 1
+EVAL_ROWS = (PIECES - REVEAL) * 2
+HELPFUL = ([1.0, -1.0], 1)  # h_0 gets it wrong: the update fixes every test row
+HARMFUL = ([1.0, -1.0], 0)  # after HELPFUL, undoes it: back to h_0
+NEUTRAL = ([3.0, 0.0], 1)  # the model already agrees after HELPFUL: no update
+
+
+def make_trainer(chain: sk.Chain, **market_args) -> sk.Trainer:
+    args = dict(stake=STAKE, min_duration=sk.days(1), min_contributions=100, reveal_window=sk.days(3))
+    args.update(market_args)
+    model = sk.models.DensePerceptron.from_floats(WEIGHTS, INTERCEPT)
+    return sk.deploy(chain, model, sk.incentives.PredictionMarket(**args), name="market", owner=chain.owner)
+
+
+def open_market(chain: sk.Chain, trainer: sk.Trainer, bounty: int) -> None:
+    trainer.market.commit_test_set(TEST_X, TEST_Y, pieces=PIECES, bounty=bounty, reveal=REVEAL, sender=chain.owner)
+    trainer.market.reveal_selected(sender=chain.owner)
+
+
+def close_and_settle(chain: sk.Chain, trainer: sk.Trainer, **settle_args) -> None:
+    chain.travel(days=1)
+    trainer.market.end(sender=chain.bob)
+    trainer.market.reveal_rest(sender=chain.owner)
+    trainer.market.settle(sender=chain.bob, progress=False, **settle_args)
+
+
+def balances(chain: sk.Chain, trainer: sk.Trainer) -> dict[str, int]:
+    names = ("owner", "alice", "bob", "carol", "mallory")
+    out = {n: chain.balance(getattr(chain, n)) for n in names}
+    out.update(trainer=chain.balance(trainer.address), market=chain.balance(trainer.market.contract.address))
+    return out
+
+
+def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:
+    """Call fn, expect sk.Reverted with `error` and a real hint, and no balance or gas-log change."""
+    before, log_len = balances(chain, trainer), len(chain.gas_log)
+    with pytest.raises(sk.Reverted) as info:
+        fn(*args, **kwargs)
+    assert info.value.error == error, info.value.reason
+    assert info.value.hint and "GENERIC" not in info.value.hint and "The contract said" not in info.value.hint
+    assert balances(chain, trainer) == before and len(chain.gas_log) == log_len
+    return info.value
+
+
+@pytest.fixture
+def chain() -> sk.Chain:
+    return sk.Chain()
+
+
+@pytest.fixture
+def trainer(chain) -> sk.Trainer:
+    return make_trainer(chain)
+
+
+# -- the paper's claims ------------------------------------------------------------------------------
+
+def test_rewards_are_the_bounty_times_the_loss_reduction_exactly(chain, trainer):
+    m = trainer.market
+    bounty = EVAL_ROWS * 10**17  # 0.1 ether per test error removed
+    h0 = trainer.model.copy()
+    sponsor_before = chain.balance(chain.owner)
+    open_market(chain, trainer, bounty)
+    assert m.phase == "participation" and len(m.selected()) == REVEAL
+    story = [(chain.alice, HELPFUL), (chain.mallory, HARMFUL), (chain.carol, HELPFUL), (chain.bob, NEUTRAL)]
+    for who, (x, y) in story:
+        c = trainer.add_data(x, y, sender=who)
+        assert c.deposit == STAKE
+    assert chain.balance(trainer.address) == 4 * STAKE  # the stakes wait in the trainer
+    close_and_settle(chain, trainer)
+    assert m.phase == "withdraw"
+
+    # The replay reached the trainer's model, and L(h_T) < L(h_0).
+    e0, e_t = m.evaluation_errors(h0), m.evaluation_errors(trainer.model)
+    assert (e0, e_t) == (3, 0)
+    table = m.balances().set_index("contributor")
+    assert not table["removed"].any()
+    # Total paid beyond the stakes == B * (L(h_0) - L(h_T)), in wei, exactly; never more than the bounty.
+    total_profit = int(table["profit"].sum())
+    assert total_profit * EVAL_ROWS == bounty * (e0 - e_t)
+    assert total_profit <= bounty
+    assert m.burned == bounty - total_profit
+    # Each contributor is paid its own loss reduction: helpful gains, harmful loses, neutral gets its stake.
+    per_error = bounty // EVAL_ROWS
+    assert table.loc["alice", "profit"] == 3 * per_error > 0
+    assert table.loc["carol", "profit"] == 3 * per_error
+    assert table.loc["mallory", "profit"] == -3 * per_error
+    assert table.loc["mallory", "balance"] < STAKE < table.loc["alice", "balance"]
+    assert table.loc["bob", "profit"] == 0
+
+    # Everyone withdraws exactly its balance; then the contracts hold nothing, the burn address holds the rest.
+    burned_before = chain.balance(BURN_ADDRESS)
+    for name in ("alice", "mallory", "carol", "bob"):
+        who = getattr(chain, name)
+        before = chain.balance(who)
+        assert m.withdraw(sender=who) == table.loc[name, "balance"]
+        assert chain.balance(who) - before == table.loc[name, "balance"]
+    assert chain.balance(trainer.address) == 0 and chain.balance(m.contract.address) == 0
+    assert chain.balance(BURN_ADDRESS) == burned_before  # burned at settlement, before the withdrawals
+    assert chain.balance(BURN_ADDRESS) >= m.burned
+    # The sponsor got no part of the bounty back.
+    assert chain.balance(chain.owner) == sponsor_before - bounty
+
+
+def test_a_contributor_who_cannot_cover_its_harm_is_removed_and_the_replay_restarts(chain, trainer):
+    m = trainer.market
+    bounty = EVAL_ROWS * 10**18  # 1 ether per error: mallory's stake cannot pay for 3 errors
+    open_market(chain, trainer, bounty)
+    story = [(chain.alice, HELPFUL), (chain.mallory, HARMFUL), (chain.carol, HELPFUL), (chain.bob, NEUTRAL)]
+    for who, (x, y) in story:
+        trainer.add_data(x, y, sender=who)
+    burn_before = chain.balance(BURN_ADDRESS)
+    close_and_settle(chain, trainer)
+    table = m.balances().set_index("contributor")
+    assert table["removed"].to_dict() == {"alice": False, "mallory": True, "carol": False, "bob": False}
+    assert m.contract.call("settlement")[1] == 2  # a second replay, without mallory's data
+    # Mallory's stake paid for k = floor(stake / 3) rounds of her 3 errors; she gets nothing, the dust is burned.
+    k = STAKE // 3
+    assert table.loc["mallory", "balance"] == 0
+    assert table.loc["carol", "balance"] == STAKE + 3 * k  # carol's data only helped while mallory's was there
+    assert table.loc["alice", "balance"] == STAKE + 3 * (bounty // EVAL_ROWS)  # alice is paid for every round
+    assert table.loc["bob", "balance"] == STAKE
+    e = expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.mallory)
+    assert "removed" in e.hint
+    paid = sum(m.withdraw(sender=getattr(chain, n)) for n in ("alice", "carol", "bob"))
+    # Every wei is accounted for: the bounty and the stakes were paid out or burned; nothing is left.
+    assert paid + m.burned == bounty + 4 * STAKE
+    assert chain.balance(BURN_ADDRESS) - burn_before == m.burned
+    assert chain.balance(trainer.address) == 0 and chain.balance(m.contract.address) == 0
+
+
+def test_settlement_is_batched_under_the_gas_limit_and_batching_does_not_change_the_result(chain):
+    trainer = make_trainer(chain, stake=sk.ether("0.01"))
+    open_market(chain, trainer, bounty=EVAL_ROWS * 10**15)
+    rng = np.random.default_rng(3)
+    people = [chain.alice, chain.bob, chain.carol, chain.mallory]
+    for i in range(60):
+        x = rng.uniform(-2, 2, size=2)
+        y = int(x[0] > x[1])
+        who = people[i % 4]
+        trainer.add_data(x, 1 - y if who == chain.mallory else y, sender=who)
+    chain.travel(days=1)
+    trainer.market.end(sender=chain.bob)
+    trainer.market.reveal_rest(sender=chain.owner)
+    results = []
+    for gas in (30_000_000, 2_000_000):
+        with chain.snapshot():
+            log_len = len(chain.gas_log)
+            sent = trainer.market.settle(sender=chain.bob, batch=10_000, progress=False, gas=gas)
+            settles = chain.gas_log.iloc[log_len:]
+            assert len(settles) == sent and (settles["function"] == "settle").all()
+            assert settles["gas_used"].max() <= gas
+            results.append((sent, trainer.market.balances(), trainer.market.burned))
+    (sent_big, table_big, burned_big), (sent_small, table_small, burned_small) = results
+    assert sent_small > sent_big  # the gas check split the work into more transactions
+    assert table_big.equals(table_small) and burned_big == burned_small
+
+
+# -- the sponsor cannot cheat, nor walk away with the bounty -------------------------------------------
+
+def test_commitment_hashes_and_tampered_pieces(chain, trainer):
+    m = trainer.market
+    hashes = m.commit_test_set(TEST_X, TEST_Y, pieces=PIECES, bounty=EVAL_ROWS * 10**17, sender=chain.owner)
+    assert m.hashes == hashes and m.phase == "reveal_selected"
+    rows = [m.trainer.model.encode(r) for r in TEST_X]
+    assert hashes[0] == piece_hash(rows[:2], [1, 0])
+    (i,) = m.selected()
+    X_i, y_i = TEST_X[2 * i:2 * i + 2], TEST_Y[2 * i:2 * i + 2]
+    e = expect_revert(chain, trainer, "PieceMismatch", m.reveal_piece, i, X_i, 1 - y_i, sender=chain.owner)
+    assert e.args_["committed"] == hashes[i] and "hash" in e.hint
+    expect_revert(chain, trainer, "WrongPieceShape", m.reveal_piece, i, X_i[:1], y_i[:1], sender=chain.owner)
+    other = (i + 1) % PIECES
+    X_o, y_o = TEST_X[2 * other:2 * other + 2], TEST_Y[2 * other:2 * other + 2]
+    expect_revert(chain, trainer, "PieceNotRequested", m.reveal_piece, other, X_o, y_o, sender=chain.owner)
+    expect_revert(chain, trainer, "NotSponsor", m.reveal_selected, sender=chain.alice)
+    m.reveal_piece(i, X_i, y_i, sender=chain.owner)
+    assert m.phase == "participation" and m.revealed() == [i]
+    expect_revert(chain, trainer, "WrongPhase", m.reveal_piece, i, X_i, y_i, sender=chain.owner)
+
+
+def test_a_test_row_the_model_cannot_read_is_refused(chain, trainer):
+    bad_rows = [[1, 2, 3], [4, 5, 6]]  # three features for a two-feature model
+    good = [m_row for m_row in ([10**9, 0], [0, 10**9])]
+    hashes = [piece_hash(bad_rows, [1, 0])] + [piece_hash(good, [1, 0])] * 3
+    m = trainer.market
+    m.contract.transact("commitTestSet", hashes, 2, 3, sender=chain.owner, value=2 * 10**9)
+    selected = m.selected()
+    rows = [bad_rows if i == 0 else good for i in selected]
+    labels = [[1, 0] for _ in selected]
+    send = m.contract.transact
+    if 0 in selected:
+        expect_revert(chain, trainer, "InvalidTestRow", send, "revealSelected", selected, rows, labels,
+                      sender=chain.owner)
+    else:  # the bad piece is revealed at the end: the same check refuses it then
+        send("revealSelected", selected, rows, labels, sender=chain.owner)
+        trainer.add_data([1.0, 0.0], 1, sender=chain.alice)
+        chain.travel(days=1)
+        m.end(sender=chain.alice)
+        expect_revert(chain, trainer, "InvalidTestRow", send, "revealRest", [0], [bad_rows], [[1, 0]],
+                      sender=chain.owner)
+
+
+def test_a_sponsor_who_never_reveals_forfeits_the_bounty_to_the_contributors(chain, trainer):
+    m = trainer.market
+    bounty = EVAL_ROWS * 10**17 + EVAL_ROWS  # 4 contributions: 1.5e17 + 1.5 wei each, 2 wei of dust
+    open_market(chain, trainer, bounty)
+    story = [(chain.alice, HELPFUL), (chain.mallory, HARMFUL), (chain.alice, NEUTRAL), (chain.bob, NEUTRAL)]
+    contributions = [trainer.add_data(x, y, sender=who) for who, (x, y) in story]
+    expect_revert(chain, trainer, "UseMarketWithdraw", trainer.refund, contributions[0], sender=chain.alice)
+    chain.travel(days=1)
+    m.end(sender=chain.alice)
+    deadline = m.contract.call("revealDeadline")
+    chain.travel(seconds=deadline - chain.now - 1)
+    e = expect_revert(chain, trainer, "RevealWindowOpen", m.forfeit, sender=chain.carol)
+    assert "1 s" in e.hint
+    chain.travel(seconds=1)
+    burn_before = chain.balance(BURN_ADDRESS)
+    m.forfeit(sender=chain.carol)
+    assert m.phase == "forfeited"
+    share = bounty // 4
+    assert m.burned == bounty - 4 * share == 2 and chain.balance(BURN_ADDRESS) - burn_before == 2
+    expected = {"alice": 2 * (STAKE + share), "mallory": STAKE + share, "bob": STAKE + share}
+    assert m.balances().set_index("contributor")["balance"].to_dict() == expected
+    for name, amount in expected.items():
+        who = getattr(chain, name)
+        before = chain.balance(who)
+        assert m.withdraw(sender=who) == amount
+        assert chain.balance(who) - before == amount
+    assert chain.balance(trainer.address) == 0 and chain.balance(m.contract.address) == 0
+    expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.owner)
+
+
+def test_without_the_selected_reveal_the_bounty_is_burned(chain, trainer):
+    m = trainer.market
+    m.commit_test_set(TEST_X, TEST_Y, pieces=PIECES, bounty=EVAL_ROWS, sender=chain.owner)
+    expect_revert(chain, trainer, "RevealWindowOpen", m.forfeit, sender=chain.alice)
+    chain.travel(days=3)
+    m.forfeit(sender=chain.alice)
+    assert m.burned == EVAL_ROWS and chain.balance(m.contract.address) == 0
+
+
+# -- every phase refuses the others' calls -----------------------------------------------------------
+
+def test_wrong_phase_wrong_stake_wrong_account(chain, trainer):
+    m = trainer.market
+    e = expect_revert(chain, trainer, "WrongPhase", trainer.add_data, *HELPFUL, sender=chain.alice)
+    assert "'commit'" in e.hint and "commit_test_set" in e.hint
+    expect_revert(chain, trainer, "WrongPhase", m.end, sender=chain.alice)
+    expect_revert(chain, trainer, "WrongPhase", m.withdraw, sender=chain.alice)
+    expect_revert(chain, trainer, "WrongPhase", m.settle, sender=chain.alice, progress=False)
+    e = expect_revert(chain, trainer, "NotSponsor", m.commit_test_set, TEST_X, TEST_Y, pieces=PIECES,
+                      bounty=EVAL_ROWS, sender=chain.alice)
+    assert "owner" in e.hint
+    open_market(chain, trainer, bounty=EVAL_ROWS * 10**17)
+    e = expect_revert(chain, trainer, "StakeTooLow", trainer.add_data, *HELPFUL, sender=chain.alice, value=STAKE - 1)
+    assert e.args_ == {"required": STAKE, "sent": STAKE - 1}
+    c = trainer.add_data(*HELPFUL, sender=chain.alice)
+    e = expect_revert(chain, trainer, "TooEarlyToEnd", m.end, sender=chain.alice)
+    assert "chain.travel" in e.hint
+    expect_revert(chain, trainer, "UseMarketWithdraw", trainer.refund, c, sender=chain.alice)
+    expect_revert(chain, trainer, "WrongPhase", m.reveal_rest, sender=chain.owner)
+    e = expect_revert(chain, trainer, "WrongPhase", m.withdraw, sender=chain.alice)
+    assert "'participation'" in e.hint
+    chain.travel(days=1)
+    m.end(sender=chain.alice)
+    expect_revert(chain, trainer, "WrongPhase", trainer.add_data, *HELPFUL, sender=chain.bob)
+    expect_revert(chain, trainer, "NotSponsor", m.reveal_rest, sender=chain.alice)
+    m.reveal_rest(sender=chain.owner)
+    # Settling with a forged sample, or without the true init code, is refused.
+    forged = [[7, 7]]
+    init_code = trainer.incentive.init_code
+    rows = [m.pieces[i][0] for i in m.evaluation_pieces()]
+    labels = [m.pieces[i][1] for i in m.evaluation_pieces()]
+    bad_code = init_code[:-1] + b"\x01"
+
+    def settle(code, rows, first, xs):
+        return m.contract.transact("settle", code, rows, labels, first, xs, 5, sender=chain.bob)
+
+    expect_revert(chain, trainer, "WrongInitCode", settle, bad_code, rows, 0, forged)
+    expect_revert(chain, trainer, "TestPiecesMissing", settle, init_code, rows[:-1], 0, forged)
+    tampered = [rows[0][::-1]] + rows[1:]
+    expect_revert(chain, trainer, "PieceMismatch", settle, init_code, tampered, 0, forged)
+    with chain.snapshot():
+        m.contract.transact("settle", init_code, rows, labels, 0, [], 1, sender=chain.bob)  # creates the replay model
+        expect_revert(chain, trainer, "UnknownContribution", settle, init_code, rows, 0, forged)
+        expect_revert(chain, trainer, "ContributionDataMissing", settle, init_code, rows, 1, forged)
+    m.settle(sender=chain.bob, progress=False)
+    expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.bob)  # never contributed
+    e = expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.owner)  # the sponsor
+    assert "bounty is never returned" in e.hint
+    assert m.withdraw(sender=chain.alice) > STAKE
+    expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.alice)  # a second claim
+
+
+def test_bad_python_input_raises_before_sending(chain, trainer):
+    m = trainer.market
+    log_len = len(chain.gas_log)
+    with pytest.raises(ValueError, match="multiple of the 6 evaluation rows"):
+        m.commit_test_set(TEST_X, TEST_Y, pieces=PIECES, bounty=10, sender=chain.owner)
+    with pytest.raises(ValueError, match="equal pieces"):
+        m.commit_test_set(TEST_X[:7], TEST_Y[:7], pieces=PIECES, bounty=EVAL_ROWS, sender=chain.owner)
+    with pytest.raises(ValueError, match="reveal must be"):
+        m.commit_test_set(TEST_X, TEST_Y, pieces=PIECES, bounty=EVAL_ROWS, reveal=PIECES, sender=chain.owner)
+    with pytest.raises(ValueError, match="not a class"):
+        m.commit_test_set(TEST_X, TEST_Y + 5, pieces=PIECES, bounty=EVAL_ROWS, sender=chain.owner)
+    with pytest.raises(ValueError, match="stake must be positive"):
+        sk.incentives.PredictionMarket(stake=0)
+    with pytest.raises(ValueError, match="market"):
+        make_trainer_drt = sk.deploy(chain, sk.models.DensePerceptron.from_floats(WEIGHTS), name="drt")
+        make_trainer_drt.market  # noqa: B018
+    assert len(chain.gas_log) == log_len + 4  # only the DRT deployment above
+
+
+# -- money safety -----------------------------------------------------------------------------------
+
+def test_reentrant_withdraw_gets_nothing_extra(chain, trainer):
+    m = trainer.market
+    attacker = chain.deploy("ReentrantWithdrawer", trainer.address, m.contract.address, sender=chain.mallory)
+    open_market(chain, trainer, bounty=EVAL_ROWS * 10**17)
+    x = trainer.model.encode(HELPFUL[0])
+    receipt = attacker.transact("contribute", x, HELPFUL[1], sender=chain.mallory, value=STAKE)
+    assert m.record_contributions(receipt) == 1
+    trainer.model.update_encoded(x, HELPFUL[1])  # keep the mirror in step: the attacker's data trained the model
+    trainer.add_data(*NEUTRAL, sender=chain.alice)
+    close_and_settle(chain, trainer)
+    owed = m.withdrawable(attacker.address)
+    assert owed == STAKE + 3 * 10**17
+    market_before = chain.balance(m.contract.address)
+    attacker.transact("attack", sender=chain.mallory)
+    assert attacker.call("reentries") == 1 and attacker.call("reentriesSucceeded") == 0
+    assert attacker.call("received") == owed == chain.balance(attacker.address)
+    assert market_before - chain.balance(m.contract.address) == owed
+    assert m.withdraw(sender=chain.alice) == STAKE
+    assert chain.balance(m.contract.address) == 0
