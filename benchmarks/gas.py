@@ -85,10 +85,67 @@ INCENTIVES: dict[str, Callable[[], Any]] = {
 }
 CONFIGS["points-dense-perceptron-9"] = _dense_perceptron_9
 
+# The prediction market runs its own story (``measure_market``), with its own operations: ``deploy``,
+# ``commit`` (the sponsor's test set and bounty), ``add_data`` (one contribution and its stake),
+# ``settle_per_contribution`` (the gas of the whole settlement of ``MARKET_CONTRIBUTIONS`` contributions
+# divided by their number) and ``withdraw``. No ceilings: just the numbers.
+MARKET_OPERATIONS = ("deploy", "commit", "add_data", "settle_per_contribution", "withdraw")
+MARKET_CONTRIBUTIONS = 50
+INCENTIVES["market-dense-perceptron-9"] = lambda: sk.incentives.PredictionMarket(
+    stake=sk.ether("0.01"), min_duration=sk.days(1), reveal_window=sk.days(7)
+)
+CONFIGS["market-dense-perceptron-9"] = _dense_perceptron_9
+
+
+def measure_market(config: str) -> dict[str, int]:
+    """The prediction market's story on a fresh chain: deploy, commit a 16-row test set in 4 pieces (1
+    revealed first), ``MARKET_CONTRIBUTIONS`` contributions from 4 accounts (a quarter with flipped labels),
+    end, reveal the rest, settle (in as many transactions as the gas limit needs), withdraw."""
+    model, _ = CONFIGS[config]()
+    chain = sk.Chain()
+    rng = np.random.default_rng(0)
+    X_test = rng.normal(size=(16, model.n_features))
+    y_test = (X_test.sum(axis=1) > 0).astype(int)
+    gas: dict[str, int] = {}
+
+    def since(n: int) -> int:
+        return int(chain.gas_log["gas_used"].iloc[n:].sum())
+
+    start = len(chain.gas_log)
+    trainer = sk.deploy(chain, model, INCENTIVES[config](), name=config)
+    gas["deploy"] = since(start)
+    market = trainer.market
+    start = len(chain.gas_log)
+    market.commit_test_set(X_test, y_test, pieces=4, bounty=sk.ether("0.12"), sender=chain.owner)
+    gas["commit"] = since(start)
+    market.reveal_selected(sender=chain.owner)
+    people = [chain.alice, chain.bob, chain.carol, chain.mallory]
+    adds = []
+    for i in range(MARKET_CONTRIBUTIONS):
+        x = rng.normal(size=model.n_features)
+        y = int(x.sum() > 0)
+        who = people[i % len(people)]
+        start = len(chain.gas_log)
+        trainer.add_data(x, 1 - y if who == chain.mallory else y, sender=who)
+        adds.append(since(start))
+    gas["add_data"] = adds[0]
+    chain.travel(days=1)
+    market.end(sender=chain.alice)
+    market.reveal_rest(sender=chain.owner)
+    start = len(chain.gas_log)
+    market.settle(sender=chain.bob, batch=10_000, progress=False)
+    gas["settle_per_contribution"] = since(start) // MARKET_CONTRIBUTIONS
+    start = len(chain.gas_log)
+    market.withdraw(sender=chain.alice)
+    gas["withdraw"] = since(start)
+    return {op: gas[op] for op in MARKET_OPERATIONS}
+
 
 def measure(config: str) -> dict[str, int]:
     """Run the benchmark story for ``config`` on a fresh chain; returns gas per operation (in ``OPERATIONS``
     order, without the operations that do not apply to the config's incentive mechanism)."""
+    if config == "market-dense-perceptron-9":
+        return measure_market(config)
     model, x = CONFIGS[config]()
     incentive = INCENTIVES.get(config, _deposit_refund_take)()
     chain = sk.Chain()
