@@ -2,5 +2,6 @@
 
 from .dense_perceptron import DensePerceptron
 from .nearest_centroid import NearestCentroid
+from .sparse_perceptron import SparsePerceptron
 
-__all__ = ["DensePerceptron", "NearestCentroid"]
+__all__ = ["DensePerceptron", "NearestCentroid", "SparsePerceptron"]
