@@ -10,6 +10,7 @@
 
 from . import datasets, encoding, incentives, models, plots
 from . import lab
+from . import sim
 from .chain import Chain
 from .errors import Reverted
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
@@ -33,4 +34,5 @@ __all__ = [
     "models",
     "plots",
     "seconds",
+    "sim",
 ]

@@ -125,6 +125,7 @@ class Chain:
         self._log: list[dict[str, Any]] = []
         self._mirrors: weakref.WeakSet[Any] = weakref.WeakSet()
         self._derived = 0  # how many keys new_account derived
+        self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
 
     def __repr__(self) -> str:
         return f"<Chain block={self.block_number} now={self.now}>"
@@ -217,6 +218,7 @@ class Chain:
         finally:
             block_hash, self._now, log_len, self._names, n_accounts = saved
             del self.accounts[n_accounts:]
+            self.last_receipt = None
             self._derived = derived
             self._backend.revert_to_snapshot(block_hash)
             del self._log[log_len:]
@@ -372,7 +374,7 @@ class Chain:
                 "block": block_number,
             }
         )
-        return Receipt(
+        self.last_receipt = Receipt(
             tx_hash="0x" + signed.hash.hex(),
             contract=contract,
             function=function,
@@ -384,3 +386,4 @@ class Chain:
             output=sig.decode_output(computation.output) if sig is not None and sig.outputs else None,
             contract_address=created,
         )
+        return self.last_receipt

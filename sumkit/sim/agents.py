@@ -1,0 +1,231 @@
+"""Agents: who adds what, how often, with how much money, and what they claim.
+
+Every agent draws, from the simulation's seeded random generator, the time until its next action
+(``wait_mean`` +- ``wait_std`` seconds) and, for each contribution, the most it is willing to deposit
+(``deposit_mean`` +- ``deposit_std`` units; see :data:`UNIT`). At each action it first claims what it can
+(refunds of its own contributions the model now agrees with, shares of other contributions the model
+disagrees with, leftovers after the claim waits), then perhaps contributes one sample (or a burst).
+
+>>> good = Honest("good", balance=10_000, deposit_mean=50, deposit_std=10, wait_mean=sk.minutes(10))
+>>> bad = LabelFlipper("bad", balance=10_000, deposit_mean=100, deposit_std=3, wait_mean=sk.hours(1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..units import MINUTE
+
+if TYPE_CHECKING:
+    from .simulation import Simulation
+
+UNIT = 10**15  # wei per deposit "unit" (0.001 ether): the paper's balances and deposits are in these units
+
+
+@dataclass(eq=False)
+class Agent:
+    """Base class: an agent with its money and rhythm. Subclasses say what data and label it sends.
+
+    ``balance`` is in units (see :data:`UNIT`); its account(s) are created and funded with exactly that
+    much when the simulation starts. ``deposit_mean``/``deposit_std`` (units) draw, for each contribution,
+    the most the agent is willing to pay: it contributes only when the deposit required at that moment is
+    below it. ``wait_mean``/``wait_std`` (seconds) draw the time between its actions. With probability
+    ``mistake_prob`` a label it meant to send is replaced by another class. ``burst`` is the most
+    contributions it sends in a row (one per block) while each still costs less than its budget.
+    """
+
+    name: str
+    balance: float = 10_000
+    deposit_mean: float = 50
+    deposit_std: float = 10
+    wait_mean: float = 10 * MINUTE
+    wait_std: float = 2 * MINUTE
+    mistake_prob: float = 0.0
+    burst: int = 1
+
+    good = True  # for plots: drawn as a solid (good) or dashed (bad) line
+    contributes = True  # whether it adds data at all
+    claims_refunds = True  # whether it claims back its own deposits when due
+    takes = True  # whether it takes from others' contributions when it can
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the valid range of any parameter out of range."""
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        checks: list[tuple[str, bool, str]] = [
+            ("balance", self.balance > 0, "> 0 units"),
+            ("deposit_mean", self.deposit_mean >= 0, ">= 0 units"),
+            ("deposit_std", self.deposit_std >= 0, ">= 0 units"),
+            ("wait_mean", self.wait_mean >= 1, ">= 1 second"),
+            ("wait_std", self.wait_std >= 0, ">= 0 seconds"),
+            ("mistake_prob", 0 <= self.mistake_prob <= 1, "in [0, 1]"),
+            ("burst", isinstance(self.burst, (int, np.integer)) and self.burst >= 1, "an int >= 1"),
+        ]
+        for field_name, ok, valid in checks:
+            value = getattr(self, field_name)
+            finite = isinstance(value, (int, float, np.integer, np.floating)) and np.isfinite(value)
+            if not finite or not ok:
+                raise ValueError(f"{type(self).__name__} {self.name!r}: {field_name} must be {valid}, got {value!r}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+    # -- what the simulation asks ------------------------------------------------------------------
+    @property
+    def n_addresses(self) -> int:
+        """How many accounts the agent uses (its balance is split evenly between them)."""
+        return 1
+
+    def next_wait(self, rng: np.random.Generator) -> int:
+        """Seconds until the next action: a normal draw, at least 1 s."""
+        return max(1, round(rng.normal(self.wait_mean, self.wait_std)))
+
+    def next_budget(self, rng: np.random.Generator) -> int:
+        """The most (in wei) the agent is willing to deposit for its next contribution."""
+        return max(0, round(rng.normal(self.deposit_mean, self.deposit_std) * UNIT))
+
+    def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
+        """Whether to contribute at this action (always, by default)."""
+        return self.contributes
+
+    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        """The sample and the label to send, or None to skip: a random pool sample with its true label."""
+        x, y = sim.draw(rng)
+        return x, y
+
+    def contributor_address(self, sim: Simulation, rng: np.random.Generator) -> str:
+        """The account that sends the next contribution."""
+        return sim.addresses(self)[0]
+
+    def mistake(self, y: Any, sim: Simulation, rng: np.random.Generator) -> Any:
+        """``y``, or with probability ``mistake_prob`` another class."""
+        if self.mistake_prob and rng.random() < self.mistake_prob:
+            return sim.other_label(y, rng)
+        return y
+
+
+@dataclass(eq=False, repr=False)
+class Honest(Agent):
+    """Sends true labels (up to ``mistake_prob``); like the paper, it contributes with probability
+    ``accuracy + 0.15`` (a useful model is worth improving), claims its refunds when due and takes from
+    bad contributions when it can."""
+
+    def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
+        return bool(rng.random() < sim.current_accuracy + 0.15)
+
+    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        x, y = sim.draw(rng)
+        return x, self.mistake(y, sim, rng)
+
+
+@dataclass(eq=False, repr=False)
+class Careless(Honest):
+    """An honest agent who often gets the label wrong (``mistake_prob`` 0.25 by default)."""
+
+    mistake_prob: float = 0.25
+
+
+@dataclass(eq=False, repr=False)
+class LabelFlipper(Agent):
+    """An attacker who always sends the wrong label, at every action (and up to ``burst`` in a row).
+    It still claims refunds and takes whenever the rules let it."""
+
+    deposit_mean: float = 100
+    deposit_std: float = 3
+    wait_mean: float = 60 * MINUTE
+    wait_std: float = 10 * MINUTE
+    good = False
+
+    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        x, y = sim.draw(rng)
+        return x, sim.other_label(y, rng)
+
+
+@dataclass(eq=False, repr=False)
+class TargetedPoisoner(LabelFlipper):
+    """An attacker who flips only the samples of one class (``target_class``), optionally only inside a
+    region (``region(x) -> bool``), to move one decision while leaving the rest of the model alone.
+    It sends them as ``flip_to`` (default: another class)."""
+
+    target_class: Any = None
+    flip_to: Any = None
+    region: Callable[[Any], bool] | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        if self.target_class is None:
+            raise ValueError(f"TargetedPoisoner {self.name!r}: give target_class, the class whose samples it flips")
+
+    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        def wanted(x: Any, y: Any) -> bool:
+            return bool(y == self.target_class and (self.region is None or self.region(x)))
+
+        found = sim.draw_where(wanted, rng)
+        if found is None:
+            return None
+        x, y = found
+        return x, (self.flip_to if self.flip_to is not None else sim.other_label(y, rng))
+
+
+@dataclass(eq=False, repr=False)
+class Spammer(LabelFlipper):
+    """An attacker who floods: it checks the price often (every ``wait_mean`` seconds) and, whenever the
+    deposit is below its budget, sends up to ``burst`` wrong labels in a row, one per block, while each
+    stays below its budget. The time-based price rises after each one: that is what it fights."""
+
+    wait_mean: float = 5 * MINUTE
+    wait_std: float = 1 * MINUTE
+    burst: int = 20
+
+
+@dataclass(eq=False, repr=False)
+class Sybil(LabelFlipper):
+    """An attacker split over ``n_accounts`` addresses. The first sends wrong labels; the others send a
+    few true labels (a fraction ``honest_fraction`` of its contributions) so that, once refunded, they
+    count as good contributors and may report the first one's bad data: the attacker takes back
+    (part of) its own deposits before honest reporters get them."""
+
+    n_accounts: int = 5
+    honest_fraction: float = 0.3
+
+    def validate(self) -> None:
+        super().validate()
+        if not isinstance(self.n_accounts, (int, np.integer)) or self.n_accounts < 2:
+            raise ValueError(f"Sybil {self.name!r}: n_accounts must be an int >= 2, got {self.n_accounts!r}")
+        if not 0 <= self.honest_fraction <= 1:
+            raise ValueError(f"Sybil {self.name!r}: honest_fraction must be in [0, 1], got {self.honest_fraction!r}")
+
+    @property
+    def n_addresses(self) -> int:
+        return int(self.n_accounts)
+
+    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        x, y = sim.draw(rng)
+        self._honest_next = bool(rng.random() < self.honest_fraction)
+        return (x, y) if self._honest_next else (x, sim.other_label(y, rng))
+
+    def contributor_address(self, sim: Simulation, rng: np.random.Generator) -> str:
+        addresses = sim.addresses(self)
+        if getattr(self, "_honest_next", False):
+            return addresses[1 + int(rng.integers(len(addresses) - 1))]
+        return addresses[0]
+
+
+@dataclass(eq=False, repr=False)
+class Reporter(Agent):
+    """A free rider: never contributes, only takes. Without refunded data of its own it may take only
+    what is left of a contribution after the any-address claim wait."""
+
+    deposit_mean: float = 0
+    deposit_std: float = 0
+    wait_mean: float = 60 * MINUTE
+    wait_std: float = 10 * MINUTE
+    contributes = False
+    claims_refunds = False

@@ -1,0 +1,471 @@
+"""The simulation: agents acting on a deployed trainer, on the real chain, on a simulated clock.
+
+>>> sim = Simulation(trainer, [good, bad], data=(X_pool, y_pool), test=(X_test, y_test), days=30, seed=0)  # doctest: +SKIP
+>>> result = sim.run()                                                                                   # doctest: +SKIP
+>>> result.plot()                                                                                        # doctest: +SKIP
+
+Each agent acts at times drawn from its own rhythm; between actions the chain travels in time, so
+deposits, refund waits and claim waits run exactly as they would on a real network. Every add, refund
+and take is a real transaction. Accuracy over time is computed with the trainer's mirror
+(``trainer.model``), which is bit-exact with the contract and much faster than calling it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import Reverted
+from ..incentives import DepositRefundTake
+from ..trainer import Contribution, Trainer
+from ..units import DAY, HOUR
+from .agents import UNIT, Agent
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EVENT_COLUMNS = ["time", "day", "agent", "address", "action", "amount", "gas", "label", "contributor", "error"]
+HONEST_BONUS = 0.15  # the paper: honest agents contribute with probability accuracy + 0.15
+
+
+@dataclass
+class _Open:
+    """A contribution the simulation follows until nothing is left to claim from it."""
+
+    contribution: Contribution
+    x: list[int]
+    label: int
+    claimable: int
+    refunded: bool = False
+    taken_by: set[str] = field(default_factory=set)
+
+
+@dataclass
+class SimulationResult:
+    """What a simulation produced: plain pandas tables, plus a plot.
+
+    ``events`` has one row per action: ``time`` (unix s), ``day`` (days since the start), ``agent``,
+    ``address`` (account name), ``action`` (``add``, ``refund``, ``report``, or ``skip`` when the deposit
+    was above the agent's budget or balance), ``amount`` (wei: the deposit paid, the refund or the take;
+    for a skip, the price refused), ``gas``, ``label``, ``contributor`` (whose contribution was refunded or
+    taken) and ``error`` (the revert's error name, if any).
+    ``history`` has one row per evaluation: ``time``, ``day``, ``accuracy`` on the test set, ``held`` (what
+    the trainer holds) and one column per agent with its balance (all its accounts together), both in units
+    of :data:`UNIT` wei. ``start_balances`` and ``final_balances`` are exact, in wei.
+    ``interrupted`` is True when the run was stopped early (Ctrl-C / kernel interrupt).
+    """
+
+    events: pd.DataFrame
+    history: pd.DataFrame
+    agents: list[Agent]
+    start_balances: dict[str, int]
+    final_balances: dict[str, int]
+    days: float
+    wall_time: float
+    interrupted: bool = False
+
+    def __repr__(self) -> str:
+        state = "interrupted" if self.interrupted else "complete"
+        return (
+            f"<SimulationResult ({state}): {self.days:.2f} days, {len(self.events)} events, accuracy "
+            f"{self.start_accuracy:.1%} -> {self.final_accuracy:.1%}, {self.wall_time:.1f} s>"
+        )
+
+    @property
+    def start_accuracy(self) -> float:
+        return float(self.history["accuracy"].iloc[0])
+
+    @property
+    def final_accuracy(self) -> float:
+        return float(self.history["accuracy"].iloc[-1])
+
+    def balances_percent(self) -> pd.DataFrame:
+        """Each agent's balance over time as a percentage of its start balance, indexed by day."""
+        names = [a.name for a in self.agents]
+        table = self.history.set_index("day")[names].astype(float)
+        return table.div([self.start_balances[n] / UNIT for n in names], axis=1) * 100
+
+    def summary(self) -> pd.DataFrame:
+        """One row per agent: start and final balance (units), change, and what it did."""
+        import pandas as pd
+
+        rows = []
+        for agent in self.agents:
+            mine = self.events[(self.events["agent"] == agent.name) & self.events["error"].isna()]
+            start = self.start_balances[agent.name]
+
+            def total(action: str, frame: pd.DataFrame = mine) -> float:
+                return float(frame.loc[frame["action"] == action, "amount"].astype(float).sum()) / UNIT
+
+            rows.append(
+                {
+                    "agent": agent.name,
+                    "kind": type(agent).__name__,
+                    "start": start / UNIT,
+                    "final": self.final_balances[agent.name] / UNIT,
+                    "change_%": (self.final_balances[agent.name] - start) / start * 100,
+                    "adds": int((mine["action"] == "add").sum()),
+                    "deposited": total("add"),
+                    "refunded": total("refund"),
+                    "taken": total("report"),
+                    "skips": int((mine["action"] == "skip").sum()),
+                }
+            )
+        return pd.DataFrame(rows).set_index("agent")
+
+    def plot(self, ax: Any = None, title: str | None = None) -> Any:
+        """Accuracy and every agent's balance (as % of its start) against days, like the paper's figure."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4.5))
+        day = self.history["day"]
+        ax.plot(day, self.history["accuracy"] * 100, color="black", lw=2, label="accuracy on the test set")
+        percent = self.balances_percent()
+        for agent in self.agents:
+            style = "-" if agent.good else "--"
+            ax.plot(percent.index, percent[agent.name], style, lw=1.5, label=f"{agent.name} balance")
+        ax.axhline(100, color="grey", lw=0.5)
+        ax.set_xlabel("time (days)")
+        ax.set_ylabel("percent (balances: of start)")
+        ax.set_title(title or ("Balances and accuracy" + (" (interrupted)" if self.interrupted else "")))
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+
+class Simulation:
+    """Agents acting on ``trainer`` for ``days`` simulated days, reproducibly (``seed``).
+
+    ``data=(X, y)`` is the pool agents draw samples from (with their true labels); ``test=(X, y)``
+    measures accuracy every ``eval_every`` seconds. After ``days``, agents stop adding data but keep
+    claiming for ``settle_days`` more days, so that balances show where the deposits ended up. Each agent gets fresh accounts funded with its
+    ``balance``. :meth:`run` shows a progress bar and returns a :class:`SimulationResult`; calling it
+    again after an interruption continues where it stopped.
+
+    >>> sim = Simulation(trainer, [Honest("good"), LabelFlipper("bad")], data=(X, y), test=(Xt, yt),
+    ...                  days=10, seed=0)                                  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        agents: Sequence[Agent],
+        *,
+        data: tuple[Any, Any],
+        test: tuple[Any, Any],
+        days: float = 30,
+        settle_days: float = 0,
+        seed: int | None = 0,
+        eval_every: int = HOUR,
+        progress: bool = True,
+    ) -> None:
+        if not isinstance(trainer, Trainer):
+            raise ValueError(f"trainer must be a deployed sk.Trainer (from sk.deploy), got {type(trainer).__name__}")
+        agents = list(agents)
+        if not agents or not all(isinstance(a, Agent) for a in agents):
+            raise ValueError("agents must be a non-empty list of sk.sim agents (Honest, LabelFlipper, ...)")
+        names = [a.name for a in agents]
+        if len(set(names)) != len(names):
+            raise ValueError(f"agent names must be unique, got {names}")
+        for agent in agents:
+            agent.validate()
+        if not (isinstance(days, (int, float)) and np.isfinite(days) and days > 0):
+            raise ValueError(f"days must be a positive number of simulated days, got {days!r}")
+        if not (isinstance(settle_days, (int, float)) and np.isfinite(settle_days) and settle_days >= 0):
+            raise ValueError(f"settle_days must be a number of simulated days >= 0, got {settle_days!r}")
+        if not (isinstance(eval_every, (int, np.integer)) and eval_every >= 1):
+            raise ValueError(f"eval_every must be an int number of seconds >= 1, got {eval_every!r}")
+        self.trainer, self.chain, self.agents = trainer, trainer.chain, agents
+        self.days, self.settle_days = float(days), float(settle_days)
+        self.seed, self.eval_every, self.progress = seed, int(eval_every), progress
+        model = trainer.model
+        self._pool_X, self._pool_y, _, _ = self._check_set("data", data)
+        self._test_X, _, self._test_enc, self._test_labels = self._check_set("test", test)
+        self.rng = np.random.default_rng(seed)
+        incentive = trainer.incentive
+        self.refund_wait = int(getattr(incentive, "refund_wait", 0))
+        self.any_address_claim_wait = getattr(incentive, "any_address_claim_wait", None)
+        self._classes = tuple(model.classes)
+        self._addresses: dict[str, list[str]] = {}
+        self._open: list[_Open] = []
+        self._good: dict[str, int] = {}
+        self._events: list[tuple[Any, ...]] = []
+        self._history: list[dict[str, Any]] = []
+        self._masks: dict[Any, np.ndarray] = {}
+        self._queue: list[tuple[int, int, int]] = []
+        self._started = False
+        self._stop = False
+        self._wall = 0.0
+        self.current_accuracy = self.accuracy()
+
+    def __repr__(self) -> str:
+        return f"<Simulation of {len(self.agents)} agents for {self.days:g} days on {self.trainer!r}>"
+
+    # -- input -------------------------------------------------------------------------------------
+    def _check_set(self, what: str, pair: tuple[Any, Any]) -> tuple[list[Any], list[Any], list[list[int]], np.ndarray]:
+        model = self.trainer.model
+        shape = f"(n_samples, {model.n_features})" if hasattr(model, "n_features") else "(n_samples, ...)"
+        try:
+            X, y = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must be a pair (X, y), X of shape {shape} and y of n_samples labels") from None
+        if isinstance(X, np.ndarray) and X.ndim != 2:
+            raise ValueError(f"{what}: X must be 2-D of shape {shape}, got shape {X.shape}")
+        y = list(np.asarray(y).tolist())
+        if len(X) != len(y) or len(y) == 0:
+            raise ValueError(f"{what}: X has {len(X)} rows and y has {len(y)} labels; they must match and be > 0")
+        rows, encoded, labels = list(X), [], []
+        for i, (row, label) in enumerate(zip(rows, y)):
+            try:
+                encoded.append(model.encode(row))
+                labels.append(model.encode_label(label))
+            except ValueError as e:
+                raise ValueError(f"{what}: row {i}: {e} (X must have shape {shape}, y the classes "
+                                 f"{list(model.classes)})") from None
+        return rows, y, encoded, np.asarray(labels)
+
+    # -- what agents use ---------------------------------------------------------------------------
+    def addresses(self, agent: Agent) -> list[str]:
+        """The accounts of ``agent`` in this simulation."""
+        return self._addresses[agent.name]
+
+    def accuracy(self) -> float:
+        """Accuracy of the trainer's mirror (bit-exact with the chain) on the test set, now."""
+        predict = self.trainer.model.predict_encoded
+        predictions = np.fromiter((predict(x) for x in self._test_enc), dtype=int, count=len(self._test_enc))
+        return float(np.mean(predictions == self._test_labels))
+
+    def draw(self, rng: np.random.Generator) -> tuple[Any, Any]:
+        """A random sample of the pool with its true label."""
+        i = int(rng.integers(len(self._pool_y)))
+        return self._pool_X[i], self._pool_y[i]
+
+    def draw_where(
+        self, wanted: Callable[[Any, Any], bool], rng: np.random.Generator, key: Any = None
+    ) -> tuple[Any, Any] | None:
+        """A random pool sample (with its true label) for which ``wanted(x, y)``, or None if there is none.
+        ``key`` caches which samples qualify."""
+        mask = self._masks.get(key) if key is not None else None
+        if mask is None:
+            mask = np.flatnonzero([wanted(x, y) for x, y in zip(self._pool_X, self._pool_y)])
+            if key is not None:
+                self._masks[key] = mask
+        if len(mask) == 0:
+            return None
+        i = int(mask[rng.integers(len(mask))])
+        return self._pool_X[i], self._pool_y[i]
+
+    def other_label(self, y: Any, rng: np.random.Generator) -> Any:
+        """A class other than ``y``, at random among the model's classes."""
+        others = [c for c in self._classes if c != y]
+        return others[0] if len(others) == 1 else others[int(rng.integers(len(others)))]
+
+    # -- running -------------------------------------------------------------------------------------
+    @property
+    def start_time(self) -> int:
+        return self._start
+
+    def _setup(self) -> None:
+        for agent in self.agents:
+            n = agent.n_addresses
+            total = round(agent.balance * UNIT)
+            shares = [total - (n - 1) * (total // n)] + [total // n] * (n - 1)  # the first gets the remainder
+            names = [agent.name] if n == 1 else [f"{agent.name}{k}" for k in range(n)]
+            self._addresses[agent.name] = [self.chain.new_account(v, name=m) for v, m in zip(shares, names)]
+        self._start = self.chain.now
+        self._last_update: int | None = None  # DepositRefundTake's lastUpdateTime, to price deposits locally
+        if isinstance(self.trainer.incentive, DepositRefundTake):
+            self._last_update = int(self.trainer.incentive_contract.call("lastUpdateTime"))
+        self.start_balances = {a.name: self._balance(a) for a in self.agents}
+        self._next_eval = self._start
+        for index, agent in enumerate(self.agents):
+            heapq.heappush(self._queue, (self._start + agent.next_wait(self.rng), index, index))
+        self._seq = len(self.agents)
+        self._started = True
+
+    def _balance(self, agent: Agent) -> int:
+        return sum(self.chain.balance(a) for a in self._addresses[agent.name])
+
+    def _record_history(self, at: int) -> None:
+        self.current_accuracy = self.accuracy()
+        row = {"time": at, "day": (at - self._start) / DAY, "accuracy": self.current_accuracy}
+        row["held"] = self.chain.balance(self.trainer.address) / UNIT
+        for agent in self.agents:
+            row[agent.name] = self._balance(agent) / UNIT
+        self._history.append(row)
+
+    def _event(self, agent: Agent, address: str, action: str, amount: int, label: Any = None,
+               error: str | None = None, contributor: str | None = None) -> None:
+        """Log one action: a mined transaction (at its block time, with its gas) unless ``error`` or a skip."""
+        mined = error is None and action != "skip"
+        receipt = self.chain.last_receipt
+        at = receipt.block_time if mined and receipt is not None else self.chain.now
+        gas = receipt.gas_used if mined and receipt is not None else 0
+        name = self.chain.name_of(address)
+        owner = self.chain.name_of(contributor) if contributor is not None else name
+        self._events.append((at, (at - self._start) / DAY, agent.name, name, action, amount, gas, label, owner, error))
+
+    def run(self) -> SimulationResult:
+        """Run (or continue) the simulation to its end; Ctrl-C stops it cleanly after the current action
+        and returns the partial result (``interrupted=True``)."""
+        from tqdm.auto import tqdm
+
+        began = time.perf_counter()
+        if not self._started:
+            self._setup()
+        total = self.days + self.settle_days
+        end = self._start + round(total * DAY)
+        self._adding_ends = self._start + round(self.days * DAY)
+        interrupted = False
+        self._stop = False
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        done = (min(self.chain.now, end) - self._start) / DAY
+        bar = tqdm(total=round(total, 3), initial=round(done, 3), unit="day", disable=not self.progress,
+                   desc="simulating", bar_format="{l_bar}{bar}| {n:.2f}/{total:g} days [{elapsed}<{remaining}]")
+        try:
+            while not self._stop:
+                when = self._queue[0][0]
+                if self._next_eval <= min(when, end):
+                    self._record_history(self._next_eval)
+                    self._next_eval += self.eval_every
+                    continue
+                if when > end:
+                    break
+                _, _, index = heapq.heappop(self._queue)
+                agent = self.agents[index]
+                heapq.heappush(self._queue, (when + agent.next_wait(self.rng), self._seq, index))
+                self._seq += 1
+                if when > self.chain.now:
+                    self.chain.travel(seconds=when - self.chain.now)
+                self._act(agent)
+                now_done = (min(when, end) - self._start) / DAY
+                bar.update(max(0.0, now_done - bar.n))
+            interrupted = self._stop
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            bar.close()
+            self._wall += time.perf_counter() - began
+        if not interrupted:
+            bar.n = bar.total
+        last = min(max(self.chain.now, self._history[-1]["time"] if self._history else self._start), end)
+        if not self._history or self._history[-1]["time"] < last:
+            self._record_history(last)
+        return self.result(interrupted=interrupted)
+
+    def _on_interrupt(self, signum: int, frame: Any) -> None:
+        if self._stop:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        self._stop = True
+
+    def result(self, interrupted: bool = False) -> SimulationResult:
+        """The tables so far."""
+        import pandas as pd
+
+        history = pd.DataFrame(self._history)
+        return SimulationResult(
+            events=pd.DataFrame(self._events, columns=EVENT_COLUMNS),
+            history=history,
+            agents=list(self.agents),
+            start_balances=dict(self.start_balances),
+            final_balances={a.name: self._balance(a) for a in self.agents},
+            days=float(history["day"].iloc[-1]) if len(history) else 0.0,
+            wall_time=self._wall,
+            interrupted=interrupted,
+        )
+
+    # -- one action ----------------------------------------------------------------------------------
+    def _act(self, agent: Agent) -> None:
+        self._claim(agent)
+        if self.chain.now < self._adding_ends and agent.contributes and agent.wants_to_contribute(self, self.rng):
+            self._contribute(agent)
+
+    def _contribute(self, agent: Agent) -> None:
+        rng, trainer, model = self.rng, self.trainer, self.trainer.model
+        budget = agent.next_budget(rng)
+        for _ in range(agent.burst):
+            choice = agent.choose(self, rng)
+            if choice is None:
+                return
+            x, label = choice
+            address = agent.contributor_address(self, rng)
+            price = self._price()
+            if price > budget or price > self.chain.balance(address):
+                self._event(agent, address, "skip", price, label)
+                return
+            try:
+                c = trainer.add_data(x, label, sender=address, value=price)
+            except (Reverted, ValueError) as e:
+                self._event(agent, address, "add", 0, label, error=getattr(e, "error", None) or type(e).__name__)
+                return
+            self._event(agent, address, "add", c.deposit, label)
+            if self._last_update is not None:
+                self._last_update = c.added_at
+            if c.deposit > 0:
+                self._open.append(_Open(c, list(c.x), model.encode_label(c.label), c.deposit))
+
+    def _price(self) -> int:
+        """The deposit required now: the incentive's Python twin (same integer arithmetic) when it has one,
+        saving a call; else the contract's ``nextDeposit``."""
+        if self._last_update is not None:
+            return self.trainer.incentive.deposit(self.chain.now - self._last_update)
+        return self.trainer.next_deposit()
+
+    def _claim(self, agent: Agent) -> None:
+        if not self._open or not (agent.claims_refunds or agent.takes):
+            return
+        mine = self._addresses[agent.name]
+        model, now = self.trainer.model, self.chain.now
+        any_wait = self.any_address_claim_wait
+        for item in list(self._open):
+            c = item.contribution
+            age = self.chain.now - c.added_at
+            if now - c.added_at < self.refund_wait:
+                break  # the rest are younger
+            if item.claimable == 0:
+                continue
+            agrees = model.predict_encoded(item.x) == item.label
+            if c.contributor in mine:
+                if agent.claims_refunds and agrees and not item.refunded:
+                    self._transact(agent, item, c.contributor, refund=True)
+            if not agent.takes or any_wait is None:
+                continue
+            for address in mine:
+                if item.claimable == 0:
+                    break
+                if address == c.contributor or address in item.taken_by:
+                    continue
+                if age >= any_wait or (not agrees and self._good.get(address, 0) > 0):
+                    self._transact(agent, item, address, refund=False)
+        self._open = [item for item in self._open if item.claimable > 0]
+
+    def _transact(self, agent: Agent, item: _Open, address: str, *, refund: bool) -> None:
+        c = item.contribution
+        action = "refund" if refund else "report"
+        try:
+            paid = self.trainer.refund(c, sender=address) if refund else self.trainer.report(c, sender=address)
+        except Reverted as e:
+            self._event(agent, address, action, 0, c.label, error=e.error or "Reverted", contributor=c.contributor)
+            if refund:
+                item.refunded = e.error == "AlreadyRefunded"
+            else:
+                item.taken_by.add(address)
+            return
+        self._event(agent, address, action, paid, c.label, contributor=c.contributor)
+        item.claimable -= paid
+        if refund:
+            item.refunded = True
+            self._good[address] = self._good.get(address, 0) + 1
+        else:
+            item.taken_by.add(address)
