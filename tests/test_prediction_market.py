@@ -96,6 +96,9 @@ def test_rewards_are_the_bounty_times_the_loss_reduction_exactly(chain, trainer)
     assert total_profit * EVAL_ROWS == bounty * (e0 - e_t)
     assert total_profit <= bounty
     assert m.burned == bounty - total_profit
+    # The market holds exactly what it owes: every stake was collected from the trainer, the rest burned.
+    assert chain.balance(m.contract.address) == table["balance"].sum() == m.contract.call("owed")
+    assert chain.balance(trainer.address) == 0
     # Each contributor is paid its own loss reduction: helpful gains, harmful loses, neutral gets its stake.
     per_error = bounty // EVAL_ROWS
     assert table.loc["alice", "profit"] == 3 * per_error > 0

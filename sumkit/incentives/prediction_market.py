@@ -54,7 +54,7 @@ def piece_hash(rows: Sequence[Sequence[int]], labels: Sequence[int]) -> str:
     >>> piece_hash([[1, 2]], [0])[:10]
     '0x0895c22c'
     """
-    encoded = eth_abi.encode(["int64[][]", "uint64[]"], [[list(r) for r in rows], list(labels)])
+    encoded = eth_abi.encode(["int64[][]", "uint64[]"], [[[int(v) for v in r] for r in rows], [int(v) for v in labels]])
     return "0x" + keccak(encoded).hex()
 
 
