@@ -351,3 +351,11 @@ def test_reentrant_withdraw_gets_nothing_extra(chain, trainer):
     assert market_before - chain.balance(m.contract.address) == owed
     assert m.withdraw(sender=chain.alice) == STAKE
     assert chain.balance(m.contract.address) == 0
+
+
+def test_gas_benchmark_measures_every_market_operation():
+    from benchmarks.gas import MARKET_OPERATIONS, measure
+
+    gas = measure("market-dense-perceptron-9")
+    assert list(gas) == list(MARKET_OPERATIONS) and all(g > 0 for g in gas.values())
+    assert gas["settle_per_contribution"] < 1_000_000

@@ -73,7 +73,15 @@ class PredictionMarket:
       ``min_contributions`` contributions, whichever comes first.
     - The sponsor has ``reveal_window`` seconds to reveal the rest; otherwise anyone may ``forfeit`` the
       market and the bounty goes to the contributors.
-    - The settlement replays the contributions and pays each by how much it reduced the test loss.
+    - The settlement replays the contributions and pays each by how much it reduced the test loss:
+      ``bounty / n`` wei per test error removed (``n`` evaluation rows), as much taken per error added.
+      Integers throughout, no rounding: the bounty must be a multiple of ``n``.
+    - A contributor cannot lose more than its stakes. If one with a negative score cannot afford the
+      rest of the bounty's "rounds", it is removed: everybody is paid the rounds it could afford, the
+      contributions are replayed without its data, and it gets nothing back (its leftover, less than one
+      round's loss, is burned with the unearned bounty).
+    - What nobody earned is sent to ``BURN_ADDRESS`` when the settlement ends; the market then holds
+      exactly what contributors may withdraw.
 
     ``sk.deploy`` binds it to the model (``bind``): every replay starts from a copy of the initial model.
 
