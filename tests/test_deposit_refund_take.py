@@ -88,7 +88,6 @@ def test_waits_must_grow(chain):
     with pytest.raises(ValueError, match="waits must grow"):
         sk.incentives.DepositRefundTake(refund_wait=sk.days(2), owner_claim_wait=sk.days(1))
     # The contract enforces it too.
-    e = None
     with pytest.raises(sk.Reverted) as e:
         chain.deploy("DepositRefundTake", chain.alice, 1, 10, 5, 20)
     assert e.value.error == "InvalidWaits"

@@ -51,7 +51,8 @@ def add_raw(trainer: sk.Trainer, x, y: int, sender: str, value: int = 0) -> sk.c
 
 
 def claim_raw(trainer: sk.Trainer, c: sk.Contribution, sender: str) -> sk.chain.Receipt:
-    return trainer.contract.transact("refund", list(c.x), trainer.model.encode_label(c.label), c.added_at, sender=sender)
+    label = trainer.model.encode_label(c.label)
+    return trainer.contract.transact("refund", list(c.x), label, c.added_at, sender=sender)
 
 
 def stats(trainer: sk.Trainer, account: str) -> dict[str, int]:
@@ -65,7 +66,8 @@ def earned(receipt: sk.chain.Receipt) -> list[tuple[str, int]]:
 
 def contribution_of(trainer: sk.Trainer, receipt: sk.chain.Receipt, x, y) -> sk.Contribution:
     added = receipt.event("ContributionAdded")
-    return sk.Contribution(added["contributor"], y, added["addedAt"], added["deposit"], tuple(trainer.model.encode(x)), added["key"])
+    encoded = tuple(trainer.model.encode(x))
+    return sk.Contribution(added["contributor"], y, added["addedAt"], added["deposit"], encoded, added["key"])
 
 
 # -- adding is free ---------------------------------------------------------------------------------
@@ -159,7 +161,8 @@ def test_report_is_not_part_of_points(chain, trainer):
     reverted = decode_revert(_selector("ReportNotSupported()"))
     assert reverted.error == "ReportNotSupported" and "report is not part of Points" in reverted.hint
     send = trainer.incentive_contract.transact
-    expect_revert(chain, trainer, "NotTrainer", send, "handleReport", chain.alice, c.contributor, c.added_at, 0, 0, False, sender=chain.alice)
+    args = (chain.alice, c.contributor, c.added_at, 0, 0, False)
+    expect_revert(chain, trainer, "NotTrainer", send, "handleReport", *args, sender=chain.alice)
 
 
 def _selector(signature: str) -> bytes:
@@ -236,7 +239,8 @@ def test_four_weeks_badge_counts_calendar_weeks_to_the_second(chain, trainer):
 
 
 def test_good_10_and_good_100_badges_exactly_when_due(chain, trainer):
-    contributions = [contribution_of(trainer, add_raw(trainer, POSITIVE, 1, chain.alice), POSITIVE, 1) for _ in range(100)]
+    receipts = [add_raw(trainer, POSITIVE, 1, chain.alice) for _ in range(100)]
+    contributions = [contribution_of(trainer, receipt, POSITIVE, 1) for receipt in receipts]
     chain.travel(days=1)
     for i, c in enumerate(contributions, start=1):
         receipt = claim_raw(trainer, c, chain.alice)
@@ -281,7 +285,7 @@ def test_leaderboard_sorted_by_points_with_readable_names_and_badges(chain, trai
 def test_points_methods_refuse_another_mechanism(chain):
     drt = make_trainer(chain)
     for method in (drt.leaderboard, lambda: drt.points(chain.alice), lambda: drt.badges(chain.alice)):
-        with pytest.raises(ValueError, match="needs a trainer deployed with Points, but this one uses DepositRefundTake"):
+        with pytest.raises(ValueError, match="needs a trainer deployed with Points, but this one uses DepositRefund"):
             method()
 
 
