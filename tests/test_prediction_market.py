@@ -175,6 +175,38 @@ def test_settlement_is_batched_under_the_gas_limit_and_batching_does_not_change_
     assert table_big.equals(table_small) and burned_big == burned_small
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_the_chain_settles_exactly_like_the_python_mirror(chain, seed):
+    """Random markets (random h_0, data, liars, bounty per error from a tenth of a stake to five stakes, so
+    that some contributors are removed): the contract's balances, removals and burn equal settle_offline's."""
+    from sumkit.incentives.prediction_market import settle_offline
+
+    rng = np.random.default_rng(seed)
+    h0 = sk.models.DensePerceptron.from_floats(rng.uniform(-1, 1, 2).round(2), round(float(rng.uniform(-1, 1)), 2))
+    trainer = sk.deploy(chain, h0, sk.incentives.PredictionMarket(stake=STAKE, min_contributions=1), name="random")
+    per_error = int(rng.choice([STAKE // 10, STAKE // 3, STAKE, 5 * STAKE]))
+    open_market(chain, trainer, bounty=EVAL_ROWS * per_error)
+    people = [chain.alice, chain.bob, chain.carol, chain.mallory]
+    for _ in range(int(rng.integers(4, 12))):
+        who = people[int(rng.integers(0, 4))]
+        x = rng.uniform(-2, 2, 2).round(2)
+        y = int(x[0] > x[1])
+        trainer.add_data(x, 1 - y if who in (chain.mallory, chain.carol) and rng.random() < 0.7 else y, sender=who)
+    m = trainer.market
+    m.end(sender=chain.bob)
+    m.reveal_rest(sender=chain.owner)
+    m.settle(sender=chain.bob, progress=False)
+    evaluation = [m.pieces[i] for i in m.evaluation_pieces()]
+    rows = [r for piece in evaluation for r in piece[0]]
+    labels = [y for piece in evaluation for y in piece[1]]
+    contributions = [(c.contributor, c.x, h0.encode_label(c.label)) for c in trainer._contributions]
+    expected = settle_offline(h0, contributions, rows, labels, bounty=m.bounty, stake=STAKE)
+    got = m.result()
+    assert got.balances == expected.balances and set(got.removed) == set(expected.removed)
+    assert (got.burned, got.replays) == (expected.burned, expected.replays)
+    assert chain.balance(m.contract.address) == sum(got.balances.values())
+
+
 # -- the sponsor cannot cheat, nor walk away with the bounty -------------------------------------------
 
 def test_commitment_hashes_and_tampered_pieces(chain, trainer):

@@ -125,6 +125,82 @@ class PredictionMarket:
                 keccak(self.init_code))
 
 
+@dataclass
+class Settlement:
+    """What a settlement pays (the result of :func:`settle_offline`, or of the contract): ``balances`` in wei
+    by contributor address (0 for removed ones), ``removed`` addresses, ``burned`` wei, ``replays`` run."""
+
+    balances: dict[str, int]
+    removed: list[str]
+    burned: int
+    replays: int
+
+
+def settle_offline(
+    model: Any,
+    contributions: Sequence[tuple[str, Sequence[int], int]],
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    *,
+    bounty: int,
+    stake: int,
+) -> Settlement:
+    """The contract's settlement, in Python, with the same integer arithmetic: replay ``contributions``
+    (``(contributor, encoded x, on-chain label)``, in order) on copies of ``model`` (``h_0``), score each
+    contributor by the evaluation errors its runs removed, pay ``bounty // len(rows)`` rounds, removing the
+    contributor who affords the fewest rounds while some cannot afford them all.
+
+    >>> from sumkit.models import DensePerceptron
+    >>> h0 = DensePerceptron.from_floats([0.0], -0.5)
+    >>> s = settle_offline(h0, [("alice", [10**9], 1)], [[10**9], [-10**9]], [1, 0], bounty=20, stake=100)
+    >>> s.balances, s.burned                         # one error removed: 20 // 2 = 10 wei
+    ({'alice': 110}, 10)
+    """
+    n = len(rows)
+    rounds_left = bounty // n
+    who = [c for c, _, _ in contributions]
+    order = list(dict.fromkeys(who))
+    balance = {c: stake * who.count(c) for c in order}
+    removed: list[str] = []
+
+    def errors(m: Any) -> int:
+        return sum(m.predict_encoded(list(x)) != y for x, y in zip(rows, labels))
+
+    replays = 0
+    while True:
+        replays += 1
+        m = model.copy()
+        current, score = errors(m), dict.fromkeys(order, 0)
+        for i, (c, x, label) in enumerate(contributions):
+            if c in removed:
+                continue
+            try:
+                m.check_update(list(x), label)
+                m.update_encoded(list(x), label)
+            except ValueError:  # the contract skips an update that reverts
+                pass
+            if i + 1 == len(contributions) or contributions[i + 1][0] != c:
+                after = errors(m)
+                score[c] += current - after
+                current = after
+        affords = {c: balance[c] // -score[c] for c in order if c not in removed and score[c] < 0}
+        worst = min(affords, key=lambda c: (affords[c], order.index(c))) if affords else None
+        min_afford = affords[worst] if worst is not None else None
+        removing = min_afford is not None and min_afford < rounds_left
+        k = min_afford if removing else rounds_left
+        for c in order:
+            if c not in removed:
+                balance[c] += k * score[c]
+        if removing:
+            balance[worst] = 0
+            removed.append(worst)
+        rounds_left -= k
+        if not (removing and rounds_left > 0 and len(removed) < len(order)):
+            break
+    burned = bounty + stake * len(contributions) - sum(balance.values())
+    return Settlement(balance, removed, burned, replays)
+
+
 class Market:
     """The handle of a deployed prediction market: ``trainer.market``.
 
@@ -328,6 +404,18 @@ class Market:
                 ))
                 found += 1
         return found
+
+    def result(self) -> Settlement:
+        """The settlement as the contract recorded it (after ``settle``, before anyone withdraws: a
+        withdrawal empties its balance), comparable with :func:`settle_offline`."""
+        balances, removed = {}, []
+        for i in range(self.contract.call("contributorCount")):
+            who = self.contract.call("contributors", i)
+            account = self.contract.call("accounts", who)
+            balances[who] = account[0]
+            if account[3]:
+                removed.append(who)
+        return Settlement(balances, removed, self.burned, self.contract.call("settlement")[1])
 
     # -- tables -------------------------------------------------------------------------------------
     def balances(self) -> pd.DataFrame:
