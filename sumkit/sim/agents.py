@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .simulation import Simulation
 
 UNIT = 10**15  # wei per deposit "unit" (0.001 ether): the paper's balances and deposits are in these units
+HONEST_BONUS = 0.15  # the paper: honest agents contribute with probability accuracy + 0.15
 
 
 @dataclass(eq=False)
@@ -118,7 +119,7 @@ class Honest(Agent):
     bad contributions when it can."""
 
     def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
-        return bool(rng.random() < sim.current_accuracy + 0.15)
+        return bool(rng.random() < sim.current_accuracy + HONEST_BONUS)
 
     def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
         x, y = sim.draw(rng)

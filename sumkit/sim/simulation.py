@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EVENT_COLUMNS = ["time", "day", "agent", "address", "action", "amount", "gas", "label", "contributor", "error"]
-HONEST_BONUS = 0.15  # the paper: honest agents contribute with probability accuracy + 0.15
+EVALUATIONS = 200  # points of the accuracy/balance history when eval_every is not given
 
 
 @dataclass
@@ -144,7 +144,7 @@ class Simulation:
     """Agents acting on ``trainer`` for ``days`` simulated days, reproducibly (``seed``).
 
     ``data=(X, y)`` is the pool agents draw samples from (with their true labels); ``test=(X, y)``
-    measures accuracy every ``eval_every`` seconds. After ``days``, agents stop adding data but keep
+    measures accuracy every ``eval_every`` seconds (default: 200 times over the run, at most hourly). After ``days``, agents stop adding data but keep
     claiming for ``settle_days`` more days, so that balances show where the deposits ended up. Each agent gets fresh accounts funded with its
     ``balance``. :meth:`run` shows a progress bar and returns a :class:`SimulationResult`; calling it
     again after an interruption continues where it stopped.
@@ -163,7 +163,7 @@ class Simulation:
         days: float = 30,
         settle_days: float = 0,
         seed: int | None = 0,
-        eval_every: int = HOUR,
+        eval_every: int | None = None,
         progress: bool = True,
     ) -> None:
         if not isinstance(trainer, Trainer):
@@ -180,6 +180,8 @@ class Simulation:
             raise ValueError(f"days must be a positive number of simulated days, got {days!r}")
         if not (isinstance(settle_days, (int, float)) and np.isfinite(settle_days) and settle_days >= 0):
             raise ValueError(f"settle_days must be a number of simulated days >= 0, got {settle_days!r}")
+        if eval_every is None:  # about EVALUATIONS points over the run, at most one an hour
+            eval_every = max(HOUR, round((days + settle_days) * DAY / EVALUATIONS))
         if not (isinstance(eval_every, (int, np.integer)) and eval_every >= 1):
             raise ValueError(f"eval_every must be an int number of seconds >= 1, got {eval_every!r}")
         self.trainer, self.chain, self.agents = trainer, trainer.chain, agents
