@@ -795,7 +795,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @dev Looks at contributor `s.cursor`: does it afford the fewest rounds so far?
-    function _scanOne(Settlement memory s) private {
+    function _scanOne(Settlement memory s) private view {
         uint256 index = s.cursor;
         Account memory a = accounts[contributors[index]];
         if (!a.removed && a.score < 0) {
