@@ -101,7 +101,8 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "You already took your share of this contribution. Each reporter takes from a contribution once."
     ),
     "NothingLeftToClaim": lambda a: (
-        "Nothing is left of this contribution's deposit: it was all refunded or taken already."
+        "Nothing is left of this contribution's deposit: it was all refunded or taken already, or it never "
+        "had one (under Points adding is free, so there is nothing to take: bad data simply earns no point)."
     ),
     "ReportNotSupported": lambda a: (
         "Points has no deposits, so there is nothing to take: report is not part of Points. Earn points "
