@@ -205,3 +205,11 @@ def test_targeted_poisoner_flips_only_its_class(data):
     result = small_run(data, [poisoner], days=2)[1]
     adds = result.events[(result.events["action"] == "add") & result.events["error"].isna()]
     assert len(adds) > 0 and (adds["label"] == 0).all()  # class-1 samples sent as class 0
+
+
+def test_docstring_examples():
+    import doctest
+
+    assert doctest.testmod(sim.agents).failed == 0
+    assert doctest.testmod(sim).failed == 0
+    assert doctest.testmod(sim.simulation).failed == 0

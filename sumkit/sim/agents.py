@@ -6,8 +6,14 @@ Every agent draws, from the simulation's seeded random generator, the time until
 (refunds of its own contributions the model now agrees with, shares of other contributions the model
 disagrees with, leftovers after the claim waits), then perhaps contributes one sample (or a burst).
 
->>> good = Honest("good", balance=10_000, deposit_mean=50, deposit_std=10, wait_mean=sk.minutes(10))
->>> bad = LabelFlipper("bad", balance=10_000, deposit_mean=100, deposit_std=3, wait_mean=sk.hours(1))
+>>> good = Honest("good", balance=10_000, deposit_mean=50, deposit_std=10, wait_mean=10 * MINUTE)
+>>> bad = LabelFlipper("bad", balance=10_000, deposit_mean=100, deposit_std=3, wait_mean=60 * MINUTE)
+>>> bad
+LabelFlipper('bad')
+>>> Honest("careful", wait_mean=0)
+Traceback (most recent call last):
+...
+ValueError: Honest 'careful': wait_mean must be >= 1 second, got 0
 """
 
 from __future__ import annotations

@@ -359,8 +359,6 @@ class Simulation:
                 signal.signal(signal.SIGINT, previous)
             bar.close()
             self._wall += time.perf_counter() - began
-        if not interrupted:
-            bar.n = bar.total
         last = min(max(self.chain.now, self._history[-1]["time"] if self._history else self._start), end)
         if not self._history or self._history[-1]["time"] < last:
             self._record_history(last)
@@ -428,12 +426,11 @@ class Simulation:
         if not self._open or not (agent.claims_refunds or agent.takes):
             return
         mine = self._addresses[agent.name]
-        model, now = self.trainer.model, self.chain.now
-        any_wait = self.any_address_claim_wait
+        model, any_wait = self.trainer.model, self.any_address_claim_wait
         for item in list(self._open):
             c = item.contribution
-            age = self.chain.now - c.added_at
-            if now - c.added_at < self.refund_wait:
+            age = self.chain.now - c.added_at  # each transaction moves the clock: read it every time
+            if age < self.refund_wait:
                 break  # the rest are younger
             if item.claimable == 0:
                 continue
