@@ -161,8 +161,17 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
     /// @return counts_ The counts.
     function counts(uint256 c) external view returns (uint256[] memory counts_) {
         counts_ = new uint256[](numFeatures);
+        uint256 numClasses_ = _numClasses;
+        uint256 s = 4 * numClasses_ + c;
+        uint256 current = type(uint256).max;
+        uint256 word;
         for (uint256 f = 0; f < counts_.length; ++f) {
-            counts_[f] = count(c, f);
+            if (s / SLOTS_PER_WORD != current) {
+                current = s / SLOTS_PER_WORD;
+                word = _words[current];
+            }
+            counts_[f] = (word >> (16 * (s % SLOTS_PER_WORD))) & MAX_COUNT;
+            s += numClasses_;
         }
     }
 
