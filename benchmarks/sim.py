@@ -35,7 +35,8 @@ def setup(seed: int = 0) -> tuple[sk.Trainer, tuple[Any, Any], tuple[Any, Any]]:
     estimator = Perceptron(random_state=seed).fit(dense.X_train[start], data.y_train[start])
     model = sk.models.SparsePerceptron.from_sklearn(estimator, learning_rate=0.1)
     incentive = sk.incentives.DepositRefundTake(
-        refund_wait=sk.days(1), owner_claim_wait=sk.days(9), any_address_claim_wait=sk.days(9), cost_weight=sim.UNIT // 2
+        refund_wait=sk.days(1), owner_claim_wait=sk.days(9), any_address_claim_wait=sk.days(9),
+        cost_weight=sim.UNIT // 2,
     )
     trainer = sk.deploy(sk.Chain(), model, incentive, name="tweets")
     return trainer, ([data.X_train[i] for i in rest], data.y_train[rest]), (data.X_test, data.y_test)

@@ -174,7 +174,7 @@ class TargetedPoisoner(LabelFlipper):
         def wanted(x: Any, y: Any) -> bool:
             return bool(y == self.target_class and (self.region is None or self.region(x)))
 
-        found = sim.draw_where(wanted, rng)
+        found = sim.draw_where(wanted, rng, key=("targeted", self.name))
         if found is None:
             return None
         x, y = found

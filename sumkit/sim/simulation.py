@@ -1,8 +1,8 @@
 """The simulation: agents acting on a deployed trainer, on the real chain, on a simulated clock.
 
->>> sim = Simulation(trainer, [good, bad], data=(X_pool, y_pool), test=(X_test, y_test), days=30, seed=0)  # doctest: +SKIP
->>> result = sim.run()                                                                                   # doctest: +SKIP
->>> result.plot()                                                                                        # doctest: +SKIP
+>>> simulation = Simulation(trainer, [good, bad], data=(X, y), test=(X_test, y_test), days=30)  # doctest: +SKIP
+>>> result = simulation.run()                                                                  # doctest: +SKIP
+>>> result.plot()                                                                              # doctest: +SKIP
 
 Each agent acts at times drawn from its own rhythm; between actions the chain travels in time, so
 deposits, refund waits and claim waits run exactly as they would on a real network. Every add, refund
@@ -144,8 +144,9 @@ class Simulation:
     """Agents acting on ``trainer`` for ``days`` simulated days, reproducibly (``seed``).
 
     ``data=(X, y)`` is the pool agents draw samples from (with their true labels); ``test=(X, y)``
-    measures accuracy every ``eval_every`` seconds (default: 200 times over the run, at most hourly). After ``days``, agents stop adding data but keep
-    claiming for ``settle_days`` more days, so that balances show where the deposits ended up. Each agent gets fresh accounts funded with its
+    measures accuracy every ``eval_every`` seconds (default: 200 times over the run, at most hourly).
+    After ``days``, agents stop adding data but keep claiming for ``settle_days`` more days, so that
+    balances show where the deposits ended up. Each agent gets fresh accounts funded with its
     ``balance``. :meth:`run` shows a progress bar and returns a :class:`SimulationResult`; calling it
     again after an interruption continues where it stopped.
 
@@ -205,6 +206,7 @@ class Simulation:
         self._started = False
         self._stop = False
         self._wall = 0.0
+        self.start_balances: dict[str, int] = {}
         self.current_accuracy = self.accuracy()
 
     def __repr__(self) -> str:
@@ -270,10 +272,6 @@ class Simulation:
         return others[0] if len(others) == 1 else others[int(rng.integers(len(others)))]
 
     # -- running -------------------------------------------------------------------------------------
-    @property
-    def start_time(self) -> int:
-        return self._start
-
     def _setup(self) -> None:
         for agent in self.agents:
             n = agent.n_addresses
