@@ -111,7 +111,8 @@ class Chain:
     """A fresh in-process chain with five named, funded accounts.
 
     ``owner``, ``alice``, ``bob``, ``carol`` and ``mallory`` hold 1,000,000 ether each; ``accounts``
-    lists all ten test accounts.
+    lists all ten test accounts, then any added with :meth:`new_account`. ``last_receipt`` is the
+    :class:`Receipt` of the last transaction mined.
     """
 
     def __init__(self, *, start_time: int = GENESIS_TIME) -> None:

@@ -133,6 +133,7 @@ def test_new_accounts_are_funded_by_a_transfer_and_reproducible(chain):
     assert chain.balance(eve) == sk.ether(3) and chain.balance(funder) == before - sk.ether(3)
     assert chain.name_of(eve) == "eve" and eve in chain.accounts and len(chain.accounts) == 11
     assert list(chain.gas_log["function"]) == ["fund"] and chain.gas_log["gas_used"].iloc[0] == 21_000
+    assert chain.last_receipt.function == "fund" and chain.last_receipt.gas_used == 21_000
     trainer = make_trainer(chain)
     c = trainer.add_data(POSITIVE, 1, sender=eve)  # the chain signs for the new account
     assert chain.balance(eve) == sk.ether(3) - c.deposit
