@@ -159,6 +159,31 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{a['numValues']} values for {a['numClasses']} classes. Build it with "
         "sk.models.NearestCentroid.from_sklearn(...)."
     ),
+    "WordsOutOfRange": lambda a: (
+        f"Words {a['firstWord']} to {a['firstWord'] + a['count'] - 1} are not all parameter words: this model has "
+        f"{a['numWords']} (0 to {a['numWords'] - 1}). Deploy with sumkit.deploy(...), which sends the chunks for you."
+    ),
+    "ParameterOutOfRange": lambda a: (
+        f"Updating parameter {a['index']} would give {a['value'] / 1e9:,.3f}, outside what its packed storage holds "
+        f"({a['min'] / 1e9:,.3f} to {a['max'] / 1e9:,.3f}). This sample cannot be learned; retrain the model with a "
+        "smaller learning rate (or a regularised estimator) so its parameters stay smaller."
+    ),
+    "InvalidLearningRate": lambda a: (
+        f"The learning rate must be positive and at most {a['max'] / 1e9:,.3f} (fixed point {a['max']}); got "
+        f"{a['learningRate'] / 1e9:g}."
+    ),
+    "InvalidShape": lambda a: (
+        f"Naive Bayes needs at least two classes and one feature; got {a['numClasses']} classes and "
+        f"{a['numFeatures']} features. Build it with sk.models.NaiveBayes.from_sklearn(...) or NaiveBayes.empty(...)."
+    ),
+    "InvalidAlpha": lambda a: (
+        f"The smoothing alpha must lie between 1e-9 and {a['max'] / 1e9:g} (fixed point 1 to {a['max']}); got "
+        f"{a['alpha'] / 1e9:g}."
+    ),
+    "CountOverflow": lambda a: (
+        f"Class {a['label']} cannot learn this sample: a count would pass {a['max']:,}, the most its storage holds "
+        "(a feature's count per class is 16-bit, class counts and totals 32-bit)."
+    ),
     # attack lab (sumkit.lab, contracts/lab/)
     "WrongDeposit": lambda a: (
         f"Every contribution to this lab trainer pays exactly {format_ether(a['required'])}; "
