@@ -159,6 +159,18 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{a['numValues']} values for {a['numClasses']} classes. Build it with "
         "sk.models.NearestCentroid.from_sklearn(...)."
     ),
+    "TooFewClasses": lambda a: (
+        f"A nearest-centroid model needs at least two classes; got {a['numClasses']}. Build it with "
+        "sk.models.SparseNearestCentroid.from_sklearn(...)."
+    ),
+    "EmptyClass": lambda a: (
+        f"Class {a['label']} has a count of 0, so it has no centroid (activations / count). Give every class at "
+        "least one sample (from_sklearn(est, y=y_train) counts them for you)."
+    ),
+    "ActivationsOverflow": lambda a: (
+        f"Class {a['label']} has already seen feature {a['feature']} active 131,071 times, the most its 17-bit "
+        "storage holds: this sample cannot be added to that class."
+    ),
     "WordsOutOfRange": lambda a: (
         f"Words {a['firstWord']} to {a['firstWord'] + a['count'] - 1} are not all parameter words: this model has "
         f"{a['numWords']} (0 to {a['numWords'] - 1}). Deploy with sumkit.deploy(...), which sends the chunks for you."

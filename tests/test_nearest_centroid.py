@@ -12,6 +12,11 @@ from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
 import sumkit as sk
 from sumkit.encoding import SCALE
+from sumkit.models import sparse_nearest_centroid as sparse_module
+from sumkit.models.sparse_nearest_centroid import COUNT_MAX, MAX_ACTIVATIONS
+
+# scikit-learn warns when a feature is constant within a class (blank pixels): harmless here
+pytestmark = pytest.mark.filterwarnings("ignore:self.within_class_std_dev_:UserWarning")
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 values = st.integers(-(2**40), 2**40)  # up to ~1,100 in real units
@@ -175,3 +180,201 @@ def test_dense_bad_input_is_refused_before_and_on_chain():
     with pytest.raises(ValueError, match="not a class"):
         trainer.add_data([0.0, 1.0], "c", sender=chain.alice)
     assert trainer.predict([0.1, 0.9]) == "a" and SCALE == 10**9
+
+
+# -- sparse: chain == mirror ------------------------------------------------------------------------------------
+
+def sparse_rows(data: st.DataObject, n: int, count: int) -> list[list[int]]:
+    return [sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))) for _ in range(count)]
+
+
+@st.composite
+def sparse_models(draw, max_features: int = 40, full: bool = False):
+    k = draw(st.integers(2, 4))
+    n = draw(st.integers(1, max_features))
+    high = MAX_ACTIVATIONS if full else 1_000
+    edges = [0, 1, MAX_ACTIVATIONS - 1, MAX_ACTIVATIONS] if full else [0, 1]
+    activations = st.integers(0, high) | st.sampled_from(edges)
+    rows = [draw(st.lists(activations, min_size=n, max_size=n)) for _ in range(k)]
+    counts = draw(st.lists(st.integers(1, 2_000) | st.sampled_from([1, COUNT_MAX - 1]), min_size=k, max_size=k))
+    return sk.models.SparseNearestCentroid(rows, counts)
+
+
+def sparse_predictions(trainer: sk.Trainer, rows: list[list[int]]) -> list:
+    """The deployed model's labels for sparse rows, in free calls of 100 rows."""
+    encoded = [trainer.model.encode(r) for r in rows]
+    batches = [trainer.contract.call("predictMany", encoded[i : i + 100]) for i in range(0, len(encoded), 100)]
+    labels = [label for batch in batches for label in batch]
+    return [trainer.model.decode_label(label) for label in labels]
+
+
+@SLOW
+@given(st.data())
+def test_sparse_predict_matches_the_contract(data):
+    model = data.draw(sparse_models(full=True))
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    assert contract.call("finalized") and model.matches(contract)
+    assert contract.call("MAX_ACTIVATIONS") == MAX_ACTIVATIONS
+    for x in sparse_rows(data, model.n_features, 5):
+        assert list(map(list, contract.call("squaredDistances", x))) == list(model.squared_distances_encoded(x))
+        assert contract.call("predict", x) == model.predict_encoded(x)
+
+
+@SLOW
+@given(st.data())
+def test_sparse_update_sequences_match_the_contract(data):
+    model = data.draw(sparse_models(full=data.draw(st.booleans())))
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    for x in sparse_rows(data, model.n_features, data.draw(st.integers(1, 6))):
+        label = data.draw(st.integers(0, model.n_classes - 1))
+        try:
+            model.check_update(x, label)
+        except ValueError:  # the mirror says a count would overflow: the contract must revert
+            with pytest.raises(sk.Reverted) as e:
+                contract.transact("update", x, label, sender=chain.owner)
+            assert e.value.error in ("ActivationsOverflow", None)  # None: Panic when the class count overflows
+            continue
+        receipt = contract.transact("update", x, label, sender=chain.owner)
+        assert model.update_encoded(x, label)
+        assert receipt.event("CentroidUpdated") == {"label": label, "count": model.counts[label]}
+        assert contract.call("predict", x) == model.predict_encoded(x)
+    assert model.matches(contract)
+
+
+def test_sparse_distances_are_exact_fractions():
+    model = sk.models.SparseNearestCentroid([[2, 1, 0], [0, 0, 1]], [2, 1])  # centroids (1, .5, 0) and (0, 0, 1)
+    num, den = model.squared_distances_encoded([0])
+    assert [a / b for a, b in zip(num, den)] == [0.25, 2.0]
+    assert model.predict_encoded([0]) == 0 and model.predict_encoded([2]) == 1
+    twin = sk.models.SparseNearestCentroid([[1, 0], [2, 0]], [1, 2])  # the same centroid: the lowest class wins
+    assert twin.predict_encoded([0]) == 0 and deploy_bare(sk.Chain(), twin).call("predict", [0]) == 0
+    model.update_encoded([1, 2], 1)
+    assert model.activations == [[2, 1, 0], [0, 1, 2]] and model.counts == [2, 2]
+    assert model.squares == [5, 5]
+
+
+def test_sparse_chunked_deploy_and_setup_rules(monkeypatch):
+    monkeypatch.setattr(sparse_module, "WORDS_PER_TRANSACTION", 3)
+    rng = np.random.default_rng(0)
+    model = sk.models.SparseNearestCentroid(rng.integers(1, 50, (3, 100)).tolist(), [60, 70, 80])  # 7 words/class
+    chain = sk.Chain()
+    args, calls = model.deploy_steps(chain.owner)
+    assert [fn for fn, _ in calls] == ["extend"] * 6 + ["finalize"] and len(args[3]) == 3
+    contract = chain.deploy("SparseNearestCentroid", *args)
+    assert not contract.call("finalized")
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("extend", 3, [1], sender=chain.alice)
+    assert e.value.error == "NotDeployer"
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("extend", 20, [1, 2], sender=chain.owner)
+    assert e.value.error == "WordsOutOfRange" and e.value.hint
+    contract.transact("extend", 5, [2**256 - 1], sender=chain.owner)  # a wrong word, replaced below
+    for fn, fn_args in calls:
+        contract.transact(fn, *fn_args, sender=chain.owner)
+    assert contract.call("finalized") and model.matches(contract)
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("extend", 0, [1], sender=chain.owner)
+    assert e.value.error == "AlreadyFinalized"
+    trainer = sk.deploy(chain, model)  # sk.deploy sends the same chunks
+    assert trainer.check_model() and trainer.predict([0, 5, 99]) == model.predict([0, 5, 99])
+    for counts in ([5], [5, 0]):
+        with pytest.raises(sk.Reverted) as e:
+            chain.deploy("SparseNearestCentroid", chain.owner, 3, counts, [])
+        assert e.value.error == ("TooFewClasses" if len(counts) == 1 else "EmptyClass") and e.value.hint
+
+
+def test_sparse_benchmark_model_deploys_in_one_transaction():
+    from benchmarks.gas import CONFIGS
+
+    model, x = CONFIGS["sparse-ncc-1000"]()
+    args, calls = model.deploy_steps(sk.Chain().owner)
+    assert calls == [] and len(args[3]) == 2 * 67
+    assert all(v > 0 for row in model.activations for v in row)
+    assert model.predict(x) == 0
+
+
+# -- sparse: scikit-learn ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def binary_digits():
+    return sk.datasets.digits_sparse(seed=0, threshold=7)  # a pixel is active when brighter than 7 (of 16)
+
+
+def test_sparse_from_sklearn_predicts_like_sklearn_on_chain(binary_digits):
+    data, dense = binary_digits, binary_digits.dense()
+    est = SkNearestCentroid().fit(dense.X_train, data.y_train)
+    model = sk.models.SparseNearestCentroid.from_sklearn(est, y=data.y_train)
+    assert np.allclose(model.centroids, est.centroids_) and model.classes == tuple(range(10))
+    assert model.activations[3] == [int(v) for v in dense.X_train[data.y_train == 3].sum(axis=0)]
+    trainer = sk.deploy(sk.Chain(), model)
+    on_chain = sparse_predictions(trainer, data.X_test[:120])
+    assert on_chain == list(model.predict_many(data.X_test[:120]))
+    agreement = np.mean(model.predict_many(data.X_test) == est.predict(dense.X_test))
+    assert agreement >= 0.99  # exact fractions here, floating point in scikit-learn: only near-ties may differ
+
+
+def test_sparse_running_means_reach_sklearn_accuracy(binary_digits):
+    data, dense = binary_digits, binary_digits.dense()
+    start = data.n_train // 10
+    est = SkNearestCentroid().fit(dense.X_train[:start], data.y_train[:start])
+    model = sk.models.SparseNearestCentroid.from_sklearn(est, y=data.y_train[:start])
+    for x, y in zip(data.X_train[start:], data.y_train[start:]):
+        model.update(x, y)
+    full = SkNearestCentroid().fit(dense.X_train, data.y_train)
+    assert np.allclose(model.centroids, full.centroids_)  # the running means are the exact means
+    ours = np.mean(model.predict_many(data.X_test) == data.y_test)
+    theirs = full.score(dense.X_test, data.y_test)
+    assert abs(ours - theirs) <= 0.02 and ours > 0.85, (ours, theirs)
+    trainer = sk.deploy(sk.Chain(), model)
+    assert sparse_predictions(trainer, data.X_test[::9]) == list(model.predict_many(data.X_test[::9]))
+
+
+def test_sparse_bad_input_is_refused_before_and_on_chain():
+    model = sk.models.SparseNearestCentroid([[1, 0, 2], [0, 3, 1]], [2, 3], classes=("ham", "spam"))
+    for bad, match in (([2, 1], "increasing"), ([1, 1], "increasing"), ([3], "out of range"), ([-1], "out of range")):
+        with pytest.raises(ValueError, match=match):
+            model.encode(bad)
+    with pytest.raises(ValueError, match="not a class"):
+        model.encode_label("eggs")
+    with pytest.raises(ValueError, match="count"):
+        sk.models.SparseNearestCentroid([[1], [1]], [1, 0])
+    with pytest.raises(ValueError, match="maximum"):
+        sk.models.SparseNearestCentroid([[MAX_ACTIVATIONS], [0]], [1, 1]).update([0], 0)
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("update", [2, 1], 0, sender=chain.owner)
+    assert e.value.error == "FeatureIndicesNotIncreasing"
+    assert e.value.args_ == {"position": 1, "previous": 2, "index": 1}
+    for fn, x in (("predict", [2, 1]), ("squaredDistances", [0, 0])):
+        with pytest.raises(sk.Reverted) as e:
+            contract.call(fn, x)
+        assert e.value.error == "FeatureIndicesNotIncreasing" and "increasing" in e.value.hint
+    for x in ([3], [0, 7], [-1]):
+        with pytest.raises(sk.Reverted) as e:
+            contract.transact("update", x, 1, sender=chain.owner)
+        assert e.value.error == "FeatureIndexOutOfRange" and e.value.args_["index"] == x[-1]
+        with pytest.raises(sk.Reverted) as e:
+            contract.call("predict", x)
+        assert e.value.error == "FeatureIndexOutOfRange"
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("update", [0], 2, sender=chain.owner)
+    assert e.value.error == "LabelOutOfRange"
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("update", [0], 0, sender=chain.alice)
+    assert e.value.error == "NotTrainer"
+    full = sk.models.SparseNearestCentroid([[MAX_ACTIVATIONS, 0], [0, 0]], [1, 1])
+    full_contract = deploy_bare(chain, full)
+    with pytest.raises(sk.Reverted) as e:
+        full_contract.transact("update", [0, 1], 0, sender=chain.owner)
+    assert e.value.error == "ActivationsOverflow" and e.value.args_ == {"label": 0, "feature": 0}
+    trainer = sk.deploy(chain, model)
+    with pytest.raises(ValueError, match="increasing"):
+        trainer.add_data([2, 0], "ham", sender=chain.alice)
+    with pytest.raises(ValueError, match="not a class"):
+        trainer.add_data([0, 2], "eggs", sender=chain.alice)
+    trainer.add_data([0, 2], "ham", sender=chain.alice)
+    assert trainer.check_model() and trainer.predict([0, 2]) == "ham"
