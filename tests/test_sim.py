@@ -213,3 +213,18 @@ def test_docstring_examples():
     assert doctest.testmod(sim.agents).failed == 0
     assert doctest.testmod(sim).failed == 0
     assert doctest.testmod(sim.simulation).failed == 0
+
+
+def test_points_contributions_are_claimed_for_points(data):
+    trainer, pool, test = paper_trainer(data, COST_WEIGHT)
+    points = sk.deploy(trainer.chain, trainer.model, sk.incentives.Points(refund_wait=sk.days(1)))
+    honest = sim.Honest("good", wait_mean=sk.hours(3), wait_std=sk.minutes(30))
+    result = sim.Simulation(points, [honest], data=pool, test=test, days=2, settle_days=1, seed=0,
+                            progress=False).run()
+    events = result.events
+    assert events["error"].isna().all() and (events["amount"] == 0).all()  # adding is free
+    refunds = events[events["action"] == "refund"]
+    (address,) = result.events["address"].unique()
+    account = next(a for a in points.chain.accounts if points.chain.name_of(a) == address)
+    assert len(refunds) > 0 and points.incentive_contract.call("points", account) == len(refunds)  # one point each
+    assert result.final_balances == result.start_balances

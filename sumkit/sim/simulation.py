@@ -46,6 +46,11 @@ class _Open:
     refunded: bool = False
     taken_by: set[str] = field(default_factory=set)
 
+    @property
+    def done(self) -> bool:
+        """Nothing left to do: the deposit is all paid out, or (no deposit, e.g. Points) it was refunded."""
+        return self.refunded if self.contribution.deposit == 0 else self.claimable == 0
+
 
 @dataclass
 class SimulationResult:
@@ -410,7 +415,7 @@ class Simulation:
             self._event(agent, address, "add", c.deposit, label)
             if self._last_update is not None:
                 self._last_update = c.added_at
-            if c.deposit > 0:
+            if c.deposit > 0 or self._last_update is None:  # free data matters only to other mechanisms (Points)
                 self._open.append(_Open(c, list(c.x), model.encode_label(c.label), c.deposit))
 
     def _price(self) -> int:
@@ -430,7 +435,7 @@ class Simulation:
             age = self.chain.now - c.added_at  # each transaction moves the clock: read it every time
             if age < self.refund_wait:
                 break  # the rest are younger
-            if item.claimable == 0:
+            if item.done:
                 continue
             agrees = model.predict_encoded(item.x) == item.label
             if c.contributor in mine:
@@ -445,7 +450,7 @@ class Simulation:
                     continue
                 if age >= any_wait or (not agrees and self._good.get(address, 0) > 0):
                     self._transact(agent, item, address, refund=False)
-        self._open = [item for item in self._open if item.claimable > 0]
+        self._open = [item for item in self._open if not item.done]
 
     def _transact(self, agent: Agent, item: _Open, address: str, *, refund: bool) -> None:
         c = item.contribution
