@@ -373,8 +373,11 @@ class Simulation:
         self._stop = True
 
     def result(self, interrupted: bool = False) -> SimulationResult:
-        """The tables so far."""
+        """The tables so far (after :meth:`run`, even an interrupted one)."""
         import pandas as pd
+
+        if not self._history:
+            raise RuntimeError("nothing was simulated yet: call run() first")
 
         history = pd.DataFrame(self._history)
         return SimulationResult(
