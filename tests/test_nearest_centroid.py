@@ -316,6 +316,20 @@ def test_sparse_from_sklearn_predicts_like_sklearn_on_chain(binary_digits):
     assert agreement >= 0.99  # exact fractions here, floating point in scikit-learn: only near-ties may differ
 
 
+def test_sparse_from_sklearn_rejects_what_it_cannot_mirror(binary_digits):
+    dense = binary_digits.dense()
+    with pytest.raises(TypeError, match="NearestCentroid"):
+        sk.models.SparseNearestCentroid.from_sklearn(Perceptron().fit(dense.X_train, dense.y_train), y=dense.y_train)
+    raw = sk.datasets.digits(seed=0, scale=False)
+    with pytest.raises(ValueError, match="binary"):
+        sk.models.SparseNearestCentroid.from_sklearn(SkNearestCentroid().fit(raw.X_train, raw.y_train), y=raw.y_train)
+    est = SkNearestCentroid().fit(dense.X_train, dense.y_train)
+    with pytest.raises(ValueError, match="training labels"):
+        sk.models.SparseNearestCentroid.from_sklearn(est)
+    model = sk.models.SparseNearestCentroid.from_sklearn(est, counts=[10] * 10)  # rounded to whole activations
+    assert model.counts == [10] * 10 and np.abs(model.centroids - est.centroids_).max() <= 0.05 + 1e-9
+
+
 def test_sparse_running_means_reach_sklearn_accuracy(binary_digits):
     data, dense = binary_digits, binary_digits.dense()
     start = data.n_train // 10

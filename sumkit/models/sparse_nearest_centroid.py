@@ -110,8 +110,14 @@ class SparseNearestCentroid(OnChainModel):
         estimator was fitted on (the counts are counted from them and the activation counts come out exact).
         """
         sklearn_centroid_estimator(estimator)
+        centroids = np.asarray(estimator.centroids_, dtype=float)
+        if np.any((centroids < 0) | (centroids > 1)):
+            raise ValueError(
+                "the estimator's centroids leave [0, 1]: fit it on a binary (0/1) matrix, e.g. "
+                "sk.datasets.to_binary_matrix(rows, n_features)"
+            )
         counts = sklearn_counts(estimator, counts, y)
-        return cls.from_centroids(estimator.centroids_, counts, tuple(estimator.classes_))
+        return cls.from_centroids(centroids, counts, tuple(estimator.classes_))
 
     # -- shape ---------------------------------------------------------------------------------
     @property
