@@ -170,7 +170,8 @@ def test_learning_on_chain_follows_partial_fit():
 
 
 def test_ties_go_to_the_lowest_class_and_empty_classes_are_never_predicted():
-    contract = deploy_bare(sk.Chain(), sk.models.NaiveBayes([[1, 2], [1, 2], [0, 0]], [3, 3, 0], classes=("a", "b", "c")))
+    tied = sk.models.NaiveBayes([[1, 2], [1, 2], [0, 0]], [3, 3, 0], classes=("a", "b", "c"))
+    contract = deploy_bare(sk.Chain(), tied)
     assert contract.call("predict", [0, 1]) == 0 and contract.call("logScores", [])[2] == NO_SAMPLES
     empty = sk.models.NaiveBayes.empty(4, classes=("x", "y"))
     assert deploy_bare(sk.Chain(), empty).call("predict", [1, 2]) == 0 and empty.predict([1, 2]) == "x"

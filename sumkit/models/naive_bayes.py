@@ -106,7 +106,8 @@ class NaiveBayes(OnChainModel):
         self.alpha = int(self.alpha)
         if not 1 <= self.alpha <= MAX_ALPHA:
             raise ValueError(
-                f"alpha must lie in [1e-9, {MAX_ALPHA / SCALE:g}] (fixed point [1, {MAX_ALPHA}]); got {self.alpha / SCALE:g}"
+                f"alpha must lie in [1e-9, {MAX_ALPHA / SCALE:g}] (fixed point [1, {MAX_ALPHA}]); "
+                f"got {self.alpha / SCALE:g}"
             )
         classes = tuple(range(n_classes)) if self.classes is None else tuple(plain(c) for c in self.classes)
         if len(classes) != n_classes:
@@ -130,7 +131,8 @@ class NaiveBayes(OnChainModel):
 
         if not isinstance(estimator, MultinomialNB):
             raise TypeError(
-                f"NaiveBayes.from_sklearn supports MultinomialNB (fitted on binary data), not {type(estimator).__name__}"
+                "NaiveBayes.from_sklearn supports MultinomialNB (fitted on binary data), "
+                f"not {type(estimator).__name__}"
                 + (
                     ": BernoulliNB also scores absent features, which the on-chain model does not; fit a "
                     "MultinomialNB on the same 0/1 matrix instead"

@@ -27,7 +27,9 @@ def pack(values: Sequence[int], bits: int, per_word: int) -> list[int]:
     return words
 
 
-def chunked(words: list[int], first_chunk: int = CHUNK_WORDS, chunk: int = CHUNK_WORDS) -> tuple[list[int], list[tuple[str, tuple]]]:
+def chunked(
+    words: list[int], first_chunk: int = CHUNK_WORDS, chunk: int = CHUNK_WORDS
+) -> tuple[list[int], list[tuple[str, tuple[Any, ...]]]]:
     """The constructor's words and the setup calls (``extend`` per chunk, then ``finalize``) for packed ``words``.
 
     A model whose words all fit the constructor needs no setup call: its constructor finalizes it.
