@@ -11,7 +11,7 @@ from sklearn.linear_model import Perceptron
 from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
 import sumkit as sk
-from sumkit.encoding import SCALE
+from sumkit.encoding import SCALE, sparse_sample
 from sumkit.models import sparse_nearest_centroid as sparse_module
 from sumkit.models.sparse_nearest_centroid import COUNT_MAX, MAX_ACTIVATIONS
 
@@ -240,6 +240,33 @@ def test_sparse_update_sequences_match_the_contract(data):
         assert model.update_encoded(x, label)
         assert receipt.event("CentroidUpdated") == {"label": label, "count": model.counts[label]}
         assert contract.call("predict", x) == model.predict_encoded(x)
+    assert model.matches(contract)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_sparse_contract_accepts_exactly_what_python_accepts(data):
+    """Any list of int64 (negative, too large, repeated, unsorted): the contract refuses exactly the samples
+    sparse_sample refuses, with SparseInput's errors, in predict and in update."""
+    model = sk.models.SparseNearestCentroid([[1, 0, 2, 5, 0], [0, 3, 1, 1, 2]], [5, 5])
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    index = st.integers(-3, 7) | INT64
+    for _ in range(4):
+        x = data.draw(st.lists(index, max_size=6).map(sorted) | st.lists(index, max_size=6))
+        try:
+            sparse_sample(x, model.n_features)
+        except ValueError:
+            with pytest.raises(sk.Reverted) as e:
+                contract.call("predict", x)
+            assert e.value.error in ("FeatureIndexOutOfRange", "FeatureIndicesNotIncreasing")
+            with pytest.raises(sk.Reverted) as e2:
+                contract.transact("update", x, 0, sender=chain.owner)
+            assert e2.value.reason == e.value.reason
+            continue
+        assert contract.call("predict", x) == model.predict_encoded(x)
+        contract.transact("update", x, 1, sender=chain.owner)
+        model.update_encoded(x, 1)
     assert model.matches(contract)
 
 

@@ -246,31 +246,44 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
     {
         uint256 record = _record(c);
         uint256 base = WORDS_SLOT + c * wordsPerClass; // the storage slot of the class's first word
-        uint256 n = checkInput ? numFeatures : type(uint256).max;
+        uint256 n = numFeatures;
         uint256 active;
         bool badInput;
-        // The sum of class `c`'s activation counts of the active features, reading each word once. Indices are
-        // compared as raw unsigned words: a negative or malformed int64 is out of range.
+        // The sum of class `c`'s activation counts of the active features, reading each word once. The checking
+        // pass compares indices as raw unsigned words: a negative or malformed int64 is out of range.
         assembly ("memory-safe") {
             let current := not(0)
             let word := 0
-            let low := 0 // the smallest index allowed next
-            for {
-                let p := x.offset
-                let end := add(p, shl(5, x.length))
-            } lt(p, end) { p := add(p, 0x20) } {
-                let i := calldataload(p)
-                if or(iszero(lt(i, n)), lt(i, low)) {
-                    badInput := 1
-                    break
+            let p := x.offset
+            let end := add(p, shl(5, x.length))
+            switch checkInput
+            case 0 {
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let i := calldataload(p)
+                    let w := add(base, div(i, VALUES_PER_WORD))
+                    if iszero(eq(w, current)) {
+                        current := w
+                        word := sload(w)
+                    }
+                    active := add(active, and(shr(mul(BITS, mod(i, VALUES_PER_WORD)), word), MAX_ACTIVATIONS))
                 }
-                low := add(i, 1)
-                let w := add(base, div(i, VALUES_PER_WORD))
-                if iszero(eq(w, current)) {
-                    current := w
-                    word := sload(w)
+            }
+            default {
+                let low := 0 // the smallest index allowed next
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let i := calldataload(p)
+                    if or(iszero(lt(i, n)), lt(i, low)) {
+                        badInput := 1
+                        break
+                    }
+                    low := add(i, 1)
+                    let w := add(base, div(i, VALUES_PER_WORD))
+                    if iszero(eq(w, current)) {
+                        current := w
+                        word := sload(w)
+                    }
+                    active := add(active, and(shr(mul(BITS, mod(i, VALUES_PER_WORD)), word), MAX_ACTIVATIONS))
                 }
-                active := add(active, and(shr(mul(BITS, mod(i, VALUES_PER_WORD)), word), MAX_ACTIVATIONS))
             }
         }
         if (badInput) SparseInput.check(x, n); // reverts with the exact error
