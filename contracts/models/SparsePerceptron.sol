@@ -149,7 +149,7 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
                 let index := calldataload(ptr)
                 // SparseInput's rules: in [0, n) (a negative index reads as a huge unsigned number) and
                 // above the previous index.
-                if or(iszero(lt(index, n)), iszero(sgt(index, previous))) {
+                if iszero(and(lt(index, n), sgt(index, previous))) {
                     bad := shr(5, sub(ptr, x.offset))
                     break
                 }
