@@ -98,15 +98,26 @@ contract NearestCentroid is TrainerOwned, IClassifier {
     }
 
     /// @notice The squared Euclidean distance from `x` to each class's centroid, at scale `SCALE**2`.
-    /// @dev Unchecked arithmetic is safe: each difference fits in 65 bits, its square in 130, and no sample
-    /// is long enough for their sum to leave the uint256 range.
     /// @param x The encoded sample.
     /// @return d The squared distances, one per class.
-    function squaredDistances(int64[] calldata x) public view returns (uint256[] memory d) {
+    function squaredDistances(int64[] calldata x) external view returns (uint256[] memory d) {
+        d = new uint256[](_numClasses);
+        _scan(x, d);
+    }
+
+    /// @inheritdoc IClassifier
+    function predict(int64[] calldata x) external view returns (uint64 label) {
+        return _scan(x, new uint256[](0));
+    }
+
+    /// @dev Measures the squared distance from `x` to every centroid (writing them into `d` if it has room) and
+    /// returns the nearest class, the lowest on ties. Unchecked arithmetic is safe: each difference fits in 65
+    /// bits, its square in 130, and no sample is long enough for their sum to leave the uint256 range.
+    function _scan(int64[] calldata x, uint256[] memory d) private view returns (uint64 label) {
         uint256 n = numFeatures;
         if (x.length != n) revert WrongFeatureCount(n, x.length);
         uint256 k = _numClasses;
-        d = new uint256[](k);
+        uint256 best = type(uint256).max;
         unchecked {
             uint256 v;
             uint256 word;
@@ -118,17 +129,9 @@ contract NearestCentroid is TrainerOwned, IClassifier {
                     sum += uint256(diff * diff);
                     ++v;
                 }
-                d[c] = sum;
+                if (c < d.length) d[c] = sum;
+                if (sum < best) (best, label) = (sum, uint64(c));
             }
-        }
-    }
-
-    /// @inheritdoc IClassifier
-    function predict(int64[] calldata x) external view returns (uint64 label) {
-        uint256[] memory d = squaredDistances(x);
-        uint256 best = d[0];
-        for (uint256 c = 1; c < d.length; ++c) {
-            if (d[c] < best) (best, label) = (d[c], uint64(c));
         }
     }
 
