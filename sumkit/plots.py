@@ -30,11 +30,14 @@ def compare_models(
     accuracy: Sequence[str] = ACCURACY_COLUMNS,
     gas: Sequence[str] = GAS_COLUMNS,
     title: str = "The same data through every model",
+    color_by: str | None = "data",
 ) -> Figure:
     """One panel of bars per measure, one bar per model (the rows of ``table``, named by its index).
 
     The first panel puts the ``accuracy`` columns side by side (e.g. on chain vs scikit-learn); each of the
-    ``gas`` columns gets its own panel, labelled in thousands of gas. Missing columns raise ``ValueError``.
+    ``gas`` columns gets its own panel, labelled in thousands of gas. If ``table`` has a ``color_by`` column
+    (e.g. ``data``: "dense" or "sparse"), gas bars are coloured by its values. Missing columns raise
+    ``ValueError``.
     """
     import matplotlib.pyplot as plt
 
@@ -51,15 +54,18 @@ def compare_models(
     for k, column in enumerate(accuracy):
         offset = (k - (len(accuracy) - 1) / 2) * width
         bars = ax.bar(positions + offset, table[column].to_numpy(dtype=float), width, label=column)
-        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+        ax.bar_label(bars, fmt="%.3f", fontsize=7, label_type="center", rotation=90, color="white")
     low = float(np.nanmin(table[list(accuracy)].to_numpy(dtype=float))) if len(table) else 0.0
     ax.set_ylim(max(0.0, low - 0.1), 1.08)
     ax.set_title("test accuracy")
     ax.legend(fontsize=7, loc="upper right", ncol=len(accuracy))
 
+    groups = table[color_by].astype(str).to_numpy() if color_by in table.columns else np.full(len(table), "")
+    palette = dict(zip(dict.fromkeys(groups), ("tab:gray", "tab:green", "tab:purple", "tab:brown", "tab:olive")))
+    colors = [palette.get(g, "tab:gray") for g in groups]
     for ax, column in zip(axes[1:], gas):
         values = table[column].to_numpy(dtype=float) / 1000
-        bars = ax.bar(positions, values, 0.6, color="tab:gray")
+        bars = ax.bar(positions, values, 0.6, color=colors)
         ax.bar_label(bars, fmt="%.0fk", fontsize=7, padding=1)
         ax.set_title(column)
         ax.set_ylabel("thousands of gas")
@@ -69,6 +75,11 @@ def compare_models(
         ax.set_xticks(positions, names, rotation=30, ha="right", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
+    if color_by in table.columns:
+        from matplotlib.patches import Patch
+
+        handles = [Patch(color=color, label=f"{group} {color_by}") for group, color in palette.items()]
+        fig.legend(handles=handles, fontsize=8, loc="upper right", ncol=len(handles), frameon=False)
     return fig
 
 

@@ -76,3 +76,13 @@ def test_underflow_rejects_bad_input():
     for bad in ([], [0.5], [np.nan], [[-1.0]]):
         with pytest.raises(ValueError, match="log_probabilities"):
             plots.underflow(bad)
+
+
+def test_compare_models_colours_gas_bars_by_the_data_column():
+    with_kind = table().assign(data=["dense", "sparse"])
+    fig = plots.compare_models(with_kind)
+    deploy = fig.axes[1]
+    dense_bar, sparse_bar = deploy.patches
+    assert dense_bar.get_facecolor() != sparse_bar.get_facecolor()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["dense data", "sparse data"]
+    assert not plots.compare_models(table()).legends  # no such column: one colour, no legend
