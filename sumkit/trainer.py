@@ -12,11 +12,16 @@ from eth_utils import to_checksum_address
 from .chain import Chain, Contract
 from .incentives import DepositRefundTake, Points, PredictionMarket
 from .incentives.points import badge_names
+from .models.base import rows_of
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .incentives.prediction_market import Market
+
+# Samples per free predictMany call: a call, like a transaction, runs under a 30M gas limit, and one
+# prediction of a large multi-class model can cost a few hundred thousand gas.
+PREDICT_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -92,14 +97,19 @@ class Trainer:
         """The on-chain model's prediction for one sample: a free call, no transaction, no gas paid."""
         return self.model.decode_label(self.contract.call("predict", self.model.encode(x)))
 
-    def predict_many(self, X: np.ndarray) -> np.ndarray:
-        """The on-chain model's predictions for every row of ``X``, in one free call."""
-        rows = [self.model.encode(row) for row in np.asarray(X, dtype=float)]
-        labels = self.contract.call("predictMany", rows) if rows else []
+    def predict_many(self, X: Any) -> np.ndarray:
+        """The on-chain model's predictions for every sample of ``X`` (rows of a matrix, or lists of feature
+        indices for a sparse model), in free calls of ``PREDICT_BATCH`` samples each."""
+        rows = [self.model.encode(row) for row in rows_of(X, self.model.sparse)]
+        labels = [
+            label
+            for start in range(0, len(rows), PREDICT_BATCH)
+            for label in self.contract.call("predictMany", rows[start : start + PREDICT_BATCH])
+        ]
         return np.asarray([self.model.decode_label(label) for label in labels])
 
-    def accuracy(self, X: np.ndarray, y: Sequence[Any]) -> float:
-        """The fraction of rows of ``X`` that the on-chain model labels as ``y``."""
+    def accuracy(self, X: Any, y: Sequence[Any]) -> float:
+        """The fraction of samples of ``X`` that the on-chain model labels as ``y``."""
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")

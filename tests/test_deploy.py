@@ -56,3 +56,44 @@ def test_resume_refuses_when_the_owner_moved_on(chain, monkeypatch):
     with pytest.raises(RuntimeError, match="deploy again"):
         info.value.resume()
 
+
+
+def big_sparse_model(n_features: int = 7_000) -> sk.models.SparsePerceptron:
+    """A sparse perceptron too big for its constructor alone: it needs extend(...) calls and finalize()."""
+    return sk.models.SparsePerceptron.from_floats([0.001 * (1 + i % 7) for i in range(n_features)], intercept=-0.5)
+
+
+def test_a_chunked_model_deploys_in_several_transactions_and_predicts(chain):
+    model = big_sparse_model()
+    _, setup_calls = model.deploy_steps(chain.owner)
+    assert [fn for fn, _ in setup_calls] == ["extend", "finalize"]
+    trainer = sk.deploy(chain, model)
+    assert len(chain.gas_log) == 4 + len(setup_calls)
+    assert chain.gas_log["gas_used"].max() < sk.chain.TX_GAS_LIMIT
+    assert trainer.check_model()
+    X = [[1, 2, 3], [6_990, 6_999], list(range(0, 7_000, 50))]
+    assert list(trainer.predict_many(X)) == list(model.predict_many(X))
+    assert trainer.accuracy(X, model.predict_many(X)) == 1.0
+
+
+def test_the_trainer_refuses_a_model_whose_setup_was_not_finalized(chain, monkeypatch):
+    real_transact = sk.chain.Contract.transact
+
+    def transact(self, fn, *args, **kwargs):
+        if fn == "finalize":
+            raise KeyboardInterrupt
+        return real_transact(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(sk.chain.Contract, "transact", transact)
+    with pytest.raises(DeployInterrupted) as info:
+        sk.deploy(chain, big_sparse_model())
+    stopped = info.value
+    assert stopped.total - stopped.done == 2  # finalize and the trainer are missing
+    monkeypatch.undo()
+    # The owner skips finalize (a transaction spends its nonce instead) and deploys the trainer by hand.
+    chain.new_account(sk.ether(1), funder=chain.owner)
+    c = stopped.deployment.contracts
+    with pytest.raises(sk.Reverted) as refused:
+        chain.deploy("CollaborativeTrainer", "x", "", c["data_handler"].address, c["incentive"].address,
+                     c["classifier"].address, chain.owner)
+    assert refused.value.error == "ModelNotFinalized" and "resume" in refused.value.hint
