@@ -11,6 +11,7 @@ from sklearn.linear_model import Perceptron
 from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
 import sumkit as sk
+from sumkit.chain import TX_GAS_LIMIT
 from sumkit.encoding import SCALE, sparse_sample
 from sumkit.models import sparse_nearest_centroid as sparse_module
 from sumkit.models.sparse_nearest_centroid import COUNT_MAX, MAX_ACTIVATIONS
@@ -310,6 +311,21 @@ def test_sparse_chunked_deploy_and_setup_rules(monkeypatch):
         with pytest.raises(sk.Reverted) as e:
             chain.deploy("SparseNearestCentroid", chain.owner, 3, counts, [])
         assert e.value.error == ("TooFewClasses" if len(counts) == 1 else "EmptyClass") and e.value.hint
+
+
+def test_sparse_setup_chunks_fit_one_transaction():
+    """Gas grows linearly with the words an extend call stores: a full chunk stays well under the gas limit."""
+    rng = np.random.default_rng(1)
+    model = sk.models.SparseNearestCentroid(rng.integers(100, 130_000, (2, 15 * 100)).tolist(), [2**31, 2**31])
+    chain = sk.Chain()
+    args, _ = model.deploy_steps(chain.owner)
+    contract = chain.deploy("SparseNearestCentroid", chain.owner, args[1], args[2], [])
+    words = model.packed_words()
+    gas = []
+    for start, size in ((0, 20), (20, 60)):
+        gas.append(contract.transact("extend", start, words[start : start + size], sender=chain.owner).gas_used)
+    per_word = (gas[1] - gas[0]) / 40
+    assert gas[0] + per_word * (sparse_module.WORDS_PER_TRANSACTION - 20) < 0.85 * TX_GAS_LIMIT
 
 
 def test_sparse_benchmark_model_deploys_in_one_transaction():
