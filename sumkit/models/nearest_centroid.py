@@ -141,13 +141,14 @@ class NearestCentroid(OnChainModel):
         return len(self.centroids[0])
 
     # -- the contract's arithmetic ---------------------------------------------------------------
-    def squared_distance_encoded(self, x: Sequence[int], label: int) -> int:
-        """The squared distance from an encoded sample to centroid ``label``, at scale ``SCALE**2``."""
-        return sum((v - c) ** 2 for v, c in zip(x, self.centroids[label]))
+    def squared_distances_encoded(self, x: Sequence[int]) -> list[int]:
+        """The squared distance from an encoded sample to each centroid, at scale ``SCALE**2``, exactly as the
+        contract's ``squaredDistances``."""
+        return [sum((v - c) ** 2 for v, c in zip(x, row)) for row in self.centroids]
 
     def predict_encoded(self, x: Sequence[int]) -> int:
         """The on-chain label for an encoded sample: the nearest centroid, the lowest class on ties."""
-        distances = [self.squared_distance_encoded(x, c) for c in range(self.n_classes)]
+        distances = self.squared_distances_encoded(x)
         return distances.index(min(distances))
 
     def check_update(self, x: Sequence[int], label: int) -> None:
