@@ -116,9 +116,9 @@ def _naive_bayes_1000() -> tuple[Any, list[int]]:
 
 
 def _sparse_ncc_1000() -> tuple[Any, list[int]]:
-    """A 2-class 1000-feature sparse nearest-centroid model (every sum non-zero) whose class 0 centroid is
-    nearest to the benchmark sample: class 0 has the sample's features in 70-90% of its 100 samples, class 1
-    in 5-15% of its 100; one more sample in class 1 barely moves its centroid, so the prediction stays 0."""
+    """A 2-class 1000-feature sparse nearest-centroid model (every activation count non-zero) whose class 0
+    centroid is nearest to the benchmark sample: class 0 has the sample's features in 70-90% of its 100 samples,
+    class 1 in 5-15% of its 100; one more sample in class 1 barely moves its centroid, so the prediction stays 0."""
     rng = np.random.default_rng(0)
     centroids = rng.uniform(0.05, 0.3, (2, 1000))
     centroids[0, SPARSE_SAMPLE] = rng.uniform(0.7, 0.9, len(SPARSE_SAMPLE))
