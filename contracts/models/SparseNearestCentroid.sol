@@ -294,6 +294,17 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
         }
     }
 
+    /// @dev The sum of the squares of the fifteen activation counts packed in `word`.
+    function _squares(uint256 word) private pure returns (uint256 sum) {
+        unchecked {
+            for (uint256 slot = 0; slot < VALUES_PER_WORD; ++slot) {
+                uint256 value = word & MAX_ACTIVATIONS;
+                sum += value * value;
+                word >>= BITS;
+            }
+        }
+    }
+
     /// @dev Class `c`'s record: its sum of squares (low 96 bits) and its count (above).
     function _record(uint256 c) private view returns (uint256) {
         return (_records(c / 2) >> (RECORD_BITS * (c % 2))) & RECORD_MASK;
@@ -312,17 +323,14 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
                 uint256 w = firstWord + j;
                 uint256 c = w / perClass;
                 uint256 first = (w - c * perClass) * VALUES_PER_WORD;
+                uint256 slots = n - first < VALUES_PER_WORD ? n - first : VALUES_PER_WORD; // the last may hold fewer
+                uint256 kept = words[j] & ((1 << (BITS * slots)) - 1);
                 uint256 old = _word(w);
-                uint256 word = words[j];
-                uint256 kept;
-                for (uint256 slot = 0; slot < VALUES_PER_WORD && first + slot < n; ++slot) {
-                    uint256 shift = BITS * slot;
-                    int256 value = int256((word >> shift) & MAX_ACTIVATIONS);
-                    int256 before = int256((old >> shift) & MAX_ACTIVATIONS);
-                    change[c] += value * value - before * before;
-                    kept |= uint256(value) << shift;
-                }
                 _setWord(w, kept);
+                // the class's sum of squares changes by sum(new**2) - sum(old**2) over this word's counts
+                int256 delta = int256(_squares(kept));
+                if (old != 0) delta -= int256(_squares(old));
+                change[c] += delta;
             }
             for (uint256 c = 0; c < k; ++c) {
                 if (change[c] != 0) {

@@ -19,7 +19,7 @@ MAX_ACTIVATIONS = 2**ACTIVATION_BITS - 1
 VALUES_PER_WORD = 15  # fifteen 17-bit counts to a storage word
 COUNT_MAX = 2**32 - 1  # class counts are uint32: the contract's exact comparisons cannot overflow
 FEATURES_MAX = 2**32 - 1
-WORDS_PER_TRANSACTION = 800  # about 29,000 gas per new word (storage and its squares): under 24M gas per chunk
+WORDS_PER_TRANSACTION = 800  # about 24,500 gas per new word (storage and its squares): under 20M gas per chunk
 
 
 @dataclass
@@ -192,7 +192,7 @@ class SparseNearestCentroid(OnChainModel):
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
         """The constructor takes the counts and up to 800 packed words; larger models send the rest in ``extend``
-        calls of 800 words (each under 24M gas, within one 30M-gas transaction), then ``finalize``."""
+        calls of 800 words (each under 20M gas, within one 30M-gas transaction), then ``finalize``."""
         words = self.packed_words()
         first = words[:WORDS_PER_TRANSACTION]
         calls: list[tuple[str, tuple[Any, ...]]] = [
