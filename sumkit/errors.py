@@ -155,9 +155,9 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "values (scale your data) or a smaller learning rate."
     ),
     "InvalidModelShape": lambda a: (
-        f"A nearest-centroid model needs at least two classes and one centroid value per class and feature; got "
-        f"{a['numValues']} values for {a['numClasses']} classes. Build it with "
-        "sk.models.NearestCentroid.from_sklearn(...)."
+        f"A nearest-centroid model needs at least two classes and one packed word per four values (centroids and "
+        f"counts); got {a['numWords']} words for {a['numClasses']} classes. Build it with "
+        "sk.models.NearestCentroid.from_sklearn(...) and deploy it with sumkit.deploy(...)."
     ),
     "TooFewClasses": lambda a: (
         f"A nearest-centroid model needs at least two classes; got {a['numClasses']}. Build it with "

@@ -173,9 +173,12 @@ def test_dense_bad_input_is_refused_before_and_on_chain():
     with pytest.raises(sk.Reverted) as e:
         contract.transact("update", [1, 2], 0, sender=chain.alice)
     assert e.value.error == "NotTrainer"
-    with pytest.raises(sk.Reverted) as e:
-        chain.deploy("NearestCentroid", chain.owner, 2, [1, 2, 3], [1, 1])
-    assert e.value.error == "InvalidModelShape" and e.value.hint
+    for n, k, words in ((2, 2, [1, 2, 3]), (2, 1, [1])):  # 2 classes x (2 features + a count) fill 2 words
+        with pytest.raises(sk.Reverted) as e:
+            chain.deploy("NearestCentroid", chain.owner, n, k, words)
+        assert e.value.error == "InvalidModelShape" and e.value.hint
+    with pytest.raises(ValueError, match="PCA"):
+        sk.models.NearestCentroid([[0] * 500] * 10, [1] * 10).deploy_steps(chain.owner)
     trainer = sk.deploy(chain, model)
     with pytest.raises(ValueError, match="not a class"):
         trainer.add_data([0.0, 1.0], "c", sender=chain.alice)

@@ -40,31 +40,24 @@ contract NearestCentroid is TrainerOwned, IClassifier {
     error WrongFeatureCount(uint256 expected, uint256 got);
     /// @notice Labels are `0 .. numClasses - 1`.
     error LabelOutOfRange(uint64 label, uint64 numClasses);
-    /// @notice A nearest-centroid model needs at least two classes, with one count per class and
-    /// `numClasses * numFeatures` centroid values; it got `numValues` values for `numClasses` classes.
-    error InvalidModelShape(uint256 numValues, uint256 numClasses);
+    /// @notice A nearest-centroid model needs at least two classes, and `ceil(numClasses * (numFeatures + 1) / 4)`
+    /// packed words; it got `numWords` words for `numClasses` classes.
+    error InvalidModelShape(uint256 numWords, uint256 numClasses);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this model.
     /// @param numFeatures_ How many features a sample has.
-    /// @param centroids The initial centroids, fixed point, class after class (`numFeatures_` values each).
-    /// @param counts How many samples each class's centroid already averages (sets how fast it moves).
-    constructor(address trainer_, uint256 numFeatures_, int64[] memory centroids, uint64[] memory counts)
+    /// @param numClasses_ How many classes the model distinguishes (at least two).
+    /// @param words The packed values, four 64-bit values per word (value `v` at bits `64 * (v % 4)` of word
+    /// `v / 4`): the centroids, fixed point, class after class, then each class's count.
+    constructor(address trainer_, uint256 numFeatures_, uint256 numClasses_, uint256[] memory words)
         TrainerOwned(trainer_)
     {
-        uint256 k = counts.length;
-        uint256 kn = centroids.length;
-        if (k < 2 || kn != k * numFeatures_) revert InvalidModelShape(kn, k);
+        uint256 n = (numClasses_ * (numFeatures_ + 1) + PER_WORD - 1) / PER_WORD;
+        if (numClasses_ < 2 || words.length != n) revert InvalidModelShape(words.length, numClasses_);
         numFeatures = numFeatures_;
-        _numClasses = k;
-        uint256 total = kn + k;
-        uint256 word;
-        for (uint256 v = 0; v < total; ++v) {
-            uint256 value = v < kn ? uint64(centroids[v]) : counts[v - kn];
-            word |= value << (BITS * (v % PER_WORD));
-            if (v % PER_WORD == PER_WORD - 1 || v == total - 1) {
-                _words[v / PER_WORD] = word;
-                word = 0;
-            }
+        _numClasses = numClasses_;
+        for (uint256 w = 0; w < n; ++w) {
+            _words[w] = words[w];
         }
     }
 
