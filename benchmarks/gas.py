@@ -52,14 +52,11 @@ CEILINGS: dict[str, dict[str, int]] = {
         "refund": 152_000,
         "report": 159_000,
     },
-    # refund and add_update sit above the 110,000 / 155,000 first planned: the sample's 20 indices touch 14
-    # storage words (the fewest any packing of 42-bit parameters allows), and 14 cold reads (29,400) plus the
-    # trainer's own work already exceed 110,000; an update also rewrites the 14 words (14 x 2,900).
     "sparse-perceptron-1000": {
         "deploy": 7_500_000,
         "add_agree": 138_000,
-        "add_update": 170_500,
-        "refund": 119_000,
+        "add_update": 155_000,
+        "refund": 110_000,
         "report": 108_000,
     },
     "naive-bayes-1000": {
@@ -70,6 +67,20 @@ CEILINGS: dict[str, dict[str, int]] = {
         "report": 154_000,
     },
 }
+
+
+# Ceilings not met yet, with the limit the test holds them to instead (so they cannot grow unnoticed). The
+# sparse perceptron's sample (20 indices) touches 14 storage words, the fewest any packing of 42-bit parameters
+# allows: 14 cold reads (14 x 2,100) on top of the 78,200 the rest of a refund costs (the good-data counter's
+# first write alone is 20,000) already exceed 110,000, and an update also rewrites the 14 words (14 x 2,900).
+NOT_MET: dict[str, dict[str, int]] = {
+    "sparse-perceptron-1000": {"refund": 119_000, "add_update": 170_500},
+}
+
+
+def limit(config: str, operation: str) -> int | None:
+    """The gas ``operation`` may use in ``config``: its ceiling, or for a ceiling not met yet, the held limit."""
+    return NOT_MET.get(config, {}).get(operation) or CEILINGS.get(config, {}).get(operation)
 
 
 def _dense_perceptron_9() -> tuple[Any, np.ndarray]:
@@ -248,12 +259,13 @@ def run(configs: list[str]) -> list[dict[str, Any]]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """A plain-text table: one line per config and operation, with its ceiling and the ratio."""
-    lines = [f"{'config':<26} {'operation':<11} {'gas':>11} {'ceiling':>11} {'of ceiling':>10}"]
+    lines = [f"{'config':<26} {'operation':<24} {'gas':>11} {'ceiling':>11} {'of ceiling':>10}"]
     for r in rows:
         ceiling = CEILINGS.get(r["config"], {}).get(r["operation"])
         ratio = f"{r['gas'] / ceiling:.1%}" if ceiling else ""
         ceiling_text = f"{ceiling:,}" if ceiling else ""
-        lines.append(f"{r['config']:<26} {r['operation']:<11} {r['gas']:>11,} {ceiling_text:>11} {ratio:>10}")
+        note = "  NOT MET (see NOT_MET)" if ceiling and r["gas"] > ceiling else ""
+        lines.append(f"{r['config']:<26} {r['operation']:<24} {r['gas']:>11,} {ceiling_text:>11} {ratio:>10}{note}")
     return "\n".join(lines)
 
 
