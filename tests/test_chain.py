@@ -143,3 +143,16 @@ def test_new_accounts_are_funded_by_a_transfer_and_reproducible(chain):
     assert sk.Chain().new_account(sk.ether(1)) == eve  # same calls on a fresh chain, same address
     with pytest.raises(ValueError, match="non-negative"):
         chain.new_account(-1)
+
+
+def test_runs_are_reproducible_down_to_the_block_hashes():
+    """Same transactions on a fresh chain, same blocks: contracts that read block hashes (the prediction
+    market's piece selection) behave the same in every run."""
+
+    def head_hashes() -> list[bytes]:
+        chain = sk.Chain()
+        sk.deploy(chain, sk.models.DensePerceptron.from_floats([1.0, -1.0]))
+        evm = chain._backend.chain
+        return [evm.get_canonical_block_by_number(n).hash for n in range(chain.block_number)]
+
+    assert head_hashes() == head_hashes()
