@@ -30,6 +30,7 @@ __all__ = [
     "format_ether",
     "hours",
     "incentives",
+    "lab",
     "minutes",
     "models",
     "plots",

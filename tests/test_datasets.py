@@ -186,8 +186,6 @@ def tweets():
 
 @needs_tweets
 def test_tweets_are_sparse_word_rows_over_the_most_frequent_train_words(tweets):
-    from sklearn.feature_extraction.text import CountVectorizer
-
     assert tweets.sparse and tweets.n_features == 300 == len(tweets.feature_names) == len(set(tweets.feature_names))
     assert tweets.classes == ("negative", "positive") and set(tweets.y_test) == {"negative", "positive"}
     assert len(tweets.X_train) == tweets.n_train > 10_000 and len(tweets.X_test) == tweets.n_test

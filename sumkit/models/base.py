@@ -22,6 +22,32 @@ if TYPE_CHECKING:
 DeploySteps = tuple[tuple[Any, ...], list[tuple[str, tuple[Any, ...]]]]
 
 
+def pack(values: Sequence[int], bits: int, per_word: int) -> list[int]:
+    """Pack integers (two's complement, ``bits`` each) into 256-bit storage words, ``per_word`` to a word: the
+    value at position ``p`` goes to word ``p // per_word``, at bits ``bits * (p % per_word)``.
+
+    >>> pack([1, -1, 2], 8, 2) == [0xFF01, 0x02]
+    True
+    """
+    mask = (1 << bits) - 1
+    words = [0] * -(-len(values) // per_word)
+    for p, v in enumerate(values):
+        words[p // per_word] |= (int(v) & mask) << (bits * (p % per_word))
+    return words
+
+
+def chunked(words: list[int], chunk: int) -> tuple[list[int], list[tuple[str, tuple[Any, ...]]]]:
+    """The words a model's constructor takes (the first ``chunk``) and its setup calls: ``extend(first, words)``
+    per further chunk, then ``finalize``. A model whose words all fit the constructor needs no setup call (its
+    constructor finalizes it)."""
+    calls: list[tuple[str, tuple[Any, ...]]] = [
+        ("extend", (start, words[start : start + chunk])) for start in range(chunk, len(words), chunk)
+    ]
+    if calls:
+        calls.append(("finalize", ()))
+    return words[:chunk], calls
+
+
 def plain(value: Any) -> Any:
     """A numpy scalar as the Python value it holds (labels compare and print plainly)."""
     return value.item() if hasattr(value, "item") else value

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..encoding import SCALE
-from .base import DeploySteps, OnChainModel, plain
-from .sparse_perceptron import chunked
+from .base import DeploySteps, OnChainModel, chunked, plain
 
 if TYPE_CHECKING:
     from ..chain import Contract
+
+CHUNK_WORDS = 1000  # packed words per deployment transaction (under the 30M gas limit)
 
 SLOT_BITS = 16  # storage is sixteen 16-bit slots per word: a feature count takes one slot ...
 SLOTS_PER_WORD = 16
@@ -251,7 +252,7 @@ class NaiveBayes(OnChainModel):
     def deploy_steps(self, trainer: str) -> DeploySteps:
         """The constructor takes up to 1,000 packed words (16,000 counts); bigger models get ``extend`` calls of
         1,000 words each, then ``finalize``."""
-        head, calls = chunked(self.packed_words())
+        head, calls = chunked(self.packed_words(), CHUNK_WORDS)
         return (trainer, self.n_features, self.n_classes, self.alpha, head), calls
 
     def matches(self, contract: Contract) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..encoding import check_int, to_fixed, trunc_div
-from .base import DeploySteps, OnChainModel, plain
+from .base import DeploySteps, OnChainModel, pack, plain
 
 if TYPE_CHECKING:
     from ..chain import Contract
@@ -175,13 +175,7 @@ class NearestCentroid(OnChainModel):
         """The values as the contract stores them, four 64-bit values to a word (value ``v`` at bits
         ``64 * (v % 4)`` of word ``v // 4``): the centroids class after class, then the counts."""
         values = [v for row in self.centroids for v in row] + list(self.counts)
-        words = []
-        for start in range(0, len(values), VALUES_PER_WORD):
-            word = 0
-            for slot, v in enumerate(values[start : start + VALUES_PER_WORD]):
-                word |= (v & (2**64 - 1)) << (64 * slot)
-            words.append(word)
-        return words
+        return pack(values, 64, VALUES_PER_WORD)
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
         """One transaction: the constructor takes every centroid and count, packed (no setup calls)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .base import DeploySteps, OnChainModel, plain
+from .base import DeploySteps, OnChainModel, chunked, pack, plain
 from .nearest_centroid import sklearn_centroid_estimator, sklearn_counts
 
 if TYPE_CHECKING:
@@ -181,26 +181,12 @@ class SparseNearestCentroid(OnChainModel):
     def packed_words(self) -> list[int]:
         """The activation counts as the contract stores them: class after class, each class starting a new word,
         fifteen 17-bit counts to a word (feature ``i`` at bits ``17 * (i % 15)``)."""
-        words = []
-        for row in self.activations:
-            for start in range(0, self.n_features, VALUES_PER_WORD):
-                word = 0
-                for slot, v in enumerate(row[start : start + VALUES_PER_WORD]):
-                    word |= v << (ACTIVATION_BITS * slot)
-                words.append(word)
-        return words
+        return [word for row in self.activations for word in pack(row, ACTIVATION_BITS, VALUES_PER_WORD)]
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
         """The constructor takes the counts and up to 800 packed words; larger models send the rest in ``extend``
         calls of 800 words (each under 20M gas, within one 30M-gas transaction), then ``finalize``."""
-        words = self.packed_words()
-        first = words[:WORDS_PER_TRANSACTION]
-        calls: list[tuple[str, tuple[Any, ...]]] = [
-            ("extend", (start, words[start : start + WORDS_PER_TRANSACTION]))
-            for start in range(WORDS_PER_TRANSACTION, len(words), WORDS_PER_TRANSACTION)
-        ]
-        if calls:
-            calls.append(("finalize", ()))
+        first, calls = chunked(self.packed_words(), WORDS_PER_TRANSACTION)
         return (trainer, self.n_features, list(self.counts), first), calls
 
     def matches(self, contract: Contract) -> bool:
