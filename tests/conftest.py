@@ -37,6 +37,23 @@ def trainer(chain: sk.Chain) -> sk.Trainer:
     return make_trainer(chain)
 
 
+def deploy_bare(chain: sk.Chain, model) -> sk.chain.Contract:
+    """The model contract alone (with its setup calls), bound to chain.owner as its trainer, so tests can call
+    update directly."""
+    ctor_args, setup_calls = model.deploy_steps(chain.owner)
+    contract = chain.deploy(model.contract_name, *ctor_args)
+    for fn, args in setup_calls:
+        contract.transact(fn, *args, sender=chain.owner)
+    return contract
+
+
+def sparse_rows(data, n: int, count: int) -> list[list[int]]:
+    """``count`` random sparse samples over ``n`` features (sorted unique indices), drawn with hypothesis."""
+    from hypothesis import strategies as st
+
+    return [sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))) for _ in range(count)]
+
+
 def balances(chain: sk.Chain, trainer: sk.Trainer) -> dict[str, int]:
     accounts = {n: getattr(chain, n) for n in ("owner", "alice", "bob", "carol", "mallory")}
     return {**{n: chain.balance(a) for n, a in accounts.items()}, "trainer": chain.balance(trainer.address)}

@@ -15,16 +15,13 @@ import sumkit as sk
 from sumkit.encoding import SCALE, from_fixed, to_fixed, trunc_div
 from sumkit.models.dense_perceptron import PARAMETER_BITS
 
+from .conftest import deploy_bare
+
 PARAM = 2 ** (PARAMETER_BITS - 1)
 params = st.integers(-PARAM, PARAM - 1)
 samples = st.integers(-(2**40), 2**40)  # up to ~1,100 in real units
 
 
-def deploy_bare(chain: sk.Chain, model: sk.models.DensePerceptron) -> sk.chain.Contract:
-    """The model contract alone, owned by chain.owner, so tests can call update directly."""
-    ctor_args, setup_calls = model.deploy_steps(chain.owner)
-    assert setup_calls == []
-    return chain.deploy("DensePerceptron", *ctor_args)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,16 +17,11 @@ from sumkit.chain import TX_GAS_LIMIT
 from sumkit.encoding import SCALE
 from sumkit.models.naive_bayes import MAX_COUNT, ONE, ln_fixed
 
+from .conftest import deploy_bare, sparse_rows
+
 NO_SAMPLES = -(2**255)
 
 
-def deploy_bare(chain: sk.Chain, model: sk.models.NaiveBayes) -> sk.chain.Contract:
-    """The model contract alone, owned by chain.owner, so tests can call update directly."""
-    args, calls = model.deploy_steps(chain.owner)
-    contract = chain.deploy(model.contract_name, *args)
-    for fn, fn_args in calls:
-        contract.transact(fn, *fn_args, sender=chain.owner)
-    return contract
 
 
 def chain_scores(model: sk.models.NaiveBayes, x: list[int]) -> list[int]:
@@ -43,16 +38,8 @@ def random_model(data: st.DataObject, max_count: int = 50) -> sk.models.NaiveBay
     return sk.models.NaiveBayes(counts, class_counts, None, alpha)
 
 
-def sparse_rows(data: st.DataObject, n: int, count: int) -> list[list[int]]:
-    return [sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))) for _ in range(count)]
 
 
-def on_chain_predictions(trainer: sk.Trainer, rows: list[list[int]]) -> np.ndarray:
-    """The deployed model's labels for sparse rows, in free calls of 100 rows (each call has a gas limit)."""
-    encoded = [trainer.model.encode(r) for r in rows]
-    batches = [trainer.contract.call("predictMany", encoded[i : i + 100]) for i in range(0, len(encoded), 100)]
-    labels = [label for batch in batches for label in batch]
-    return np.asarray([trainer.model.decode_label(label) for label in labels])
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -144,7 +131,7 @@ def test_from_sklearn_on_chain_accuracy_matches_multinomial_nb(name):
     trainer = sk.deploy(sk.Chain(), model)
     # On chain for up to 200 test rows (each 10-class prediction is a long EVM run); the mirror, bit-exact with
     # the chain, for all of them.
-    on_chain = on_chain_predictions(trainer, data.X_test[:200])
+    on_chain = trainer.predict_many(data.X_test[:200])
     predictions = model.predict_many(data.X_test)
     assert np.array_equal(on_chain, predictions[:200])
     assert np.mean(predictions == estimator.predict(dense.X_test)) >= 0.97
@@ -166,7 +153,7 @@ def test_learning_on_chain_follows_partial_fit():
         chain.travel(minutes=5)
     assert trainer.check_model()
     assert trainer.model.feature_counts == estimator.feature_count_.astype(int).tolist()
-    assert np.mean(on_chain_predictions(trainer, data.X_test) == estimator.predict(dense.X_test)) >= 0.97
+    assert np.mean(trainer.predict_many(data.X_test) == estimator.predict(dense.X_test)) >= 0.97
 
 
 def test_ties_go_to_the_lowest_class_and_empty_classes_are_never_predicted():

@@ -16,6 +16,8 @@ from sumkit.encoding import SCALE, sparse_sample
 from sumkit.models import sparse_nearest_centroid as sparse_module
 from sumkit.models.sparse_nearest_centroid import COUNT_MAX, MAX_ACTIVATIONS
 
+from .conftest import deploy_bare, sparse_rows
+
 # scikit-learn warns when a feature is constant within a class (blank pixels): harmless here
 pytestmark = pytest.mark.filterwarnings("ignore:self.within_class_std_dev_:UserWarning")
 
@@ -24,13 +26,6 @@ values = st.integers(-(2**40), 2**40)  # up to ~1,100 in real units
 SLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def deploy_bare(chain: sk.Chain, model) -> sk.chain.Contract:
-    """The model contract alone, owned by chain.owner (as its trainer), so tests can call update directly."""
-    ctor_args, setup_calls = model.deploy_steps(chain.owner)
-    contract = chain.deploy(model.contract_name, *ctor_args)
-    for fn, args in setup_calls:
-        contract.transact(fn, *args, sender=chain.owner)
-    return contract
 
 
 # -- dense: chain == mirror -------------------------------------------------------------------------------------
@@ -187,8 +182,6 @@ def test_dense_bad_input_is_refused_before_and_on_chain():
 
 # -- sparse: chain == mirror ------------------------------------------------------------------------------------
 
-def sparse_rows(data: st.DataObject, n: int, count: int) -> list[list[int]]:
-    return [sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))) for _ in range(count)]
 
 
 @st.composite
@@ -203,12 +196,6 @@ def sparse_models(draw, max_features: int = 40, full: bool = False):
     return sk.models.SparseNearestCentroid(rows, counts)
 
 
-def sparse_predictions(trainer: sk.Trainer, rows: list[list[int]]) -> list:
-    """The deployed model's labels for sparse rows, in free calls of 100 rows."""
-    encoded = [trainer.model.encode(r) for r in rows]
-    batches = [trainer.contract.call("predictMany", encoded[i : i + 100]) for i in range(0, len(encoded), 100)]
-    labels = [label for batch in batches for label in batch]
-    return [trainer.model.decode_label(label) for label in labels]
 
 
 @SLOW
@@ -355,7 +342,7 @@ def test_sparse_from_sklearn_predicts_like_sklearn_on_chain(binary_digits):
     assert np.allclose(model.centroids, est.centroids_) and model.classes == tuple(range(10))
     assert model.activations[3] == [int(v) for v in dense.X_train[data.y_train == 3].sum(axis=0)]
     trainer = sk.deploy(sk.Chain(), model)
-    on_chain = sparse_predictions(trainer, data.X_test[:120])
+    on_chain = list(trainer.predict_many(data.X_test[:120]))
     assert on_chain == list(model.predict_many(data.X_test[:120]))
     agreement = np.mean(model.predict_many(data.X_test) == est.predict(dense.X_test))
     assert agreement >= 0.99  # exact fractions here, floating point in scikit-learn: only near-ties may differ
@@ -388,7 +375,7 @@ def test_sparse_running_means_reach_sklearn_accuracy(binary_digits):
     theirs = full.score(dense.X_test, data.y_test)
     assert abs(ours - theirs) <= 0.02 and ours > 0.85, (ours, theirs)
     trainer = sk.deploy(sk.Chain(), model)
-    assert sparse_predictions(trainer, data.X_test[::9]) == list(model.predict_many(data.X_test[::9]))
+    assert list(trainer.predict_many(data.X_test[::9])) == list(model.predict_many(data.X_test[::9]))
 
 
 def test_sparse_bad_input_is_refused_before_and_on_chain():

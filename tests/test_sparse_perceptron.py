@@ -15,29 +15,16 @@ from sumkit.chain import TX_GAS_LIMIT
 from sumkit.encoding import SCALE, sparse_sample
 from sumkit.models.sparse_perceptron import PARAMETER_BITS
 
+from .conftest import deploy_bare, sparse_rows
+
 PARAM = 2 ** (PARAMETER_BITS - 1)
 params = st.integers(-PARAM, PARAM - 1)
 
 
-def deploy_bare(chain: sk.Chain, model: sk.models.SparsePerceptron) -> sk.chain.Contract:
-    """The model contract alone, owned by chain.owner, so tests can call update directly."""
-    args, calls = model.deploy_steps(chain.owner)
-    contract = chain.deploy(model.contract_name, *args)
-    for fn, fn_args in calls:
-        contract.transact(fn, *fn_args, sender=chain.owner)
-    return contract
 
 
-def sparse_rows(data: st.DataObject, n: int, count: int) -> list[list[int]]:
-    return [sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))) for _ in range(count)]
 
 
-def on_chain_predictions(trainer: sk.Trainer, rows: list[list[int]]) -> np.ndarray:
-    """The deployed model's labels for sparse rows, in free calls of 100 rows (each call has a gas limit)."""
-    encoded = [trainer.model.encode(r) for r in rows]
-    batches = [trainer.contract.call("predictMany", encoded[i : i + 100]) for i in range(0, len(encoded), 100)]
-    labels = [label for batch in batches for label in batch]
-    return np.asarray([trainer.model.decode_label(label) for label in labels])
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +155,7 @@ def test_from_sklearn_on_chain_accuracy_matches_sklearn(digits38, estimator):
     if isinstance(estimator, SGDClassifier):
         assert model.learning_rate == SCALE // 2
     trainer = sk.deploy(sk.Chain(), model)
-    on_chain = on_chain_predictions(trainer, digits38.X_test)
+    on_chain = trainer.predict_many(digits38.X_test)
     assert np.array_equal(on_chain, model.predict_many(digits38.X_test))
     sklearn_accuracy = estimator.score(dense.X_test, dense.y_test)
     on_chain_accuracy = float(np.mean(on_chain == digits38.y_test))
@@ -183,7 +170,7 @@ def test_from_sklearn_on_breast_cancer_binarised_by_median():
     estimator = Perceptron(random_state=0).fit(X_train, data.y_train)
     model = sk.models.SparsePerceptron.from_sklearn(estimator)
     rows = [np.flatnonzero(r).tolist() for r in X_test]
-    on_chain = on_chain_predictions(sk.deploy(sk.Chain(), model), rows)
+    on_chain = sk.deploy(sk.Chain(), model).predict_many(rows)
     assert abs(np.mean(on_chain == data.y_test) - estimator.score(X_test, data.y_test)) <= 0.02
 
 
