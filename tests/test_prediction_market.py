@@ -391,3 +391,153 @@ def test_gas_benchmark_measures_every_market_operation():
     gas = measure("market-dense-perceptron-9")
     assert list(gas) == list(MARKET_OPERATIONS) and all(g > 0 for g in gas.values())
     assert gas["settle_per_contribution"] < 1_000_000
+
+
+# -- money safety over random interleavings ----------------------------------------------------------
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule  # noqa: E402
+
+CONTRIBUTORS = ("alice", "bob", "carol", "mallory")
+SAMPLES = [HELPFUL[0], NEUTRAL[0], [0.5, 1.5], [-1.0, 2.0], [2.0, 2.5]]
+
+
+class MarketMoneySafety(RuleBasedStateMachine):
+    """Random interleavings of contributions, time travel and every market phase (the sponsor reveals, or
+    walks away and the bounty is forfeited), settled in random batch sizes and withdrawn in random order.
+
+    Always: no wei is created or lost (accounts + trainer + market + burned stay constant), and once settled
+    the market holds exactly what its contributors may withdraw. In the end: both contracts are empty, every
+    withdrawal paid exactly what was withdrawable, the sponsor got nothing back, and what contributors gained
+    beyond their stakes never exceeds the bounty.
+    """
+
+    @initialize(
+        per_error=st.sampled_from([STAKE // 10, STAKE, 3 * STAKE]),
+        sponsor_reveals=st.booleans(),
+        first=st.lists(st.tuples(st.sampled_from(CONTRIBUTORS), st.integers(0, len(SAMPLES) - 1), st.booleans()),
+                       min_size=1, max_size=4),
+    )
+    def open(self, per_error, sponsor_reveals, first):
+        self.chain = sk.Chain()
+        self.trainer = make_trainer(self.chain, min_contributions=3)
+        self.market = self.trainer.market
+        self.bounty = EVAL_ROWS * per_error
+        self.sponsor_reveals = sponsor_reveals
+        self.start = {n: self.chain.balance(getattr(self.chain, n)) for n in ("owner", *CONTRIBUTORS)}
+        open_market(self.chain, self.trainer, self.bounty)
+        self.total = self.everything()
+        self.staked = dict.fromkeys(CONTRIBUTORS, 0)
+        self.withdrawn = dict.fromkeys(CONTRIBUTORS, 0)
+        for who, sample, lie in first:
+            self.contribute(who, sample, lie)
+
+    def everything(self) -> int:
+        return sum(balances(self.chain, self.trainer).values()) + self.chain.balance(BURN_ADDRESS)
+
+    @precondition(lambda self: self.market.phase == "participation")
+    @rule(who=st.sampled_from(CONTRIBUTORS), sample=st.integers(0, len(SAMPLES) - 1), lie=st.booleans())
+    def contribute(self, who, sample, lie):
+        self.chain.travel(seconds=1)  # the market takes one contribution per contributor per second
+        x = SAMPLES[sample]
+        truth = int(x[0] > x[1])
+        self.trainer.add_data(x, 1 - truth if lie else truth, sender=getattr(self.chain, who))
+        self.staked[who] += STAKE
+
+    @rule(seconds=st.sampled_from([12, sk.hours(6), sk.days(1), sk.days(4)]))
+    def travel(self, seconds):
+        self.chain.travel(seconds=seconds)
+
+    @precondition(lambda self: self.market.phase == "participation")
+    @rule(wait=st.booleans())
+    def end(self, wait):
+        if wait:
+            self.chain.travel(days=1)
+        before = balances(self.chain, self.trainer)
+        try:
+            self.market.end(sender=self.chain.bob)
+        except sk.Reverted as e:
+            assert e.error == "TooEarlyToEnd" and balances(self.chain, self.trainer) == before
+            return
+        if self.sponsor_reveals:
+            self.market.reveal_rest(sender=self.chain.owner)
+
+    @precondition(lambda self: self.market.phase == "reveal_rest")
+    @rule()
+    def forfeit(self):
+        try:
+            self.market.forfeit(sender=self.chain.carol)
+        except sk.Reverted as e:
+            assert e.error == "RevealWindowOpen"
+
+    @precondition(lambda self: self.market.phase == "settle")
+    @rule(batch=st.integers(1, 6))
+    def settle_a_batch(self, batch):
+        self.market._settle_once(self.chain.alice, batch, sk.chain.TX_GAS_LIMIT)
+        assert self.chain.last_receipt.gas_used < sk.chain.TX_GAS_LIMIT
+
+    @precondition(lambda self: self.market.phase in ("withdraw", "forfeited"))
+    @rule(who=st.sampled_from(CONTRIBUTORS))
+    def withdraw(self, who):
+        account = getattr(self.chain, who)
+        before = self.chain.balance(account)
+        owed = self.owed(who)
+        try:
+            paid = self.market.withdraw(sender=account)
+        except sk.Reverted as e:
+            assert e.error == "NothingToWithdraw" and owed == 0 and self.chain.balance(account) == before
+            return
+        assert paid == owed > 0 and self.chain.balance(account) - before == paid
+        self.withdrawn[who] += paid
+
+    def owed(self, who: str) -> int:
+        """What ``who`` may still withdraw: its market balance, and after a forfeit its stakes still in the trainer."""
+        account = getattr(self.chain, who)
+        stakes = sum(
+            self.trainer.data_handler.call("records", c.key)[1]
+            for c in self.trainer._contributions
+            if c.contributor == account and self.market.phase == "forfeited"
+        )
+        return self.market.withdrawable(account) + stakes
+
+    @invariant()
+    def no_wei_is_created_or_lost(self):
+        assert self.everything() == self.total
+
+    @invariant()
+    def a_settled_market_holds_exactly_what_is_withdrawable(self):
+        if self.market.phase == "withdraw":
+            owed = sum(self.market.withdrawable(getattr(self.chain, n)) for n in CONTRIBUTORS)
+            assert self.chain.balance(self.market.contract.address) == owed
+
+    def teardown(self):
+        m, chain = self.market, self.chain
+        if m.phase == "participation":
+            chain.travel(days=1)
+            m.end(sender=chain.bob)
+        if m.phase == "reveal_rest":
+            if self.sponsor_reveals:
+                m.reveal_rest(sender=chain.owner)
+            else:
+                chain.travel(days=4)
+                m.forfeit(sender=chain.carol)
+        if m.phase == "settle":
+            m.settle(sender=chain.bob, progress=False)
+        for who in CONTRIBUTORS:
+            if self.owed(who):
+                self.withdrawn[who] += m.withdraw(sender=getattr(chain, who))
+            assert self.owed(who) == 0
+        assert chain.balance(m.contract.address) == 0 and chain.balance(self.trainer.address) == 0
+        assert chain.balance(chain.owner) == self.start["owner"] - self.bounty  # the sponsor gets nothing back
+        gained = sum(self.withdrawn.values()) - sum(self.staked.values())
+        assert gained <= self.bounty
+        for who in CONTRIBUTORS:
+            assert chain.balance(getattr(chain, who)) == self.start[who] - self.staked[who] + self.withdrawn[who]
+        assert self.everything() == self.total
+
+
+TestMarketMoneySafety = MarketMoneySafety.TestCase
+TestMarketMoneySafety.settings = settings(
+    max_examples=20, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
