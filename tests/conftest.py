@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import sumkit as sk
+
+# Property tests draw the same examples on every run, so a CI result can be reproduced exactly; to search
+# new examples locally: python -m pytest --hypothesis-profile=explore
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("default")
 
 WAIT = sk.days(1)
 OWNER_WAIT = sk.days(5)
