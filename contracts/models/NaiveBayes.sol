@@ -23,8 +23,7 @@ import {SparseInput} from "./SparseInput.sol";
 /// holds, for class `c`, `classCount[c]` (32 bits) at slot `4c` and `classTotal[c]` (32 bits) at slot `4c + 2`;
 /// `count[c][f]` (16 bits: up to 65,535, so a class learns from at most 65,535 samples with one feature) is
 /// slot `4C + f * C + c` (`C` classes). A feature's counts for every class are neighbours, so a
-/// prediction reads about one word per active feature. It is the `IClassifier` of a `CollaborativeTrainer`
-/// (not named as a base because `ModelSetup`'s public `finalized` variable cannot override it). A large model
+/// prediction reads about one word per active feature. It is an `IClassifier` (through `ModelSetup`). A large model
 /// is deployed in chunks (see `ModelSetup`); when the constructor receives every word it is finalized at once.
 contract NaiveBayes is TrainerOwned, ModelSetup {
     /// @notice Fixed-point scale of `alpha`: the real number 1.0 is stored as `SCALE`.

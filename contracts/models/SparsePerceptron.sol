@@ -17,8 +17,7 @@ import {SparseInput} from "./SparseInput.sol";
 /// word with the first five weights. A model with many features is deployed in chunks: the constructor
 /// takes the first pre-packed words, `extend` the rest, `finalize` locks them (see `ModelSetup`); when the
 /// constructor receives every word the model is finalized at once.
-/// It implements `IClassifier` (`predict`, `update`, `numClasses`, `finalized`); it does not name it as a base
-/// because `ModelSetup`'s public `finalized` variable cannot override the interface's function.
+/// It is an `IClassifier` (`predict`, `update`, `numClasses`, and `finalized` from `ModelSetup`).
 contract SparsePerceptron is TrainerOwned, ModelSetup {
     /// @notice Fixed-point scale: the real number 1.0 is stored as `SCALE`.
     int256 public constant SCALE = 1e9;
