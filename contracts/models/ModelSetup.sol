@@ -18,11 +18,15 @@ abstract contract ModelSetup is IClassifier {
 
     /// @notice The model's parameters are complete and locked.
     event ModelFinalized();
+    /// @notice The deployer stored `count` packed parameter words from word `firstWord` on.
+    event ParametersLoaded(uint256 firstWord, uint256 count);
 
     /// @notice Only the deployer may set a model up; `caller` is not it.
     error NotDeployer(address caller, address deployer);
     /// @notice Setup is over: the model's parameters are locked.
     error AlreadyFinalized();
+    /// @notice Words `firstWord .. firstWord + count - 1` are not all parameter words (`numWords` exist).
+    error WordsOutOfRange(uint256 firstWord, uint256 count, uint256 numWords);
 
     constructor() {
         deployer = msg.sender;
@@ -37,6 +41,16 @@ abstract contract ModelSetup is IClassifier {
 
     /// @notice Ends setup: the parameters sent so far are the model's, for good.
     function finalize() external onlyDuringSetup {
+        _finalize();
+    }
+
+    /// @dev Reverts with `WordsOutOfRange` unless `count` words from word `firstWord` on fit in `total` words.
+    function _checkWords(uint256 firstWord, uint256 count, uint256 total) internal pure {
+        if (firstWord > total || count > total - firstWord) revert WordsOutOfRange(firstWord, count, total);
+    }
+
+    /// @dev Locks the parameters (a constructor that received every word calls it directly).
+    function _finalize() internal {
         finalized = true;
         emit ModelFinalized();
     }

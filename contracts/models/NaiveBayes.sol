@@ -68,8 +68,6 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
 
     /// @notice The model learned from a sample of class `label`.
     event ModelUpdated(uint64 label);
-    /// @notice The deployer stored `count` packed words from word `firstWord` on.
-    event ParametersLoaded(uint256 firstWord, uint256 count);
 
     /// @notice Label `label` does not exist: labels are `0 .. numClasses - 1`.
     error LabelOutOfRange(uint64 label, uint64 numClasses);
@@ -81,8 +79,6 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
     /// @notice Learning this sample would take a count of class `label` past `max`: the count of feature
     /// `feature`, or for `feature == numFeatures` the class count, for `numFeatures + 1` the class total.
     error CountOverflow(uint64 label, uint256 feature, uint256 max);
-    /// @notice Words `firstWord .. firstWord + count - 1` are not all count words (`numWords` exist).
-    error WordsOutOfRange(uint256 firstWord, uint256 count, uint256 numWords);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this model.
     /// @param numFeatures_ How many features the model has.
@@ -99,7 +95,7 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
         }
         if (alpha_ == 0 || alpha_ > MAX_ALPHA) revert InvalidAlpha(alpha_, MAX_ALPHA);
         uint256 n = ((4 + numFeatures_) * numClasses_ + SLOTS_PER_WORD - 1) / SLOTS_PER_WORD;
-        if (words.length > n) revert WordsOutOfRange(0, words.length, n);
+        _checkWords(0, words.length, n);
         numFeatures = numFeatures_;
         _numClasses = numClasses_;
         alpha = alpha_;
@@ -108,10 +104,7 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
             _words[i] = words[i];
         }
         emit ParametersLoaded(0, words.length);
-        if (words.length == n) {
-            finalized = true;
-            emit ModelFinalized();
-        }
+        if (words.length == n) _finalize();
     }
 
     /// @notice Stores more packed count words, from word `firstWord` on. Only the deployer, during setup.
@@ -119,7 +112,7 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
     /// @param words The packed words (sixteen 16-bit slots each, slot `s` at bits `16 * (s % 16)`).
     function extend(uint256 firstWord, uint256[] calldata words) external onlyDuringSetup {
         uint256 n = numWords;
-        if (firstWord > n || words.length > n - firstWord) revert WordsOutOfRange(firstWord, words.length, n);
+        _checkWords(firstWord, words.length, n);
         for (uint256 i = 0; i < words.length; ++i) {
             _words[firstWord + i] = words[i];
         }

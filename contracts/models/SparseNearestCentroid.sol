@@ -22,8 +22,7 @@ import {SparseInput} from "./SparseInput.sol";
 /// 2**32, every product stays below 2**162.
 /// A model with many features is deployed in chunks: the constructor takes the first pre-packed words, `extend`
 /// the rest, `finalize` locks them (see `ModelSetup`); when the constructor receives every word the model is
-/// finalized at once. It implements `IClassifier`; it does not name it as a base because `ModelSetup`'s
-/// public `finalized` variable cannot override the interface's function.
+/// finalized at once. It is an `IClassifier` (through `ModelSetup`).
 contract SparseNearestCentroid is TrainerOwned, ModelSetup {
     /// @notice Activation counts stored per 256-bit storage word.
     uint256 public constant VALUES_PER_WORD = 15;
@@ -58,15 +57,11 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
 
     /// @notice Class `label` learned from a sample; it has now seen `count` samples.
     event CentroidUpdated(uint64 label, uint64 count);
-    /// @notice The deployer stored `count` packed words from word `firstWord` on.
-    event ParametersLoaded(uint256 firstWord, uint256 count);
 
     /// @notice Labels are `0 .. numClasses - 1`.
     error LabelOutOfRange(uint64 label, uint64 numClasses);
     /// @notice Class `label` has seen feature `feature` active `MAX_ACTIVATIONS` times: its count cannot grow.
     error ActivationsOverflow(uint64 label, uint256 feature);
-    /// @notice Words `firstWord .. firstWord + count - 1` are not all parameter words (`numWords` exist).
-    error WordsOutOfRange(uint256 firstWord, uint256 count, uint256 numWords);
     /// @notice A nearest-centroid model needs at least two classes; it got `numClasses`.
     error TooFewClasses(uint256 numClasses);
     /// @notice Every class needs a count of at least 1 (its centroid is `activations / count`); class `label`
@@ -92,10 +87,7 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
         wordsPerClass = perClass;
         _numClasses = k;
         _load(0, words, numFeatures_, perClass, k);
-        if (words.length == perClass * k) {
-            finalized = true;
-            emit ModelFinalized();
-        }
+        if (words.length == perClass * k) _finalize();
     }
 
     /// @notice Stores more packed words of activation counts, from word `firstWord` on. Only the deployer, during
@@ -314,9 +306,7 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
     /// are cleared) and updates each class's sum of squares by what changed.
     function _load(uint256 firstWord, uint256[] memory words, uint256 n, uint256 perClass, uint256 k) private {
         uint256 total = perClass * k;
-        if (firstWord > total || words.length > total - firstWord) {
-            revert WordsOutOfRange(firstWord, words.length, total);
-        }
+        _checkWords(firstWord, words.length, total);
         int256[] memory change = new int256[](k);
         unchecked {
             for (uint256 j = 0; j < words.length; ++j) {

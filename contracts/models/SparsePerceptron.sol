@@ -49,8 +49,6 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
 
     /// @notice The model learned from a sample it got wrong; `intercept` is its new intercept.
     event ModelUpdated(uint64 label, int256 intercept);
-    /// @notice The deployer stored `count` packed words from word `firstWord` on.
-    event ParametersLoaded(uint256 firstWord, uint256 count);
 
     /// @notice Perceptron labels are 0 or 1.
     error LabelOutOfRange(uint64 label, uint64 numClasses);
@@ -59,8 +57,6 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
     error ParameterOutOfRange(uint256 index, int256 value, int256 min, int256 max);
     /// @notice The learning rate must be positive and at most `max` (fixed point).
     error InvalidLearningRate(int256 learningRate, int256 max);
-    /// @notice Words `firstWord .. firstWord + count - 1` are not all parameter words (`numWords` exist).
-    error WordsOutOfRange(uint256 firstWord, uint256 count, uint256 numWords);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this model.
     /// @param numFeatures_ How many features the model has.
@@ -74,7 +70,7 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
             revert InvalidLearningRate(learningRate_, MAX_PARAMETER);
         }
         uint256 n = (numFeatures_ + PARAMS_PER_WORD) / PARAMS_PER_WORD;
-        if (words.length > n) revert WordsOutOfRange(0, words.length, n);
+        _checkWords(0, words.length, n);
         numFeatures = numFeatures_;
         learningRate = learningRate_;
         numWords = n;
@@ -82,10 +78,7 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
             _words[i] = words[i];
         }
         emit ParametersLoaded(0, words.length);
-        if (words.length == n) {
-            finalized = true;
-            emit ModelFinalized();
-        }
+        if (words.length == n) _finalize();
     }
 
     /// @notice Stores more packed parameter words, from word `firstWord` on. Only the deployer, during setup.
@@ -93,7 +86,7 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
     /// @param words The packed words (six 42-bit parameters each, parameter `p` at bits `42 * (p % 6)`).
     function extend(uint256 firstWord, uint256[] calldata words) external onlyDuringSetup {
         uint256 n = numWords;
-        if (firstWord > n || words.length > n - firstWord) revert WordsOutOfRange(firstWord, words.length, n);
+        _checkWords(firstWord, words.length, n);
         for (uint256 i = 0; i < words.length; ++i) {
             _words[firstWord + i] = words[i];
         }
