@@ -61,6 +61,11 @@ def sparse_rows(data, n: int, count: int) -> list[list[int]]:
     return [sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))) for _ in range(count)]
 
 
+def travel_to(chain: sk.Chain, timestamp: int) -> None:
+    """Move the chain's clock to ``timestamp`` (the next transaction's block time)."""
+    chain.travel(seconds=timestamp - chain.now)
+
+
 def balances(chain: sk.Chain, trainer: sk.Trainer) -> dict[str, int]:
     accounts = {n: getattr(chain, n) for n in ("owner", "alice", "bob", "carol", "mallory")}
     return {**{n: chain.balance(a) for n, a in accounts.items()}, "trainer": chain.balance(trainer.address)}

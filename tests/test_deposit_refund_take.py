@@ -11,11 +11,7 @@ from hypothesis import strategies as st
 
 import sumkit as sk
 
-from .conftest import ANY_WAIT, COST_WEIGHT, NEGATIVE, OWNER_WAIT, POSITIVE, WAIT, balances, make_trainer
-
-
-def travel_to(chain: sk.Chain, timestamp: int) -> None:
-    chain.travel(seconds=timestamp - chain.now)
+from .conftest import ANY_WAIT, COST_WEIGHT, NEGATIVE, OWNER_WAIT, POSITIVE, WAIT, balances, make_trainer, travel_to
 
 
 def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:

@@ -8,7 +8,7 @@ import sumkit as sk
 from sumkit.errors import HINTS, decode_revert
 from sumkit.incentives.points import BADGES, WEEK, badge_names
 
-from .conftest import INTERCEPT, NEGATIVE, POSITIVE, WAIT, WEIGHTS, balances, make_trainer
+from .conftest import INTERCEPT, NEGATIVE, POSITIVE, WAIT, WEIGHTS, balances, make_trainer, travel_to
 
 FIRST, GOOD_10, GOOD_100, EVERY_CLASS, FOUR_WEEKS = range(5)
 
@@ -21,10 +21,6 @@ def make_points_trainer(chain: sk.Chain, refund_wait: int = WAIT) -> sk.Trainer:
 @pytest.fixture
 def trainer(chain: sk.Chain) -> sk.Trainer:
     return make_points_trainer(chain)
-
-
-def travel_to(chain: sk.Chain, timestamp: int) -> None:
-    chain.travel(seconds=timestamp - chain.now)
 
 
 def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:
