@@ -54,6 +54,24 @@ def deploy_bare(chain: sk.Chain, model) -> sk.chain.Contract:
     return contract
 
 
+def update_both(contract: sk.chain.Contract, model, x: list[int], label: int, overflow: tuple[str | None, ...]):
+    """Update the bare ``contract`` (see ``deploy_bare``) and its mirror ``model`` with one sample. If the mirror
+    says the update would revert, the contract must revert with one of the ``overflow`` errors (None: a panic)
+    and neither changes: returns None. Otherwise returns ``(receipt, changed)`` after checking that the contract's
+    parameters equal the mirror's."""
+    try:
+        model.check_update(x, label)
+    except ValueError:
+        with pytest.raises(sk.Reverted) as e:
+            contract.transact("update", x, label, sender=contract.chain.owner)
+        assert e.value.error in overflow, e.value.reason
+        return None
+    receipt = contract.transact("update", x, label, sender=contract.chain.owner)
+    changed = model.update_encoded(x, label)
+    assert model.matches(contract)
+    return receipt, changed
+
+
 def sparse_rows(data, n: int, count: int) -> list[list[int]]:
     """``count`` random sparse samples over ``n`` features (sorted unique indices), drawn with hypothesis."""
     from hypothesis import strategies as st
