@@ -20,13 +20,6 @@ from .conftest import deploy_bare, sparse_rows, update_both
 PARAM = 2 ** (PARAMETER_BITS - 1)
 params = st.integers(-PARAM, PARAM - 1)
 
-
-
-
-
-
-
-
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_predict_and_score_match_the_contract(data):
@@ -177,7 +170,7 @@ def test_from_sklearn_rejects_what_it_cannot_mirror(digits38):
         sk.models.SparsePerceptron.from_sklearn(Perceptron().fit(dense.X_train, np.arange(dense.n_train) % 3))
     with pytest.raises(TypeError, match="Perceptron"):
         sk.models.SparsePerceptron.from_sklearn(MultinomialNB().fit(dense.X_train, dense.y_train))
-    with pytest.raises(ValueError, match="42-bit|int42"):
+    with pytest.raises(ValueError, match="int41"):
         sk.models.SparsePerceptron.from_floats([3000.0])
 
 
@@ -218,3 +211,66 @@ def test_setup_is_for_the_deployer_and_ends_with_finalize():
     with pytest.raises(sk.Reverted) as e:
         chain.deploy("SparsePerceptron", chain.owner, 3, 0, [])
     assert e.value.error == "InvalidLearningRate"
+
+
+# -- packed storage: offset binary with a guard bit per field --------------------------------------
+
+MAX = 2**40 - 1
+
+
+@pytest.mark.parametrize(
+    "start, label, ok",
+    [
+        (MAX - 5, 1, True),  # reaches exactly the largest value
+        (MAX - 4, 1, False),  # one past it: the guard bit turns 1
+        (-MAX - 1 + 5, 0, True),  # reaches exactly the smallest value
+        (-MAX - 1 + 4, 0, False),  # one below it: the field borrows from its guard bit
+    ],
+)
+@pytest.mark.parametrize("feature", [0, 4, 5, 10])  # fields 1 and 5 of word 0, field 0 and 5 of words 1 and 2
+def test_each_field_holds_exactly_its_range(start, label, ok, feature):
+    n = 12
+    weights = [MAX if label == 0 else -MAX] * n  # the neighbours outweigh it: the prediction is wrong, so it updates
+    weights[feature] = start
+    model = sk.models.SparsePerceptron(weights, intercept=0, learning_rate=5)
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    x = sorted({feature, (feature + 1) % n, (feature + 7) % n})  # neighbours share the word
+    if ok:
+        contract.transact("update", x, label, sender=chain.owner)
+        model.update_encoded(x, label)
+        assert model.matches(contract) and contract.call("weight", feature) == start + (5 if label else -5)
+    else:
+        with pytest.raises(sk.Reverted) as e:
+            contract.transact("update", x, label, sender=chain.owner)
+        assert e.value.error == "ParameterOutOfRange"
+        assert e.value.args_["index"] == feature and e.value.args_["value"] == start + (5 if label else -5)
+        with pytest.raises(ValueError, match="int41"):
+            model.check_update(x, label)
+        assert model.matches(contract)  # nothing changed
+
+
+def test_an_intercept_out_of_range_is_reported_as_parameter_num_features():
+    model = sk.models.SparsePerceptron([-MAX] * 3, intercept=MAX - 2, learning_rate=5)
+    chain = sk.Chain()
+    contract = deploy_bare(chain, model)
+    assert contract.call("predict", [0, 1, 2]) == 0
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("update", [0, 1, 2], 1, sender=chain.owner)
+    assert e.value.error == "ParameterOutOfRange" and e.value.args_["index"] == 3  # numFeatures: the intercept
+    assert e.value.args_["value"] == MAX + 3 and model.matches(contract)
+
+
+def test_setup_refuses_a_word_with_a_guard_or_top_bit_set():
+    chain = sk.Chain()
+    model = sk.models.SparsePerceptron([SCALE] * 11, intercept=-SCALE)
+    words = model.packed_words()
+    assert all(w >> 252 == 0 for w in words)
+    for bad_bit in (41, 42 * 5 + 41, 255):  # field 0's guard, field 5's guard, the top bits
+        with pytest.raises(sk.Reverted) as e:
+            chain.deploy("SparsePerceptron", chain.owner, 11, SCALE, [words[0] | 1 << bad_bit, words[1]])
+        assert e.value.error == "MalformedWord" and e.value.args_["index"] == 0 and "guard" in e.value.hint
+    contract = chain.deploy("SparsePerceptron", chain.owner, 11, SCALE, words[:1])
+    with pytest.raises(sk.Reverted) as e:
+        contract.transact("extend", 1, [words[1] | 1 << 83], sender=chain.owner)
+    assert e.value.error == "MalformedWord" and e.value.args_["index"] == 1

@@ -9,8 +9,10 @@ from typing import ClassVar
 from .base import DeploySteps, chunked, pack
 from .perceptron import PerceptronBase
 
-PARAMETER_BITS = 42  # the contract stores intercept and weights as 42-bit signed integers ...
-PARAMS_PER_WORD = 6  # ... six to a storage word, the intercept first
+PARAMETER_BITS = 41  # the contract's intercept and weights are 41-bit signed integers ...
+FIELD_BITS = 42  # ... each stored plus OFFSET in a 42-bit field whose top (guard) bit stays 0 ...
+OFFSET = 2 ** (PARAMETER_BITS - 1)
+PARAMS_PER_WORD = 6  # ... six fields to a storage word, the intercept first
 CHUNK_WORDS = 1000  # packed words per deployment transaction (about 23M gas, under the 30M limit)
 
 
@@ -21,7 +23,7 @@ class SparsePerceptron(PerceptronBase):
     A sample is the sorted list of the indices of its active features. Predicts ``classes[1]`` when
     ``intercept + sum(weights[i] for active i) > 0``, else ``classes[0]``; on a wrong prediction adds
     ``+-learning_rate`` to the intercept and to the weight of every active feature. Parameters are fixed point
-    (``SCALE = 10**9``) stored on chain in 42 bits: about +-2,199 in real units.
+    (``SCALE = 10**9``) of 41 bits on chain: about +-1,099 in real units.
 
     >>> from sklearn.linear_model import Perceptron
     >>> est = Perceptron().fit([[0, 1, 1], [1, 0, 0], [1, 1, 0]], [0, 1, 1])
@@ -45,8 +47,9 @@ class SparsePerceptron(PerceptronBase):
 
     # -- deployment ------------------------------------------------------------------------------
     def packed_words(self) -> list[int]:
-        """The contract's storage words: the intercept then the weights, six 42-bit parameters per word."""
-        return pack([self.intercept, *self.weights], PARAMETER_BITS, PARAMS_PER_WORD)
+        """The contract's storage words: the intercept then the weights, six per word, each stored as
+        ``value + OFFSET`` in a 42-bit field (offset binary, so the guard bit above its 41 bits is 0)."""
+        return pack([v + OFFSET for v in (self.intercept, *self.weights)], FIELD_BITS, PARAMS_PER_WORD)
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
         """The constructor takes up to 1,000 packed words (6,000 parameters); bigger models get ``extend``
