@@ -12,16 +12,14 @@ import {TrainerOwned} from "./access/TrainerOwned.sol";
 /// for a prediction for free, and anyone may improve it by adding data. Every contribution passes
 /// three steps, in this order: the incentive mechanism validates and prices it, the data handler
 /// records it, the model updates itself. The trainer holds every deposit until it is refunded or
-/// taken.
+/// taken, and (as a `DataHandler`) the record of what is left of each.
 /// @dev Ether leaves only through `_pay`, after all state changes (checks-effects-interactions), and
 /// every function that sends ether holds a reentrancy lock kept in transient storage.
-contract CollaborativeTrainer {
+contract CollaborativeTrainer is DataHandler {
     /// @notice A human-readable name for this deployment.
     string public name;
     /// @notice What the model does and what data it expects.
     string public description;
-    /// @notice Records every contribution (step 2).
-    DataHandler public immutable dataHandler;
     /// @notice Validates and prices contributions, decides refunds and takes (step 1).
     IIncentiveMechanism public immutable incentiveMechanism;
     /// @notice The model (step 3).
@@ -50,26 +48,22 @@ contract CollaborativeTrainer {
 
     /// @param name_ A human-readable name.
     /// @param description_ What the model does and what data it expects.
-    /// @param dataHandler_ The data handler, deployed for this trainer.
     /// @param incentiveMechanism_ The incentive mechanism, deployed for this trainer.
     /// @param classifier_ The model, deployed for this trainer.
     /// @param owner_ The owner of this deployment.
     constructor(
         string memory name_,
         string memory description_,
-        DataHandler dataHandler_,
         IIncentiveMechanism incentiveMechanism_,
         IClassifier classifier_,
         address owner_
     ) {
         if (owner_ == address(0)) revert ZeroOwner();
-        _checkBound(address(dataHandler_));
         _checkBound(address(incentiveMechanism_));
         _checkBound(address(classifier_));
         if (!classifier_.finalized()) revert ModelNotFinalized(address(classifier_));
         name = name_;
         description = description_;
-        dataHandler = dataHandler_;
         incentiveMechanism = incentiveMechanism_;
         classifier = classifier_;
         owner = owner_;
@@ -87,7 +81,7 @@ contract CollaborativeTrainer {
     /// @notice The model's prediction for `x`. A free call: no transaction needed.
     /// @param x The encoded sample.
     function predict(int64[] calldata x) external view returns (uint64) {
-        return classifier.predict(x);
+        return _predict(x);
     }
 
     /// @notice The model's predictions for many samples in one free call.
@@ -95,7 +89,7 @@ contract CollaborativeTrainer {
     function predictMany(int64[][] calldata xs) external view returns (uint64[] memory labels) {
         labels = new uint64[](xs.length);
         for (uint256 i = 0; i < xs.length; ++i) {
-            labels[i] = classifier.predict(xs[i]);
+            labels[i] = _predict(xs[i]);
         }
     }
 
@@ -111,8 +105,8 @@ contract CollaborativeTrainer {
     /// @return key The contribution's key (keep `x`, `label` and the block time to claim later).
     function addData(int64[] calldata x, uint64 label) external payable nonReentrant returns (bytes32 key) {
         uint256 deposit = incentiveMechanism.handleAddData(msg.sender, msg.value, label);
-        key = dataHandler.handleAddData(x, label, msg.sender, deposit);
-        classifier.update(x, label);
+        key = _recordAddition(x, label, msg.sender, deposit);
+        _update(x, label);
         if (msg.value > deposit) _pay(msg.sender, msg.value - deposit);
     }
 
@@ -124,8 +118,8 @@ contract CollaborativeTrainer {
     /// @param addedAt The block time at which it was added.
     /// @return amount The wei paid to the caller.
     function refund(int64[] calldata x, uint64 label, uint256 addedAt) external nonReentrant returns (uint256 amount) {
-        amount = dataHandler.handleRefund(ContributionKey.compute(x, label, msg.sender, addedAt));
-        incentiveMechanism.handleRefund(msg.sender, addedAt, classifier.predict(x) == label);
+        amount = _recordRefund(ContributionKey.compute(x, label, msg.sender, addedAt));
+        incentiveMechanism.handleRefund(msg.sender, addedAt, _predict(x) == label);
         _pay(msg.sender, amount);
     }
 
@@ -142,12 +136,12 @@ contract CollaborativeTrainer {
         returns (uint256 amount)
     {
         bytes32 key = ContributionKey.compute(x, label, contributor, addedAt);
-        DataHandler.Record memory record = dataHandler.reportable(key, msg.sender);
-        bool agrees = classifier.predict(x) == label;
+        Record memory record = _reportable(key, msg.sender);
+        bool agrees = _predict(x) == label;
         amount = incentiveMechanism.handleReport(
             msg.sender, contributor, addedAt, record.initialDeposit, record.claimable, agrees
         );
-        dataHandler.handlePayout(key, msg.sender, amount);
+        _recordPayout(key, msg.sender, amount, record.claimable);
         _pay(msg.sender, amount);
     }
 
@@ -157,6 +151,53 @@ contract CollaborativeTrainer {
         if (newOwner == address(0)) revert ZeroOwner();
         emit OwnershipTransferred(owner, newOwner);
         owner = newOwner;
+    }
+
+    /// @dev `classifier.update(x, label)`, with the sample copied into the call as it came (one
+    /// `calldatacopy`) instead of re-encoded value by value (about 1,000 gas less for 20 values): the model
+    /// checks the values it reads, and `_recordAddition` has already checked that each is a valid `int64`.
+    /// A revert of the model is passed on as it is.
+    function _update(int64[] calldata x, uint64 label) private {
+        address model = address(classifier);
+        bytes4 selector = IClassifier.update.selector;
+        assembly ("memory-safe") {
+            // update(int64[] x, uint64 label): the selector, x's offset (after the 2-word head), label, then x.
+            let data := mload(0x40)
+            let size := shl(5, x.length)
+            mstore(data, selector)
+            mstore(add(data, 0x04), 0x40)
+            mstore(add(data, 0x24), and(label, 0xffffffffffffffff))
+            mstore(add(data, 0x44), x.length)
+            calldatacopy(add(data, 0x64), x.offset, size)
+            if iszero(call(gas(), model, 0, data, add(0x64, size), 0, 0)) {
+                returndatacopy(data, 0, returndatasize())
+                revert(data, returndatasize())
+            }
+        }
+    }
+
+    /// @dev `classifier.predict(x)`, with the sample copied into the call as it came, like `_update`. Reverts,
+    /// like a call the compiler encodes, if the model reverts or does not return one `uint64`.
+    function _predict(int64[] calldata x) private view returns (uint64 label) {
+        address model = address(classifier);
+        bytes4 selector = IClassifier.predict.selector;
+        assembly ("memory-safe") {
+            // predict(int64[] x): the selector, x's offset (after the 1-word head), then x.
+            let data := mload(0x40)
+            let size := shl(5, x.length)
+            mstore(data, selector)
+            mstore(add(data, 0x04), 0x20)
+            mstore(add(data, 0x24), x.length)
+            calldatacopy(add(data, 0x44), x.offset, size)
+            if iszero(staticcall(gas(), model, data, add(0x44, size), 0, 0)) {
+                returndatacopy(data, 0, returndatasize())
+                revert(data, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) { revert(0, 0) }
+            returndatacopy(data, 0, 0x20)
+            label := mload(data)
+            if gt(label, 0xffffffffffffffff) { revert(0, 0) }
+        }
     }
 
     /// @dev Sends `amount` wei to `to`; called last, after every state change.

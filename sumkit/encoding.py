@@ -110,3 +110,18 @@ def sparse_sample(x: Sequence[int] | np.ndarray, n_features: int) -> list[int]:
                 f"{position} follows {indices[position - 1]}; use sorted(set(x))"
             )
     return indices
+
+
+def unpack_sample(packed: bytes | str) -> tuple[int, ...]:
+    """The encoded sample logged in a ``ContributionAdded`` event (bytes, or their ``0x`` hex string as event
+    arguments give them): 8 bytes per value, each a big-endian two's complement ``int64`` (a quarter of the log
+    gas of an ``int64[]``, which pads every value to 32 bytes).
+
+    >>> unpack_sample("0x0000000000000003ffffffffffffffff")
+    (3, -1)
+    """
+    if isinstance(packed, str):
+        packed = bytes.fromhex(packed.removeprefix("0x"))
+    if len(packed) % 8:
+        raise ValueError(f"a packed sample holds 8 bytes per value; got {len(packed)} bytes")
+    return tuple(int(v) for v in np.frombuffer(packed, dtype=">i8"))

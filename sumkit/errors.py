@@ -89,9 +89,10 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "ClockWentBackwards": lambda a: "The block time went backwards; use a fresh chain.",
     "UnknownContribution": lambda a: (
-        "No contribution matches this sample, label, contributor and time. Pass the Contribution "
-        "returned by add_data unchanged (the contract recognises it by its exact data); only its "
-        "contributor can refund it, others may report it."
+        "No open contribution matches this sample, label, contributor and time. Either it was already "
+        "refunded (a refund closes a contribution: its record is deleted, so each deposit is refunded once), "
+        "or the data differ: pass the Contribution returned by add_data unchanged (the contract recognises it "
+        "by its exact data); only its contributor can refund it, others may report it."
     ),
     "DuplicateContribution": lambda a: (
         "You already added this exact sample and label in this same second. Wait a second and try again."
@@ -174,6 +175,11 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "WordsOutOfRange": lambda a: (
         f"Words {a['firstWord']} to {a['firstWord'] + a['count'] - 1} are not all parameter words: this model has "
         f"{a['numWords']} (0 to {a['numWords'] - 1}). Deploy with sumkit.deploy(...), which sends the chunks for you."
+    ),
+    "MalformedWord": lambda a: (
+        f"Packed word {a['index']} has a bit set outside its parameters' value bits: each 42-bit field keeps its top "
+        "(guard) bit 0, and the word's top 4 bits are 0. Pack words with the mirror's packed_words(), or deploy with "
+        "sumkit.deploy(...), which does it for you."
     ),
     "ParameterOutOfRange": lambda a: (
         f"Updating parameter {a['index']} would give {a['value'] / 1e9:,.3f}, outside what its packed storage holds "

@@ -402,8 +402,8 @@ _SPECS: dict[str, _Spec] = {
             excerpt=(("OpenRecordHandler", "record"), ("RecordTrainer", "refund")),
             fix=(
                 "Access control: record() carries the onlyTrainer modifier, so only the trainer, which has just "
-                "received the deposit, can record one. Anyone else gets NotTrainer. sumkit's DataHandler, "
-                "IncentiveMechanism and models are all TrainerOwned."
+                "received the deposit, can record one. Anyone else gets NotTrainer. sumkit's incentive mechanisms "
+                "and models are all TrainerOwned, and its DataHandler is part of the trainer (recording is internal)."
             ),
             setup=_setup_open_record,
             won=_insolvent,

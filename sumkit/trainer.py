@@ -29,7 +29,7 @@ class Contribution:
     """One sample added to a trainer: plain data, enough to refund or report it later.
 
     ``x`` is the sample as encoded on chain and ``label`` its class; ``added_at`` is the block time
-    (unix seconds); ``deposit`` is in wei; ``key`` identifies it in the ``DataHandler``.
+    (unix seconds); ``deposit`` is in wei; ``key`` identifies its record (the trainer is the ``DataHandler``).
     """
 
     contributor: str
@@ -41,8 +41,8 @@ class Contribution:
 
 
 class Trainer:
-    """A deployed SUM model: a ``CollaborativeTrainer`` with its data handler, incentive mechanism and
-    classifier. Create it with :func:`deploy`.
+    """A deployed SUM model: a ``CollaborativeTrainer`` (which is also the data handler: it holds the
+    records and the deposits) with its incentive mechanism and classifier. Create it with :func:`deploy`.
 
     ``model`` is the off-chain mirror, updated in step with the chain after every ``add_data``.
     """
@@ -51,7 +51,6 @@ class Trainer:
         self,
         chain: Chain,
         contract: Contract,
-        data_handler: Contract,
         incentive_contract: Contract,
         classifier: Contract,
         model: Any,
@@ -59,7 +58,6 @@ class Trainer:
     ) -> None:
         self.chain = chain
         self.contract = contract
-        self.data_handler = data_handler
         self.incentive_contract = incentive_contract
         self.classifier = classifier
         self.model = model
@@ -168,14 +166,14 @@ class Trainer:
 
         rows = []
         for c in self._contributions:
-            record = self.data_handler.call("records", c.key)
-            initial, claimable, refunded = record[0], record[1], record[2]
+            initial, claimable, exists = self.contract.call("records", c.key)
+            refunded = not exists  # only a refund deletes a record
             rows.append(
                 {
                     "contributor": self.chain.name_of(c.contributor),
                     "label": c.label,
                     "added_at": pd.Timestamp(c.added_at, unit="s", tz="UTC"),
-                    "deposit": initial,
+                    "deposit": c.deposit,
                     "claimable": claimable,
                     "refunded": refunded,
                     "model_agrees": self.model.predict_encoded(c.x) == self.model.encode_label(c.label),
@@ -294,18 +292,17 @@ class _Deployment:
     def __init__(self, chain: Chain, model: Any, incentive: Any, name: str, description: str, owner: str) -> None:
         self.chain, self.model, self.incentive, self.owner = chain, model, incentive, owner
         if hasattr(incentive, "bind"):  # a mechanism that replays the model (PredictionMarket) gets h_0, bound to it
-            incentive = self.incentive = incentive.bind(model, chain.next_contract_address(owner, skip=1))
+            incentive = self.incentive = incentive.bind(model, chain.next_contract_address(owner))
         self.contracts: dict[str, Contract] = {}
         self.done = 0
         n_setup_calls = len(model.deploy_steps(owner)[1])  # how many does not depend on the address
         # Components are bound to the trainer's address, predicted from the owner's nonce: the trainer is
-        # the owner's next contract after the data handler, the mechanism, the model and its setup calls.
+        # the owner's next contract after the mechanism, the model and its setup calls.
         self.first_nonce = chain.nonce(owner)
-        trainer = chain.next_contract_address(owner, skip=3 + n_setup_calls)
+        trainer = chain.next_contract_address(owner, skip=2 + n_setup_calls)
         ctor_args, setup_calls = model.deploy_steps(trainer)
         self.trainer_address = trainer
         self.steps: list[tuple[str, Any]] = [
-            ("DataHandler", lambda: self._deploy("data_handler", "DataHandler", trainer)),
             (incentive.contract_name, lambda: self._deploy("incentive", incentive.contract_name,
                                                             *incentive.constructor_args(trainer))),
             (model.contract_name, lambda: self._deploy("classifier", model.contract_name, *ctor_args)),
@@ -315,7 +312,6 @@ class _Deployment:
             self.steps.append((label, lambda fn=fn, args=args: self.contracts["classifier"].transact(fn, *args, sender=owner)))
         self.steps.append(
             ("CollaborativeTrainer", lambda: self._deploy("trainer", "CollaborativeTrainer", name, description,
-                                                          self.contracts["data_handler"].address,
                                                           self.contracts["incentive"].address,
                                                           self.contracts["classifier"].address, owner))
         )
@@ -331,7 +327,7 @@ class _Deployment:
                 "with sumkit.deploy(...)"
             )
         progress = None
-        if len(self.steps) > 5:  # a model deployed in chunks: show progress
+        if len(self.steps) > 3:  # a model deployed in chunks (more than mechanism, model, trainer): show progress
             from tqdm.auto import tqdm
 
             progress = tqdm(total=len(self.steps), initial=self.done, desc=f"deploying {self.model.contract_name}",
@@ -352,8 +348,7 @@ class _Deployment:
         if contract.address != self.trainer_address:  # the constructor's binding check would have reverted
             raise RuntimeError("the trainer was not deployed at its predicted address")
         c = self.contracts
-        return Trainer(self.chain, contract, c["data_handler"], c["incentive"], c["classifier"], self.model,
-                       self.incentive)
+        return Trainer(self.chain, contract, c["incentive"], c["classifier"], self.model, self.incentive)
 
 
 def deploy(
@@ -367,8 +362,7 @@ def deploy(
 ) -> Trainer:
     """Deploy ``model`` with ``incentive`` (default: ``DepositRefundTake()``) and wire everything up.
 
-    Transactions from ``owner`` (default ``chain.owner``): the data handler, the incentive mechanism and
-    the model, each bound to the trainer's address (predicted from the owner's nonce); for a model too
+    Transactions from ``owner`` (default ``chain.owner``): the incentive mechanism and the model, each bound to the trainer's address (predicted from the owner's nonce); for a model too
     big for one transaction, its remaining parameters in chunks and ``finalize`` (with a progress bar);
     then the ``CollaborativeTrainer``, which checks the bindings. If a transaction fails midway,
     :class:`DeployInterrupted` is raised: its ``resume()`` continues from there.

@@ -26,10 +26,10 @@ def fail_once(monkeypatch, chain: sk.Chain, contract_name: str, error: BaseExcep
 
 def test_components_are_bound_to_the_trainer(chain):
     trainer = sk.deploy(chain, MODEL)
-    for component in (trainer.data_handler, trainer.incentive_contract, trainer.classifier):
+    for component in (trainer.incentive_contract, trainer.classifier):
         assert component.call("trainer") == trainer.address
     assert trainer.check_model() and trainer.classifier.call("finalized")
-    assert list(chain.gas_log["contract"]) == ["DataHandler", "DepositRefundTake", "DensePerceptron", "CollaborativeTrainer"]
+    assert list(chain.gas_log["contract"]) == ["DepositRefundTake", "DensePerceptron", "CollaborativeTrainer"]
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("node went away")], ids=["interrupt", "error"])
@@ -38,7 +38,7 @@ def test_an_interrupted_deployment_resumes_where_it_stopped(chain, monkeypatch, 
     with pytest.raises(DeployInterrupted) as info:
         sk.deploy(chain, MODEL)
     stopped = info.value
-    assert (stopped.done, stopped.total) == (3, 4) and stopped.cause is error
+    assert (stopped.done, stopped.total) == (2, 3) and stopped.cause is error
     assert "resume()" in str(stopped)
     mined = len(chain.gas_log)
     trainer = stopped.resume()
@@ -57,7 +57,6 @@ def test_resume_refuses_when_the_owner_moved_on(chain, monkeypatch):
         info.value.resume()
 
 
-
 def big_sparse_model(n_features: int = 7_000) -> sk.models.SparsePerceptron:
     """A sparse perceptron too big for its constructor alone: it needs extend(...) calls and finalize()."""
     return sk.models.SparsePerceptron.from_floats([0.001 * (1 + i % 7) for i in range(n_features)], intercept=-0.5)
@@ -68,7 +67,7 @@ def test_a_chunked_model_deploys_in_several_transactions_and_predicts(chain):
     _, setup_calls = model.deploy_steps(chain.owner)
     assert [fn for fn, _ in setup_calls] == ["extend", "finalize"]
     trainer = sk.deploy(chain, model)
-    assert len(chain.gas_log) == 4 + len(setup_calls)
+    assert len(chain.gas_log) == 3 + len(setup_calls)
     assert chain.gas_log["gas_used"].max() < sk.chain.TX_GAS_LIMIT
     assert trainer.check_model()
     X = [[1, 2, 3], [6_990, 6_999], list(range(0, 7_000, 50))]
@@ -94,6 +93,5 @@ def test_the_trainer_refuses_a_model_whose_setup_was_not_finalized(chain, monkey
     chain.new_account(sk.ether(1), funder=chain.owner)
     c = stopped.deployment.contracts
     with pytest.raises(sk.Reverted) as refused:
-        chain.deploy("CollaborativeTrainer", "x", "", c["data_handler"].address, c["incentive"].address,
-                     c["classifier"].address, chain.owner)
+        chain.deploy("CollaborativeTrainer", "x", "", c["incentive"].address, c["classifier"].address, chain.owner)
     assert refused.value.error == "ModelNotFinalized" and "resume" in refused.value.hint

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sumkit as sk
+from sumkit.encoding import unpack_sample
 
 from .conftest import ANY_WAIT, COST_WEIGHT, NEGATIVE, OWNER_WAIT, POSITIVE, WAIT, balances, make_trainer, travel_to
 
@@ -129,18 +130,41 @@ def test_refund_twice_and_someone_elses(chain, trainer):
     contract = trainer.contract
     expect_revert(chain, trainer, "UnknownContribution", contract.transact, "refund", list(c.x), 1, c.added_at, sender=chain.bob)
     trainer.refund(c, sender=chain.alice)
-    expect_revert(chain, trainer, "AlreadyRefunded", trainer.refund, c, sender=chain.alice)
+    # The refund closed the contribution: its record is deleted (and its storage slot refunded gas).
+    assert trainer.contract.call("records", c.key) == (0, 0, False)
+    e = expect_revert(chain, trainer, "UnknownContribution", trainer.refund, c, sender=chain.alice)
+    assert "already refunded" in e.hint
+    assert trainer.contributions()[["deposit", "claimable", "refunded"]].values.tolist() == [[c.deposit, 0, True]]
 
 
 def test_tampered_contribution_is_unknown(chain, trainer):
     c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
-    key, record = trainer.data_handler.call("find", list(c.x), 1, c.contributor, c.added_at)
-    assert key == c.key and record == {"initialDeposit": c.deposit, "claimable": c.deposit, "refunded": False, "exists": True}
+    key, record = trainer.contract.call("find", list(c.x), 1, c.contributor, c.added_at)
+    assert key == c.key and record == {"initialDeposit": c.deposit, "claimable": c.deposit, "exists": True}
     chain.travel(days=1)
     forged = sk.Contribution(c.contributor, c.label, c.added_at + 1, c.deposit, c.x, c.key)
     expect_revert(chain, trainer, "UnknownContribution", trainer.refund, forged, sender=chain.alice)
     with pytest.raises(sk.Reverted, match="UnknownContribution"):
-        trainer.data_handler.call("find", list(c.x), 0, c.contributor, c.added_at)
+        trainer.contract.call("find", list(c.x), 0, c.contributor, c.added_at)
+
+
+def test_the_sample_is_logged_packed_and_checked_value_by_value(chain, trainer):
+    x = [-1.5, 0.0, 2.25]
+    receipt_before = len(chain.gas_log)
+    c = trainer.add_data(x, 1, sender=chain.alice)
+    assert len(chain.gas_log) == receipt_before + 1
+    logged = chain.last_receipt.event("ContributionAdded")
+    assert unpack_sample(logged["x"]) == c.x == (-1_500_000_000, 0, 2_250_000_000)
+    assert len(bytes.fromhex(logged["x"][2:])) == 8 * len(x)
+    # A word that is not a valid int64 (here 2**63) is refused before anything is recorded or learned, as the
+    # ABI decoder would: the trainer forwards the sample to the model unre-encoded, so the key's check is the gate.
+    data = bytearray(trainer.contract._signature("addData").encode_call(([0, 0, 0], 1)))
+    data[-32:] = (2**63).to_bytes(32, "big")
+    before = balances(chain, trainer)
+    with pytest.raises(sk.Reverted):
+        chain._transact(chain.bob, trainer.address, bytes(data), value=trainer.next_deposit(), gas=10**6,
+                        context=("CollaborativeTrainer", "addData"))
+    assert balances(chain, trainer) == before and trainer.check_model()
 
 
 # -- reports (takes) ------------------------------------------------------------------------------
@@ -226,11 +250,10 @@ def test_owner_claim_follows_ownership_transfer(chain, trainer):
 # -- components are bound to their trainer (access control of every handler: tests/test_money_safety.py) --
 
 def test_trainer_rejects_components_bound_elsewhere(chain):
-    handler = chain.deploy("DataHandler", chain.alice)
     incentive = chain.deploy("DepositRefundTake", chain.alice, 1, 1, 1, 1)
     model = chain.deploy("DensePerceptron", chain.alice, [0], 0, 10**9)
     with pytest.raises(sk.Reverted) as e:
-        chain.deploy("CollaborativeTrainer", "x", "", handler.address, incentive.address, model.address, chain.owner)
+        chain.deploy("CollaborativeTrainer", "x", "", incentive.address, model.address, chain.owner)
     assert e.value.error == "ComponentNotBound"
 
 
@@ -299,7 +322,8 @@ def test_money_conservation_every_wei_paid_out_exactly_once(chain):
             try:
                 paid[reporter] = paid.get(reporter, 0) + trainer.report(c, sender=getattr(chain, reporter))
             except sk.Reverted as e:
-                assert e.error in {"ModelAgrees", "NoGoodData", "NothingLeftToClaim", "AlreadyTaken"}
+                # UnknownContribution: a refunded contribution's record is deleted
+                assert e.error in {"ModelAgrees", "NoGoodData", "NothingLeftToClaim", "AlreadyTaken", "UnknownContribution"}
     chain.travel(days=9)
     for who, c in contributions:
         if trainer.contributions().set_index("key").loc[c.key, "claimable"] > 0:

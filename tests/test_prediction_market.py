@@ -359,7 +359,7 @@ def test_bad_python_input_raises_before_sending(chain, trainer):
     with pytest.raises(ValueError, match="market"):
         make_trainer_drt = sk.deploy(chain, sk.models.DensePerceptron.from_floats(WEIGHTS), name="drt")
         make_trainer_drt.market  # noqa: B018
-    assert len(chain.gas_log) == log_len + 4  # only the DRT deployment above
+    assert len(chain.gas_log) == log_len + 3  # only the DRT deployment above
 
 
 # -- money safety -----------------------------------------------------------------------------------
@@ -495,7 +495,7 @@ class MarketMoneySafety(RuleBasedStateMachine):
         """What ``who`` may still withdraw: its market balance, and after a forfeit its stakes still in the trainer."""
         account = getattr(self.chain, who)
         stakes = sum(
-            self.trainer.data_handler.call("records", c.key)[1]
+            self.trainer.contract.call("records", c.key)[1]
             for c in self.trainer._contributions
             if c.contributor == account and self.market.phase == "forfeited"
         )

@@ -197,7 +197,7 @@ def test_bad_simulation_input(data):
         build(settle_days=-1)
     with pytest.raises(ValueError, match="non-empty list"):
         build(agents=[])
-    assert len(trainer.chain.gas_log) == 4  # nothing was sent: only the deployment
+    assert len(trainer.chain.gas_log) == 3  # nothing was sent: only the deployment
 
 
 def test_targeted_poisoner_flips_only_its_class(data):

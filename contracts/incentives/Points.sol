@@ -151,7 +151,7 @@ contract Points is TrainerOwned, IIncentiveMechanism {
 
     /// @inheritdoc IIncentiveMechanism
     /// @dev Awards one point (and `GOOD_10` / `GOOD_100` when due). The data handler has already refused
-    /// a second claim of the same contribution (`AlreadyRefunded`).
+    /// a second claim of the same contribution (the first deleted its record: `UnknownContribution`).
     function handleRefund(address contributor, uint256 addedAt, bool agrees) external onlyTrainer {
         uint256 age = block.timestamp - addedAt;
         if (age < refundWait) revert TooEarly(addedAt + refundWait, block.timestamp);

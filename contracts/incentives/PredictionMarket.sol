@@ -8,12 +8,16 @@ import {IIncentiveMechanism} from "./IncentiveMechanism.sol";
 
 /// @title IMarketTrainer
 /// @notice What a `PredictionMarket` uses of its `CollaborativeTrainer`: the model (to check test rows),
-/// the data handler (to check replayed samples) and `report` (to collect each stake once).
+/// its records (to check replayed samples) and `report` (to collect each stake once).
 interface IMarketTrainer {
     /// @notice The trainer's model.
     function classifier() external view returns (IClassifier);
-    /// @notice The trainer's data handler.
-    function dataHandler() external view returns (IMarketRecords);
+    /// @notice The record of a contribution, by key (the trainer is its `DataHandler`).
+    /// @param key The contribution's key.
+    /// @return initialDeposit The deposit paid.
+    /// @return claimable What is left of it.
+    /// @return exists Whether the record exists.
+    function records(bytes32 key) external view returns (uint96 initialDeposit, uint96 claimable, bool exists);
     /// @notice Takes (part of) the deposit of a contribution, decided by the incentive mechanism.
     /// @param x The sample, exactly as added.
     /// @param label Its label.
@@ -23,21 +27,6 @@ interface IMarketTrainer {
     function report(int64[] calldata x, uint64 label, address contributor, uint256 addedAt)
         external
         returns (uint256 amount);
-}
-
-/// @title IMarketRecords
-/// @notice The one thing a `PredictionMarket` reads from the data handler: whether a contribution exists.
-interface IMarketRecords {
-    /// @notice The record of a contribution, by key.
-    /// @param key The contribution's key.
-    /// @return initialDeposit The deposit paid.
-    /// @return claimable What is left of it.
-    /// @return refunded Whether it was refunded.
-    /// @return exists Whether the record exists.
-    function records(bytes32 key)
-        external
-        view
-        returns (uint96 initialDeposit, uint96 claimable, bool refunded, bool exists);
 }
 
 /// @title PredictionMarket
@@ -768,7 +757,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
                 IMarketTrainer(trainer).report(x, c.label, c.contributor, c.addedAt);
             } else {
                 bytes32 key = ContributionKey.compute(x, c.label, c.contributor, c.addedAt);
-                (,,, bool exists) = IMarketTrainer(trainer).dataHandler().records(key);
+                (,, bool exists) = IMarketTrainer(trainer).records(key);
                 if (!exists) revert ContributionDataMismatch(index);
             }
             uint256 before = gasleft();

@@ -31,6 +31,7 @@ from eth_utils import keccak, to_checksum_address
 from .. import abi as _abi
 from .. import artifacts as _artifacts
 from ..chain import TX_GAS_LIMIT, Receipt
+from ..encoding import unpack_sample
 from ..units import DAY, ether
 
 if TYPE_CHECKING:
@@ -382,7 +383,7 @@ class Market:
             total = 0
             who = to_checksum_address(sender)
             for c in self.trainer._contributions:
-                if c.contributor == who and self.trainer.data_handler.call("records", c.key)[1] > 0:
+                if c.contributor == who and self.trainer.contract.call("records", c.key)[1] > 0:
                     total += self.trainer.refund(c, sender=sender)
             if self.withdrawable(sender) > 0 or total == 0:
                 total += self.contract.transact("withdraw", sender=sender).output
@@ -400,7 +401,7 @@ class Market:
             if name == "ContributionAdded":
                 self.trainer._contributions.append(Contribution(
                     contributor=args["contributor"], label=self.trainer.model.decode_label(args["label"]),
-                    added_at=args["addedAt"], deposit=args["deposit"], x=tuple(args["x"]), key=args["key"],
+                    added_at=args["addedAt"], deposit=args["deposit"], x=unpack_sample(args["x"]), key=args["key"],
                 ))
                 found += 1
         return found
@@ -435,7 +436,7 @@ class Market:
             phase = self.phase
             balance = self.withdrawable(who) if phase in ("withdraw", "forfeited") else account[0]
             if phase == "forfeited":
-                balance += sum(self.trainer.data_handler.call("records", c.key)[1]
+                balance += sum(self.trainer.contract.call("records", c.key)[1]
                                for c in self.trainer._contributions if c.contributor == who)
             staked = counts.get(who, 0) * stake
             rows.append({

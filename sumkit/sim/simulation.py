@@ -463,7 +463,7 @@ class Simulation:
         except Reverted as e:
             self._event(agent, address, action, 0, c.label, error=e.error or "Reverted", contributor=c.contributor)
             if refund:
-                item.refunded = e.error == "AlreadyRefunded"
+                item.refunded = e.error == "UnknownContribution"  # a refund deletes the record
             else:
                 item.taken_by.add(address)
             return
