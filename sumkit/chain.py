@@ -124,6 +124,7 @@ class Chain:
         self.owner, self.alice, self.bob, self.carol, self.mallory = self.accounts[: len(ACCOUNT_NAMES)]
         self._now = start_time + BLOCK_TIME
         self._log: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []  # every decoded event, in order (see events())
         self._mirrors: weakref.WeakSet[Any] = weakref.WeakSet()
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
@@ -211,18 +212,20 @@ class Chain:
         >>> with chain.snapshot():                 # doctest: +SKIP
         ...     trainer.add_data(x, y, sender=chain.mallory)
         """
-        saved = (self._backend.take_snapshot(), self._now, len(self._log), dict(self._names), len(self.accounts))
+        saved = (self._backend.take_snapshot(), self._now, len(self._log), len(self._events), dict(self._names),
+                 len(self.accounts))
         derived = self._derived
         mirrors = [(m, m.save_state()) for m in self._mirrors]
         try:
             yield self
         finally:
-            block_hash, self._now, log_len, self._names, n_accounts = saved
+            block_hash, self._now, log_len, n_events, self._names, n_accounts = saved
             del self.accounts[n_accounts:]
             self.last_receipt = None
             self._derived = derived
             self._backend.revert_to_snapshot(block_hash)
             del self._log[log_len:]
+            del self._events[n_events:]
             for mirror, state in mirrors:
                 mirror.restore_state(state)
 
@@ -234,6 +237,20 @@ class Chain:
 
         columns = ["contract", "function", "sender", "gas_used", "block_time", "block"]
         return pd.DataFrame(self._log, columns=columns)
+
+    def events(self, name: str | None = None, *, address: str | None = None) -> pd.DataFrame:
+        """Every event logged so far (or only those called ``name``, or emitted by ``address``), oldest first:
+        one row each with ``block``, ``address`` (the emitting contract), ``event`` and one column per argument.
+        Events are how contracts publish data cheaply: nothing in contract storage reads them back, but anyone
+        can, like this.
+
+        >>> chain.events("ContributionAdded", address=trainer.address)["contributor"]   # doctest: +SKIP
+        """
+        import pandas as pd
+
+        wanted = to_checksum_address(address) if address is not None else None
+        rows = [e for e in self._events if (name is None or e["event"] == name) and wanted in (None, e["address"])]
+        return pd.DataFrame(rows).dropna(axis=1, how="all") if rows else pd.DataFrame(columns=["block", "address", "event"])
 
     # -- contracts --------------------------------------------------------------------------------
     def deploy(self, name: str, *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT) -> Contract:
@@ -369,6 +386,9 @@ class Chain:
             decoded = _abi.decode_event([t.to_bytes(32, "big") for t in log.topics], log.data)
             if decoded is not None:
                 events.append(decoded)
+                self._events.append(
+                    {"block": block_number, "address": to_checksum_address(log.address), "event": decoded[0], **decoded[1]}
+                )
         created = to_checksum_address(computation.msg.storage_address) if to is None else None
         contract, function = context
         self._log.append(

@@ -10,6 +10,7 @@ import numpy as np
 from eth_utils import to_checksum_address
 
 from .chain import Chain, Contract
+from .encoding import unpack_sample
 from .incentives import DepositRefundTake, Points, PredictionMarket
 from .incentives.points import badge_names
 from .models.base import rows_of
@@ -222,7 +223,8 @@ class Trainer:
         return badge_names(self.incentive_contract.call("badges", account))
 
     def leaderboard(self) -> pd.DataFrame:
-        """Points: one row per contributor seen by this handle, most points first.
+        """Points: one row per contributor, most points first. Every contributor counts, whoever sent the
+        transaction: they are read from the trainer's ``ContributionAdded`` events (see ``chain.events``).
 
         Columns: ``account`` (a readable name), ``points`` (claimed good contributions), ``good`` (their
         contributions the model agrees with now: each has earned, or may still earn, a point),
@@ -232,14 +234,16 @@ class Trainer:
         import pandas as pd
 
         self._require_incentive(Points, "leaderboard()")
+        added = self.chain.events("ContributionAdded", address=self.address)
         rows = []
-        for account in dict.fromkeys(c.contributor for c in self._contributions):
-            mine = [c for c in self._contributions if c.contributor == account]
+        for account in dict.fromkeys(added.get("contributor", [])):
+            mine = added[added["contributor"] == account]
             rows.append(
                 {
                     "account": self.chain.name_of(account),
                     "points": self.points(account),
-                    "good": sum(self.model.predict_encoded(c.x) == self.model.encode_label(c.label) for c in mine),
+                    "good": sum(self.model.predict_encoded(unpack_sample(x)) == label
+                                for x, label in zip(mine["x"], mine["label"])),
                     "total": self.incentive_contract.call("totalContributions", account),
                     "badges": self.badges(account),
                 }

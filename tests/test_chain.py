@@ -71,6 +71,22 @@ def test_snapshot_restores_the_trainers_mirror_and_contributions(chain):
     assert trainer.check_model()
 
 
+def test_events_are_kept_in_order_filtered_and_undone_by_snapshots(chain):
+    assert chain.events().empty
+    trainer = make_trainer(chain)
+    c = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    added = chain.events("ContributionAdded")
+    assert len(added) == 1 and added["contributor"][0] == chain.alice and added["key"][0] == c.key
+    assert added["address"][0] == trainer.address and added["block"][0] == chain.last_receipt.block_number
+    everything = chain.events()
+    assert "OwnershipTransferred" in set(everything["event"]) and "ContributionAdded" in set(everything["event"])
+    assert set(chain.events(address=trainer.incentive_contract.address)["event"]) == {"DepositCharged"}
+    with chain.snapshot():
+        trainer.add_data(POSITIVE, 1, sender=chain.bob)
+        assert len(chain.events("ContributionAdded")) == 2
+    assert len(chain.events("ContributionAdded")) == 1 and len(chain.events()) == len(everything)
+
+
 def test_nested_snapshots(chain):
     trainer = make_trainer(chain)
     with chain.snapshot():

@@ -260,6 +260,7 @@ def test_badge_names_follow_the_contract():
 # -- views and the leaderboard ----------------------------------------------------------------------
 
 def test_leaderboard_sorted_by_points_with_readable_names_and_badges(chain, trainer):
+    assert trainer.leaderboard().empty and list(trainer.leaderboard().columns) == ["account", "points", "good", "total", "badges"]
     a1 = trainer.add_data(POSITIVE, 1, sender=chain.alice)
     a2 = trainer.add_data(NEGATIVE, 0, sender=chain.alice)
     b1 = trainer.add_data(POSITIVE, 1, sender=chain.bob)
@@ -276,6 +277,12 @@ def test_leaderboard_sorted_by_points_with_readable_names_and_badges(chain, trai
     assert board["badges"][0] == ["first contribution", "every class"]
     assert board["badges"][2] == ["first contribution"]
     assert m1.deposit == 0
+    # A contribution sent without this handle (straight to the contract) is on the board too: the board reads
+    # the trainer's events, and the packed sample in each event says whether the model agrees with it.
+    trainer.contract.transact("addData", trainer.model.encode(POSITIVE), 1, sender=chain.carol)
+    board = trainer.leaderboard()
+    assert list(board["account"]) == ["alice", "bob", "mallory", "carol"]
+    assert board.set_index("account").loc["carol", ["points", "good", "total"]].tolist() == [0, 1, 1]
 
 
 def test_points_methods_refuse_another_mechanism(chain):
