@@ -152,7 +152,13 @@ class Trainer:
         return self.contract.transact("refund", list(c.x), self.model.encode_label(c.label), c.added_at, sender=sender).output
 
     def report(self, c: Contribution, *, sender: str) -> int:
-        """Take (part of) the deposit of someone else's contribution ``c``; returns the wei paid."""
+        """Take (part of) the deposit of someone else's contribution ``c``; returns the wei paid. Not under
+        Points, which has no deposits (a ``ValueError`` says so before anything is sent)."""
+        if isinstance(self.incentive, Points):
+            raise ValueError(
+                "Points has no deposits, so there is nothing to take: report() is not part of Points (data the "
+                "model disagrees with simply earns no point)"
+            )
         label = self.model.encode_label(c.label)
         return self.contract.transact("report", list(c.x), label, c.contributor, c.added_at, sender=sender).output
 

@@ -270,9 +270,12 @@ class PointsMachine(RuleBasedStateMachine):
     @rule(i=st.integers(min_value=0), reporter=st.sampled_from(NAMES))
     def report(self, i: int, reporter: str) -> None:
         r = self.records[i % len(self.records)]
-        # There is never a deposit to take: the data handler refuses before the mechanism is asked.
+        # There is never a deposit to take: the data handler refuses before the mechanism is asked (sent to the
+        # contract directly: trainer.report refuses Points in Python, before sending).
         def report() -> int:
-            return self.trainer.report(r.c, sender=getattr(self.chain, reporter))
+            x, label = list(r.c.x), self.trainer.model.encode_label(r.c.label)
+            sender = getattr(self.chain, reporter)
+            return self.trainer.contract.transact("report", x, label, r.c.contributor, r.c.added_at, sender=sender).output
 
         error = "UnknownContribution" if r.refunded else "NothingLeftToClaim"
         attempt(self, report, Expect(error=error), reporter)

@@ -150,8 +150,13 @@ def test_nobody_claims_someone_elses_contribution(chain, trainer):
 def test_report_is_not_part_of_points(chain, trainer):
     c = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
     chain.travel(days=30)
-    # The trainer asks the data handler first: a Points contribution has no deposit, so nothing is left.
-    e = expect_revert(chain, trainer, "NothingLeftToClaim", trainer.report, c, sender=chain.alice)
+    log_len = len(chain.gas_log)
+    with pytest.raises(ValueError, match="nothing to take: report\\(\\) is not part of Points"):
+        trainer.report(c, sender=chain.alice)
+    assert len(chain.gas_log) == log_len  # refused before sending
+    # On chain the trainer asks the data handler first: a Points contribution has no deposit, so nothing is left.
+    args = (list(c.x), 1, c.contributor, c.added_at)
+    e = expect_revert(chain, trainer, "NothingLeftToClaim", trainer.contract.transact, "report", *args, sender=chain.alice)
     assert "Nothing is left" in e.hint
     # The mechanism itself refuses every report, with its own hint (reached only by its trainer).
     reverted = decode_revert(_selector("ReportNotSupported()"))
