@@ -114,7 +114,7 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "NotOwner": lambda a: f"Only the owner ({a['owner']}) may do this; {a['caller']} is not the owner.",
     "ZeroOwner": lambda a: "The owner cannot be the zero address.",
     "NotTrainer": lambda a: (
-        "Components (model, data handler, incentive mechanism) only obey their CollaborativeTrainer: call "
+        "Components (model, incentive mechanism) only obey their CollaborativeTrainer: call "
         "the trainer, not the component."
     ),
     "ModelNotFinalized": lambda a: (

@@ -68,12 +68,19 @@ def test_every_public_item_has_natspec():
 
 def test_the_wheel_ships_every_artifact(tmp_path):
     """A non-editable install (Binder's postBuild, pip install .) must carry the compiled contracts."""
+    import shutil
     import subprocess
     import sys
     import zipfile
 
+    # Build from a copy without setuptools' build/ directory: files it kept from an earlier build (an artifact
+    # since deleted, say) would end up in the wheel.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__")
+    shutil.copytree(compile.ROOT, source, ignore=ignore)
+    shutil.copytree(compile.ROOT / "contracts" / "build", source / "contracts" / "build")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(compile.ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
         check=True,
         capture_output=True,
     )

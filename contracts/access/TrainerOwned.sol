@@ -9,7 +9,7 @@ interface IOwned {
 }
 
 /// @title TrainerOwned
-/// @notice Base for the components of a SUM deployment (data handler, incentive mechanism, model).
+/// @notice Base for the components of a SUM deployment (incentive mechanism, model).
 /// Each component is bound, for its whole life, to one `CollaborativeTrainer`: only that trainer may
 /// change the component's state.
 /// @dev The trainer's address is fixed at construction (an `immutable`), so checking the caller costs
