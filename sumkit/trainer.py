@@ -173,7 +173,7 @@ class Trainer:
 
         rows = []
         for c in self._contributions:
-            initial, claimable, exists = self.contract.call("records", c.key)
+            _, claimable, exists = self.contract.call("records", c.key)
             refunded = not exists  # only a refund deletes a record
             rows.append(
                 {
