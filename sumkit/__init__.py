@@ -8,9 +8,7 @@
 1
 """
 
-from . import datasets, encoding, incentives, models, plots
-from . import lab
-from . import sim
+from . import datasets, encoding, incentives, lab, models, plots, sim, widgets
 from .chain import Chain
 from .errors import Reverted
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
@@ -36,4 +34,5 @@ __all__ = [
     "plots",
     "seconds",
     "sim",
+    "widgets",
 ]
