@@ -55,9 +55,9 @@ class Playground:
             raise ValueError("X has no samples: give the panel at least one row to choose from")
         if len(rows) != len(y):
             raise ValueError(f"X has {len(rows)} rows but y has {len(y)} labels")
-        unknown = [name for name in accounts if not hasattr(trainer.chain, name)]
+        unknown = [name for name in accounts if name not in ("owner", *ACCOUNTS)]
         if unknown or not accounts:
-            raise ValueError(f"accounts must name the chain's accounts ({', '.join(ACCOUNTS)}, owner); got {unknown}")
+            raise ValueError(f"accounts must name the chain's accounts (owner, {', '.join(ACCOUNTS)}); got {unknown}")
         for row, label in zip(rows, y):
             model.encode(row)  # a ValueError now, not at the first click
             model.encode_label(label)
@@ -80,7 +80,6 @@ class Playground:
         self.balances = w.HTML()
 
         self.sample.observe(self._sample_changed, names="value")
-        self.account.observe(lambda _: self.refresh(), names="value")
         self.add_button.on_click(lambda _: self.add())
         self.travel_button.on_click(lambda _: self.travel())
         self.refund_button.on_click(lambda _: self.refund())

@@ -115,6 +115,8 @@ def test_bad_panel_input(chain):
         sk.widgets.Playground(trainer, np.empty((0, 3)), [])
     with pytest.raises(ValueError, match="accounts must name"):
         sk.widgets.Playground(trainer, X, Y, accounts=["eve"])
+    with pytest.raises(ValueError, match="accounts must name"):
+        sk.widgets.Playground(trainer, X, Y, accounts=["now"])  # a Chain attribute, not an account
     with pytest.raises(ValueError, match="has 2 features but the model expects 3"):
         sk.widgets.Playground(trainer, [[1.0, 2.0]], [1])
     with pytest.raises(ValueError, match="label"):
