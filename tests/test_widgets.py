@@ -121,3 +121,13 @@ def test_bad_panel_input(chain):
         sk.widgets.Playground(trainer, [[1.0, 2.0]], [1])
     with pytest.raises(ValueError, match="label"):
         sk.widgets.Playground(trainer, X, [1, 7])
+
+
+def test_a_sparse_model_takes_lists_of_feature_indices(chain):
+    model = sk.models.SparsePerceptron.from_floats([2.0, -2.0, 0.5, 0.0], intercept=-0.1)
+    trainer = sk.deploy(chain, model)
+    panel = sk.widgets.Playground(trainer, [[0, 2], [1], [1, 3]], [1, 0, 0])
+    panel.sample.value = 2
+    assert "predicts <b>0</b> for sample 2 (true label 0)" in panel.info.value
+    panel.add_button.click()
+    assert trainer._contributions[-1].x == (1, 3) and panel.history.iloc[-1]["error"] is None
