@@ -84,6 +84,24 @@ def travel_to(chain: sk.Chain, timestamp: int) -> None:
     chain.travel(seconds=timestamp - chain.now)
 
 
+def expect_revert(chain: sk.Chain, trainer: sk.Trainer, error: str, fn, *args, state=None, **kwargs) -> sk.Reverted:
+    """Call fn, expect sk.Reverted with ``error`` and that error's own learner hint (from ``HINTS``, not the
+    generic one), and no change to the balances, to ``state()`` if given, to the gas log or to the clock."""
+    from sumkit.errors import HINTS
+
+    def now_state():
+        return balances(chain, trainer), state() if state is not None else None
+
+    before, log_len, now = now_state(), len(chain.gas_log), chain.now
+    with pytest.raises(sk.Reverted) as info:
+        fn(*args, **kwargs)
+    assert info.value.error == error, info.value.reason
+    assert info.value.hint and error in HINTS
+    assert now_state() == before
+    assert len(chain.gas_log) == log_len and chain.now == now
+    return info.value
+
+
 def balances(chain: sk.Chain, trainer: sk.Trainer) -> dict[str, int]:
     accounts = {n: getattr(chain, n) for n in ("owner", "alice", "bob", "carol", "mallory")}
     return {**{n: chain.balance(a) for n, a in accounts.items()}, "trainer": chain.balance(trainer.address)}

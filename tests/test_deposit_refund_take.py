@@ -12,20 +12,18 @@ from hypothesis import strategies as st
 import sumkit as sk
 from sumkit.encoding import unpack_sample
 
-from .conftest import ANY_WAIT, COST_WEIGHT, NEGATIVE, OWNER_WAIT, POSITIVE, WAIT, balances, make_trainer, travel_to
-
-
-def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:
-    """Call fn, expect sk.Reverted with `error`, a non-empty hint, and no balance or gas-log change."""
-    before, log_len, now = balances(chain, trainer), len(chain.gas_log), chain.now
-    with pytest.raises(sk.Reverted) as info:
-        fn(*args, **kwargs)
-    assert info.value.error == error, info.value.reason
-    assert info.value.hint and "GENERIC" not in info.value.hint
-    assert balances(chain, trainer) == before
-    assert len(chain.gas_log) == log_len and chain.now == now
-    return info.value
-
+from .conftest import (
+    ANY_WAIT,
+    COST_WEIGHT,
+    NEGATIVE,
+    OWNER_WAIT,
+    POSITIVE,
+    WAIT,
+    balances,
+    expect_revert,
+    make_trainer,
+    travel_to,
+)
 
 # -- deposits -------------------------------------------------------------------------------------
 

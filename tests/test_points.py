@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 import sumkit as sk
-from sumkit.errors import HINTS, decode_revert
+from sumkit.errors import decode_revert
 from sumkit.incentives.points import BADGES, WEEK, badge_names
 
 from .conftest import INTERCEPT, NEGATIVE, POSITIVE, WAIT, WEIGHTS, balances, make_trainer, travel_to
+from .conftest import expect_revert as revert_changes_nothing
 
 FIRST, GOOD_10, GOOD_100, EVERY_CLASS, FOUR_WEEKS = range(5)
 
@@ -24,18 +25,13 @@ def trainer(chain: sk.Chain) -> sk.Trainer:
 
 
 def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:
-    """Call fn, expect sk.Reverted with `error` and a specific hint; no balance, point or gas-log change."""
+    """conftest's expect_revert, and no point or badge changes either."""
     accounts = [chain.owner, chain.alice, chain.bob, chain.carol, chain.mallory]
-    before = (balances(chain, trainer), [trainer.points(a) for a in accounts], [trainer.badges(a) for a in accounts])
-    log_len, now = len(chain.gas_log), chain.now
-    with pytest.raises(sk.Reverted) as info:
-        fn(*args, **kwargs)
-    assert info.value.error == error, info.value.reason
-    assert info.value.hint and error in HINTS
-    after = (balances(chain, trainer), [trainer.points(a) for a in accounts], [trainer.badges(a) for a in accounts])
-    assert after == before
-    assert len(chain.gas_log) == log_len and chain.now == now
-    return info.value
+
+    def scores():
+        return [trainer.points(a) for a in accounts], [trainer.badges(a) for a in accounts]
+
+    return revert_changes_nothing(chain, trainer, error, fn, *args, state=scores, **kwargs)
 
 
 def add_raw(trainer: sk.Trainer, x, y: int, sender: str, value: int = 0) -> sk.chain.Receipt:

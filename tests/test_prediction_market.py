@@ -8,6 +8,8 @@ import pytest
 import sumkit as sk
 from sumkit.incentives.prediction_market import BURN_ADDRESS, piece_hash
 
+from .conftest import expect_revert as revert_changes_nothing
+
 STAKE = sk.ether(1)
 # A 2-feature perceptron that starts predicting 0 everywhere (h_0); the truth is "1 when x0 > x1".
 WEIGHTS, INTERCEPT = [0.0, 0.0], -0.5
@@ -49,14 +51,11 @@ def balances(chain: sk.Chain, trainer: sk.Trainer) -> dict[str, int]:
 
 
 def expect_revert(chain, trainer, error: str, fn, *args, **kwargs) -> sk.Reverted:
-    """Call fn, expect sk.Reverted with `error` and a real hint, and no balance or gas-log change."""
-    before, log_len = balances(chain, trainer), len(chain.gas_log)
-    with pytest.raises(sk.Reverted) as info:
-        fn(*args, **kwargs)
-    assert info.value.error == error, info.value.reason
-    assert info.value.hint and "GENERIC" not in info.value.hint and "The contract said" not in info.value.hint
-    assert balances(chain, trainer) == before and len(chain.gas_log) == log_len
-    return info.value
+    """conftest's expect_revert, with the market's balance among those that must not change, and no string
+    revert (whose hint quotes the contract)."""
+    e = revert_changes_nothing(chain, trainer, error, fn, *args, state=lambda: balances(chain, trainer), **kwargs)
+    assert "The contract said" not in e.hint
+    return e
 
 
 @pytest.fixture
