@@ -72,6 +72,24 @@ def update_both(contract: sk.chain.Contract, model, x: list[int], label: int, ov
     return receipt, changed
 
 
+def check_bad_sparse_sample(chain: sk.Chain, trainer: sk.Trainer, x: list[int], error: str) -> None:
+    """A bad sparse sample ``x`` is refused in Python before any transaction (by add_data and predict), and on
+    chain with ``error`` and a hint (by the model's predict, and by addData sent straight to the trainer)."""
+    label = trainer.model.classes[0]
+    sent = len(chain.gas_log)
+    with pytest.raises(ValueError):
+        trainer.add_data(x, label, sender=chain.alice)
+    with pytest.raises(ValueError):
+        trainer.predict(x)
+    assert len(chain.gas_log) == sent  # refused before any transaction
+    with pytest.raises(sk.Reverted) as e:
+        trainer.classifier.call("predict", x)
+    assert e.value.error == error and e.value.hint
+    with pytest.raises(sk.Reverted) as e:
+        trainer.contract.transact("addData", x, 0, sender=chain.alice, value=trainer.next_deposit())
+    assert e.value.error == error
+
+
 def sparse_rows(data, n: int, count: int) -> list[list[int]]:
     """``count`` random sparse samples over ``n`` features (sorted unique indices), drawn with hypothesis."""
     from hypothesis import strategies as st

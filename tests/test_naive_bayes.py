@@ -17,7 +17,7 @@ from sumkit.chain import TX_GAS_LIMIT
 from sumkit.encoding import SCALE
 from sumkit.models.naive_bayes import MAX_COUNT, ONE, ln_fixed
 
-from .conftest import deploy_bare, sparse_rows, update_both
+from .conftest import check_bad_sparse_sample, deploy_bare, sparse_rows, update_both
 
 NO_SAMPLES = -(2**255)
 
@@ -168,17 +168,7 @@ def small_trainer():
      ([4], "FeatureIndexOutOfRange"), ([0, -1], "FeatureIndexOutOfRange")],
 )
 def test_bad_indices_fail_in_python_first_and_on_chain(small_trainer, x, error):
-    chain, trainer = small_trainer
-    sent = len(chain.gas_log)
-    with pytest.raises(ValueError):
-        trainer.add_data(x, "a", sender=chain.alice)
-    assert len(chain.gas_log) == sent  # refused before any transaction
-    with pytest.raises(sk.Reverted) as e:
-        trainer.classifier.call("predict", x)
-    assert e.value.error == error and e.value.hint
-    with pytest.raises(sk.Reverted) as e:
-        trainer.contract.transact("addData", x, 0, sender=chain.alice, value=trainer.next_deposit())
-    assert e.value.error == error
+    check_bad_sparse_sample(*small_trainer, x, error)
 
 
 def test_labels_out_of_range(small_trainer):

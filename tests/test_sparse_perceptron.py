@@ -15,7 +15,7 @@ from sumkit.chain import TX_GAS_LIMIT
 from sumkit.encoding import SCALE, sparse_sample
 from sumkit.models.sparse_perceptron import PARAMETER_BITS
 
-from .conftest import deploy_bare, sparse_rows, update_both
+from .conftest import check_bad_sparse_sample, deploy_bare, sparse_rows, update_both
 
 PARAM = 2 ** (PARAMETER_BITS - 1)
 params = st.integers(-PARAM, PARAM - 1)
@@ -85,19 +85,7 @@ def small_trainer():
      ([5], "FeatureIndexOutOfRange"), ([0, -1], "FeatureIndexOutOfRange")],
 )
 def test_bad_indices_fail_in_python_first_and_on_chain_with_a_hint(small_trainer, x, error):
-    chain, trainer = small_trainer
-    sent = len(chain.gas_log)
-    with pytest.raises(ValueError):
-        trainer.add_data(x, 1, sender=chain.alice)
-    with pytest.raises(ValueError):
-        trainer.predict(x)
-    assert len(chain.gas_log) == sent  # refused before any transaction
-    with pytest.raises(sk.Reverted) as e:
-        trainer.classifier.call("predict", x)
-    assert e.value.error == error and e.value.hint
-    with pytest.raises(sk.Reverted) as e:
-        trainer.contract.transact("addData", x, 1, sender=chain.alice, value=trainer.next_deposit())
-    assert e.value.error == error
+    check_bad_sparse_sample(*small_trainer, x, error)
 
 
 def test_labels_out_of_range(small_trainer):
