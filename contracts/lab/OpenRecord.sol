@@ -119,7 +119,7 @@ contract OpenRecordHandler is LabRecordsBase {
 
 /// @title GuardedRecordHandler
 /// @notice The fixed twin of `OpenRecordHandler`: only the trainer, which has just received the
-/// deposit, may record a contribution (as in sumkit's `DataHandler`).
+/// deposit, may record a contribution (in sumkit, recording is internal to the `CollaborativeTrainer`).
 contract GuardedRecordHandler is LabRecordsBase {
     /// @param trainer_ The trainer that owns this handler.
     constructor(address trainer_) LabRecordsBase(trainer_) {}
@@ -136,7 +136,7 @@ contract GuardedRecordHandler is LabRecordsBase {
 
 /// @title RecordTrainer
 /// @notice ATTACK LAB ONLY: a mini trainer that keeps its contributions in a separate data handler,
-/// like sumkit's `CollaborativeTrainer`, and trusts every record the handler holds.
+/// as the original SUM contracts did, and trusts every record the handler holds.
 contract RecordTrainer {
     /// @notice The data handler (step 2 of every contribution).
     ILabRecords public immutable dataHandler;
