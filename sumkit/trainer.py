@@ -305,7 +305,7 @@ class _Deployment:
             incentive = self.incentive = incentive.bind(model, chain.next_contract_address(owner))
         self.contracts: dict[str, Contract] = {}
         self.done = 0
-        n_setup_calls = len(model.deploy_steps(owner)[1])  # how many does not depend on the address
+        n_setup_calls = self.n_setup_calls = len(model.deploy_steps(owner)[1])  # not address-dependent
         # Components are bound to the trainer's address, predicted from the owner's nonce: the trainer is
         # the owner's next contract after the mechanism, the model and its setup calls.
         self.first_nonce = chain.nonce(owner)
@@ -337,7 +337,7 @@ class _Deployment:
                 "with sumkit.deploy(...)"
             )
         progress = None
-        if len(self.steps) > 3:  # a model deployed in chunks (more than mechanism, model, trainer): show progress
+        if self.n_setup_calls:  # a model deployed in chunks: show progress
             from tqdm.auto import tqdm
 
             progress = tqdm(total=len(self.steps), initial=self.done, desc=f"deploying {self.model.contract_name}",

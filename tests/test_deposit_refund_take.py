@@ -148,9 +148,9 @@ def test_tampered_contribution_is_unknown(chain, trainer):
 
 def test_the_sample_is_logged_packed_and_checked_value_by_value(chain, trainer):
     x = [-1.5, 0.0, 2.25]
-    receipt_before = len(chain.gas_log)
+    n_tx = len(chain.gas_log)
     c = trainer.add_data(x, 1, sender=chain.alice)
-    assert len(chain.gas_log) == receipt_before + 1
+    assert len(chain.gas_log) == n_tx + 1
     logged = chain.last_receipt.event("ContributionAdded")
     assert unpack_sample(logged["x"]) == c.x == (-1_500_000_000, 0, 2_250_000_000)
     assert len(bytes.fromhex(logged["x"][2:])) == 8 * len(x)
