@@ -8,7 +8,7 @@
 1
 """
 
-from . import datasets, encoding, incentives, lab, models, plots, sim, widgets
+from . import course, datasets, encoding, incentives, lab, models, plots, sim, widgets
 from .chain import Chain
 from .errors import Reverted
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
@@ -20,6 +20,7 @@ __all__ = [
     "DeployInterrupted",
     "Reverted",
     "Trainer",
+    "course",
     "datasets",
     "days",
     "deploy",

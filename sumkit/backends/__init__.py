@@ -1,0 +1,5 @@
+"""Backends: what executes transactions for :class:`sumkit.Chain` (see :mod:`sumkit.backends.base`)."""
+
+from .base import Backend, CallResult, Log, TxResult
+
+__all__ = ["Backend", "CallResult", "Log", "TxResult"]

@@ -1,0 +1,177 @@
+"""Exercises: checks with specific feedback, progressive hints, and the results a grader reads.
+
+In a notebook, each exercise has a "Your turn" cell, a scaffold where the learner replaces ``...``, and a
+check cell that passes the answer by name::
+
+    import sumkit as sk
+    sk.course.hint("01.2")                      # the next hint only, one per call
+    sk.course.check("01.2", deposit=deposit)    # what is right, what is wrong, where to look
+
+A check never raises: an answer still ``...`` is "not answered yet", a wrong one says what is wrong
+(without giving the answer away), and errors inside the learner's code are reported as feedback. Each
+notebook's exercises live in a module ``sumkit.course.nbNN`` (``"01.2"`` is exercise 2 of notebook 01),
+written with the :func:`exercise` decorator::
+
+    @exercise("01.2", title="A deposit by hand", points=2, hints=["...", "...", "the idea, not the code"])
+    def _(deposit):
+        if deposit != expected:
+            raise Wrong("your deposit is off by ...; look at how the wait enters the formula")
+
+A checker returns ``None`` for full marks, a :class:`Partial` for partial credit, or raises :class:`Wrong`.
+Under the grader (:func:`grading` is True) checkers also run hidden checks (other inputs, other seeds).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+GRADING_ENV = "SUMKIT_GRADING"  # set by python -m sumkit.grade
+
+
+class Wrong(Exception):
+    """Raised by a checker: the message says what is wrong and where to look."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Partial credit: ``points`` out of the exercise's maximum, with a message per criterion."""
+
+    points: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one check: ``status`` is "correct", "partial", "wrong", "not answered" or "error"."""
+
+    exercise: str
+    status: str
+    points: float
+    max_points: float
+    feedback: str
+
+
+@dataclass
+class Exercise:
+    """One exercise: its id ("01.2"), title, points, hints (shown one at a time) and checker."""
+
+    id: str
+    title: str
+    points: float
+    hints: list[str]
+    checker: Callable[..., Partial | None]
+    hints_shown: int = field(default=0, repr=False)
+
+
+_REGISTRY: dict[str, Exercise] = {}
+_RESULTS: dict[str, Result] = {}
+
+
+def exercise(id: str, *, title: str, points: float = 1, hints: list[str] | tuple[str, ...] = ()) -> Callable:
+    """Register the decorated function as the checker of exercise ``id``."""
+
+    def register(checker: Callable[..., Partial | None]) -> Callable[..., Partial | None]:
+        _REGISTRY[id] = Exercise(id, title, points, list(hints), checker)
+        return checker
+
+    return register
+
+
+def grading() -> bool:
+    """Whether the grader is running this notebook (checkers then add hidden checks)."""
+    return os.environ.get(GRADING_ENV) == "1"
+
+
+def get(id: str) -> Exercise:
+    """The exercise ``id`` (e.g. "01.2"), loading its notebook's module on first use."""
+    if id not in _REGISTRY:
+        notebook = id.split(".")[0]
+        try:
+            importlib.import_module(f"{__name__}.nb{notebook}")
+        except ModuleNotFoundError:
+            pass
+    try:
+        return _REGISTRY[id]
+    except KeyError:
+        raise KeyError(f"there is no exercise {id!r}: exercises are numbered like '01.2' (notebook 01, exercise 2)") from None
+
+
+def exercises(notebook: str) -> list[Exercise]:
+    """Every exercise of ``notebook`` ("01"), in order."""
+    try:
+        importlib.import_module(f"{__name__}.nb{notebook}")
+    except ModuleNotFoundError:
+        return []
+    return sorted((e for e in _REGISTRY.values() if e.id.split(".")[0] == notebook),
+                  key=lambda e: int(e.id.split(".")[1]))
+
+
+def _unanswered(value: Any) -> bool:
+    if value is ...:
+        return True
+    if isinstance(value, (list, tuple, set)):
+        return any(_unanswered(v) for v in value)
+    if isinstance(value, dict):
+        return any(_unanswered(v) for v in value.values())
+    return False
+
+
+def evaluate(id: str, **answers: Any) -> Result:
+    """Run exercise ``id``'s checker on ``answers`` and return its :class:`Result` (never raises)."""
+    ex = get(id)
+    missing = [name for name, value in answers.items() if _unanswered(value)]
+    if not answers or missing:
+        where = f" (replace the ... in {', '.join(missing)})" if missing else ""
+        return Result(id, "not answered", 0, ex.points, f"not answered yet{where}")
+    try:
+        outcome = ex.checker(**answers)
+    except Wrong as e:
+        return Result(id, "wrong", 0, ex.points, str(e))
+    except Exception as e:  # the learner's code (or answer) failed inside the check: say where
+        frame = traceback.extract_tb(e.__traceback__)[-1]
+        return Result(id, "error", 0, ex.points,
+                      f"your answer raised {type(e).__name__}: {e} (in {frame.name}, line {frame.lineno})")
+    if isinstance(outcome, Partial):
+        points = max(0.0, min(float(outcome.points), ex.points))
+        status = "correct" if points == ex.points else "partial"
+        return Result(id, status, points, ex.points, outcome.message)
+    return Result(id, "correct", ex.points, ex.points, "correct")
+
+
+def check(id: str, **answers: Any) -> Result:
+    """Check exercise ``id`` with the learner's ``answers`` (by name); print the feedback and keep the result
+    for the grader. Never raises, so "Run All" runs to the end.
+
+    >>> sk.course.check("01.2", deposit=...)       # doctest: +SKIP
+    [01.2] not answered yet (replace the ... in deposit)
+    """
+    result = evaluate(id, **answers)
+    _RESULTS[id] = result
+    mark = {"correct": "✔", "partial": "◐", "wrong": "✘", "error": "✘", "not answered": "…"}[result.status]
+    score = f" ({result.points:g}/{result.max_points:g})" if result.status != "not answered" else ""
+    print(f"{mark} [{id}] {get(id).title}{score}: {result.feedback}")
+    return result
+
+
+def hint(id: str) -> str:
+    """Reveal the next hint of exercise ``id`` (one per call); the last one points at the idea, not the code."""
+    ex = get(id)
+    if not ex.hints:
+        text = "This exercise has no hints: reread the Your turn cell and the section above it."
+    elif ex.hints_shown >= len(ex.hints):
+        text = f"No more hints for {id}: that was the last ({len(ex.hints)}/{len(ex.hints)}). {ex.hints[-1]}"
+    else:
+        ex.hints_shown += 1
+        text = f"Hint {ex.hints_shown}/{len(ex.hints)}: {ex.hints[ex.hints_shown - 1]}"
+    print(text)
+    return text
+
+
+def results() -> dict[str, Result]:
+    """The last result of every exercise checked in this kernel (what the grader reads)."""
+    return dict(_RESULTS)
