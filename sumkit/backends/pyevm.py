@@ -51,6 +51,7 @@ class PyEvmBackend:
         keys = dev_keys()
         state = generate_genesis_state_for_keys(keys, overrides={"balance": DEV_BALANCE})
         self.tester = _EthTesterPyEVM(genesis_parameters=params, genesis_state=state)
+        self.tester.account_keys = keys  # so eth-tester, serving this state to web3, signs for the same accounts
         self.block_gas_limit = block_gas_limit
         self._keys = {key.public_key.to_canonical_address(): key for key in keys}
         self.accounts: list[str] = [to_checksum_address(a) for a in self._keys]
