@@ -35,6 +35,19 @@ def test_predict_and_score_match_the_contract(data):
         assert contract.call("predict", x) == model.predict_encoded(x)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.data())
+def test_predict_encoded_many_equals_one_at_a_time(data):
+    """The numpy path (used to measure accuracy during simulations) gives every sample's on-chain label, even at
+    the extremes of the parameters' range, for lists and for tuples (whose flat form is cached)."""
+    n = data.draw(st.integers(1, 40))
+    model = sk.models.SparsePerceptron(data.draw(st.lists(params, min_size=n, max_size=n)), data.draw(params), 1)
+    rows = [sorted(r) for r in data.draw(st.lists(st.sets(st.integers(0, n - 1)), max_size=12))]
+    expected = [model.predict_encoded(x) for x in rows]
+    assert model.predict_encoded_many(rows).tolist() == expected
+    assert model.predict_encoded_many(tuple(map(tuple, rows))).tolist() == expected
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_update_sequences_match_the_contract(data):

@@ -97,6 +97,10 @@ class OnChainModel:
         """The on-chain label the contract predicts for an encoded sample."""
         raise NotImplementedError
 
+    def predict_encoded_many(self, rows: Sequence[Sequence[int]]) -> np.ndarray:
+        """The on-chain labels of many encoded samples (models with a faster exact way override this)."""
+        return np.fromiter((self.predict_encoded(x) for x in rows), dtype=np.int64, count=len(rows))
+
     def check_update(self, x: Sequence[int], label: int) -> None:
         """Raise ``ValueError`` if the contract's update with this encoded sample would revert."""
         raise NotImplementedError

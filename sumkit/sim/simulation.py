@@ -195,7 +195,8 @@ class Simulation:
         self.seed, self.eval_every, self.progress = seed, int(eval_every), progress
         model = trainer.model
         self._pool_X, self._pool_y, _, _ = self._check_set("data", data)
-        self._test_X, _, self._test_enc, self._test_labels = self._check_set("test", test)
+        self._test_X, _, test_enc, self._test_labels = self._check_set("test", test)
+        self._test_enc = tuple(map(tuple, test_enc))  # immutable: a model may keep a faster form of it
         self.rng = np.random.default_rng(seed)
         incentive = trainer.incentive
         self.refund_wait = int(getattr(incentive, "refund_wait", 0))
@@ -247,9 +248,7 @@ class Simulation:
 
     def accuracy(self) -> float:
         """Accuracy of the trainer's mirror (bit-exact with the chain) on the test set, now."""
-        predict = self.trainer.model.predict_encoded
-        predictions = np.fromiter((predict(x) for x in self._test_enc), dtype=int, count=len(self._test_enc))
-        return float(np.mean(predictions == self._test_labels))
+        return float(np.mean(self.trainer.model.predict_encoded_many(self._test_enc) == self._test_labels))
 
     def draw(self, rng: np.random.Generator) -> tuple[Any, Any]:
         """A random sample of the pool with its true label."""
