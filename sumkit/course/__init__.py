@@ -7,10 +7,10 @@ check cell that passes the answer by name::
     sk.course.hint("01.2")                      # the next hint only, one per call
     sk.course.check("01.2", deposit=deposit)    # what is right, what is wrong, where to look
 
-A check never raises: an answer still ``...`` is "not answered yet", a wrong one says what is wrong
-(without giving the answer away), and errors inside the learner's code are reported as feedback. Each
-notebook's exercises live in a module ``sumkit.course.nbNN`` (``"01.2"`` is exercise 2 of notebook 01),
-written with the :func:`exercise` decorator::
+A check never raises: an answer still ``...`` (or a function whose body is still ``...``) is "not answered
+yet", a wrong one says what is wrong (without giving the answer away), and errors inside the learner's code
+are reported as feedback. Each notebook's exercises live in a module ``sumkit.course.nbNN`` (``"01.2"`` is
+exercise 2 of notebook 01), written with the :func:`exercise` decorator::
 
     @exercise("01.2", title="A deposit by hand", points=2, hints=["...", "...", "the idea, not the code"])
     def _(deposit):
@@ -19,18 +19,36 @@ written with the :func:`exercise` decorator::
 
 A checker returns ``None`` for full marks, a :class:`Partial` for partial credit, or raises :class:`Wrong`.
 Under the grader (:func:`grading` is True) checkers also run hidden checks (other inputs, other seeds).
+
+Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.grade`` rely on exactly these):
+
+- the notebook's metadata holds ``{"sumkit": {"notebook": "01"}}``;
+- each exercise starts with a markdown cell whose first line is ``### Your turn 01.2: <title>``;
+- its scaffold is a code cell tagged ``answer`` with metadata ``{"sumkit": {"exercise": "01.2"}}``, holding
+  ``...`` where the answer goes (the student notebook never holds answer code);
+- its check is a code cell tagged ``check`` with the same metadata and exactly the source
+  :func:`check_source` gives, ``sk.course.check("01.2", a=a, b=b)`` (the checker's parameters, in order);
+- checkers live in ``sumkit/course/nbNN.py``; the answer of every scaffold cell lives in
+  ``notebooks/solutions/answers/NN.py``, one section per exercise opened by a line ``# %% 01.2``. The build
+  writes ``notebooks/solutions/NN_*.ipynb`` from the student notebook and those sections.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import os
+import textwrap
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 GRADING_ENV = "SUMKIT_GRADING"  # set by python -m sumkit.grade
+# Under the grader, every check also publishes its result with this MIME type: the grader reads it from the
+# outputs of the check cells themselves, so results survive a later crash, a time-out or a dead kernel.
+RESULT_MIMETYPE = "application/vnd.sumkit.result+json"
 
 
 class Wrong(Exception):
@@ -102,18 +120,46 @@ def get(id: str) -> Exercise:
 
 
 def exercises(notebook: str) -> list[Exercise]:
-    """Every exercise of ``notebook`` ("01"), in order."""
+    """Every exercise of ``notebook`` ("01"), in order (none when it has no checker module yet)."""
     try:
         importlib.import_module(f"{__name__}.nb{notebook}")
-    except ModuleNotFoundError:
-        return []
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.nb{notebook}":  # a checker module that fails to import is a bug: say so
+            raise
     return sorted((e for e in _REGISTRY.values() if e.id.split(".")[0] == notebook),
                   key=lambda e: int(e.id.split(".")[1]))
+
+
+def check_source(id: str) -> str:
+    """The exact source of exercise ``id``'s check cell, derived from its checker's parameters.
+
+    >>> check_source("05.1")                               # doctest: +SKIP
+    'sk.course.check("05.1", drain=drain)'
+    """
+    params = inspect.signature(get(id).checker).parameters
+    return f'sk.course.check("{id}"' + "".join(f", {name}={name}" for name in params) + ")"
+
+
+def _only_ellipsis(function: Callable) -> bool:
+    """Whether ``function``'s body is still the scaffold: a docstring at most, then ``...``."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):  # no source to read (built-in, lambda in a string, ...)
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                         and isinstance(s.value.value, str))]
+    return bool(body) and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                              and s.value.value is ... for s in body)
 
 
 def _unanswered(value: Any) -> bool:
     if value is ...:
         return True
+    if inspect.isfunction(value):
+        return _only_ellipsis(value)
     if isinstance(value, (list, tuple, set)):
         return any(_unanswered(v) for v in value)
     if isinstance(value, dict):
@@ -155,7 +201,20 @@ def check(id: str, **answers: Any) -> Result:
     mark = {"correct": "✔", "partial": "◐", "wrong": "✘", "error": "✘", "not answered": "…"}[result.status]
     score = f" ({result.points:g}/{result.max_points:g})" if result.status != "not answered" else ""
     print(f"{mark} [{id}] {get(id).title}{score}: {result.feedback}")
+    if grading():
+        _publish(result)
     return result
+
+
+def _publish(result: Result) -> None:
+    """Attach ``result`` to the running cell's outputs (a no-op outside IPython)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import publish_display_data
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        publish_display_data({RESULT_MIMETYPE: asdict(result)})
 
 
 def hint(id: str) -> str:
