@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,34 @@ def load(name: str) -> dict[str, Any]:
 def load_all() -> dict[str, dict[str, Any]]:
     """Every committed artifact, by contract name."""
     return {p.stem: load(p.stem) for p in sorted(BUILD.glob("*.json"))}
+
+
+def source_of(contract: str, function: str) -> str:
+    """The Solidity source of ``function`` in ``contract``, read from ``contracts/``, with its NatSpec comment.
+
+    >>> print(source_of("CollaborativeTrainer", "refund"))   # doctest: +SKIP
+    /// @notice Claims back the deposit of your own contribution, ...
+    function refund(int64[] calldata x, uint64 label, uint256 addedAt) external nonReentrant returns ...
+    """
+    declaration = re.compile(rf"^\s*(?:abstract\s+)?contract\s+{re.escape(contract)}\b", re.MULTILINE)
+    files = [p for p in sorted(CONTRACTS.rglob("*.sol")) if declaration.search(p.read_text())]
+    if not files:
+        raise FileNotFoundError(f"no contract {contract!r} in {CONTRACTS} (the Solidity sources ship with a clone "
+                                "of the repository, not with an installed wheel)")
+    text = files[0].read_text()
+    body_start = declaration.search(text).end()
+    match = re.compile(rf"^([ \t]*)function\s+{re.escape(function)}\s*\(", re.MULTILINE).search(text, body_start)
+    if match is None:
+        names = sorted(set(re.findall(r"^\s*function\s+(\w+)\s*\(", text[body_start:], re.MULTILINE)))
+        raise ValueError(f"{contract} has no function {function!r}; its functions: {', '.join(names)}")
+    lines = text[:match.start()].split("\n")[:-1]
+    start = match.start()
+    while lines and lines[-1].strip().startswith("///"):  # the NatSpec comment right above
+        start -= len(lines.pop()) + 1
+    depth, end = 0, text.index("{", match.end())
+    for end in range(end, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            break
+    indent = match.group(1)
+    return "\n".join(line.removeprefix(indent) for line in text[start:end + 1].split("\n"))
