@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import eth_abi
+import eth_abi.exceptions
 from eth_utils import keccak, to_checksum_address
 
 from . import artifacts as _artifacts
@@ -45,6 +46,12 @@ def _normalize(value: Any, param: dict[str, Any]) -> Any:
     return value
 
 
+def _flatten(values: Any) -> list[Any]:
+    if isinstance(values, (list, tuple)):
+        return [v for value in values for v in _flatten(value)]
+    return [values]
+
+
 @dataclass(frozen=True)
 class Signature:
     """One function, error or event of an ABI."""
@@ -68,7 +75,17 @@ class Signature:
     def encode_call(self, args: tuple[Any, ...]) -> bytes:
         if len(args) != len(self.inputs):
             raise TypeError(f"{self.name} takes {len(self.inputs)} arguments, got {len(args)}")
-        return self.selector + eth_abi.encode(self.types, [_prepare(a, t) for a, t in zip(args, self.types)])
+        try:
+            return self.selector + eth_abi.encode(self.types, [_prepare(a, t) for a, t in zip(args, self.types)])
+        except eth_abi.exceptions.EncodingError as e:
+            params = ", ".join(f"{t} {p.get('name') or '_'}" for t, p in zip(self.types, self.inputs))
+            floats = any(isinstance(a, float) for a in _flatten(args))
+            raise TypeError(
+                f"{self.name}({params}) cannot take these arguments: {e}"
+                + ("\nHint: the EVM has no floats; contracts take fixed-point integers (1.0 is 10**9): encode "
+                   "samples with trainer.model.encode(x) or sk.encoding.to_fixed(x), amounts with sk.ether(...)."
+                   if floats else "")
+            ) from None
 
     def decode(self, params: tuple[dict[str, Any], ...], data: bytes) -> list[Any]:
         values = eth_abi.decode([abi_type(p) for p in params], data)

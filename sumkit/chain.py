@@ -20,18 +20,20 @@ transaction used. The backend knows bytes; the chain knows ABIs, names, the cloc
 from __future__ import annotations
 
 import contextlib
+import math
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import rlp
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_utils import is_address, keccak, to_canonical_address, to_checksum_address
 
 from . import abi as _abi
 from . import artifacts as _artifacts
 from .backends.base import Backend, CallResult, TransactionRejected, TxResult
 from .errors import Reverted, decode_revert
+from .units import format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 GENESIS_TIME = 1_767_225_600  # 2026-01-01 00:00:00 UTC: every new chain starts here
 BLOCK_TIME = 12  # seconds between blocks, as on Ethereum mainnet
+MAX_TIMESTAMP = 2**64 - 1  # the largest block time a header holds (the EVM's TIMESTAMP is read as a uint64)
 TX_GAS_LIMIT = 30_000_000  # the gas limit sent with every transaction: one mainnet block
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
 TEST_ACCOUNTS = 10  # the backend's funded accounts; Chain.new_account adds more
@@ -185,7 +188,16 @@ class Chain:
 
     def travel(self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> None:
         """Move time forward; views and the next transaction both see the new time."""
-        delta = round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+        total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        if not math.isfinite(total):
+            raise ValueError(f"travel needs a finite duration, got {total} seconds")
+        delta = round(total)
+        if self._now + delta > MAX_TIMESTAMP:
+            raise ValueError(
+                f"travelling {delta:,} s would move the clock past {MAX_TIMESTAMP:,} s, the largest time a block "
+                "header can hold (a 64-bit number of seconds): contracts would see a truncated time. Travel by "
+                "days, hours or minutes as they pass in your story (e.g. chain.travel(days=1))"
+            )
         if delta < 0:
             raise ValueError("time only moves forward on a blockchain: travel by a positive duration")
         if not self._controls_time:
@@ -193,9 +205,27 @@ class Chain:
         self._now += delta
 
     # -- accounts ---------------------------------------------------------------------------------
+    def account(self, who: str) -> str:
+        """The address of ``who``: an address, or a named account of this chain ("owner", "alice", "bob", "carol",
+        "mallory", or a name given to :meth:`new_account`). Every ``sender=`` and ``account`` accepts both.
+
+        >>> chain.account("alice") == chain.alice            # doctest: +SKIP
+        True
+        """
+        if isinstance(who, str) and not who.startswith("0x"):
+            for address, name in self._names.items():
+                if name == who and address in self.accounts:
+                    return address
+            named = ", ".join(f"chain.{n}" if n in ACCOUNT_NAMES else repr(n) for n in self._names.values()
+                              if n in ACCOUNT_NAMES or n in {self._names.get(a) for a in self.accounts})
+            raise ValueError(f"{who!r} is not an account of this chain: use one of {named} (or an address)")
+        if not is_address(who):
+            raise TypeError(f"an account is an address string like chain.alice, got {who!r}")
+        return to_checksum_address(who)
+
     def balance(self, account: str) -> int:
         """The balance of ``account`` in wei."""
-        return self.backend.balance(to_checksum_address(account))
+        return self.backend.balance(self.account(account))
 
     def name_of(self, address: str) -> str:
         """A readable name for an address: the account's name, a contract's name, or the address."""
@@ -403,7 +433,40 @@ class Chain:
                 contract=contract,
                 function=function,
             )
-        return decode_revert(result.error, errors=self._errors_for(to), contract=contract, function=function)
+        error = decode_revert(result.error, errors=self._errors_for(to), contract=contract, function=function)
+        if error.error == "PaymentFailed" and to is not None:
+            error = self._payment_failed(error, target=to)
+        return self._named(error)
+
+    def _payment_failed(self, error: Reverted, target: str) -> Reverted:
+        """Say why a payment failed: a plain account accepts any ether, so if the receiver has no code the paying
+        contract lacked the ether; otherwise the receiving contract refused it."""
+        receiver, amount = error.args_["to"], error.args_["amount"]
+        payer = target if error.data[:4] in _abi.errors(self._abis.get(target, [])) else None
+        if payer is not None and self.balance(payer) < amount:
+            why = (f"{self.name_of(payer)} holds only {format_ether(self.balance(payer))}, less than it owes: it cannot "
+                   "pay what it does not have (a bookkeeping bug, or ether taken out another way)")
+        elif not self.backend.code(receiver):
+            why = (f"{self.name_of(receiver)} is a plain account, which accepts any ether, so the paying contract did "
+                   "not hold that much: a bookkeeping bug, or ether taken out another way")
+        else:
+            why = (f"the receiver {self.name_of(receiver)} is a contract whose receive/fallback function reverted (or "
+                   "does not exist), so it refused the ether")
+        hint = f"Sending {format_ether(amount)} to {self.name_of(receiver)} failed, so nothing was changed: {why}."
+        return Reverted(error.reason, hint, error=error.error, args=error.args_, data=error.data,
+                        contract=error.contract, function=error.function)
+
+    def _named(self, error: Reverted) -> Reverted:
+        """``error`` with the addresses in its hint replaced by the chain's names for them (alice, the
+        trainer, ...), so a learner reads who, not a hex string."""
+        hint = error.hint
+        for address, name in self._names.items():
+            if address in hint:
+                hint = hint.replace(address, name)
+        if hint == error.hint:
+            return error
+        return Reverted(error.reason, hint, error=error.error, args=error.args_, data=error.data,
+                        contract=error.contract, function=error.function)
 
     def _call(self, sender: str, to: str | None, data: bytes, context: tuple[str, str], *, value: int = 0,
               gas: int = TX_GAS_LIMIT) -> bytes:
@@ -431,10 +494,15 @@ class Chain:
         sig: _abi.Signature | None = None,
         nonce: int | None = None,
     ) -> Receipt:
-        sender = to_checksum_address(sender)
+        sender = self.account(sender)
         to = to_checksum_address(to) if to else None
         if sender not in self.accounts:
             raise ValueError(f"{sender} is not an account of this chain: use chain.alice, chain.bob, ...")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(
+                f"value must be a whole number of wei (an int), got {value!r}: amounts are ints in wei, so write "
+                "sk.ether(1.5) for 1.5 ether"
+            )
         if value < 0:
             raise ValueError("value must be a non-negative number of wei")
         if value > self.balance(sender):

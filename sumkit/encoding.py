@@ -12,6 +12,7 @@ array([1.5])
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,8 +57,33 @@ def check_int(value: int, bits: int = 64, *, what: str = "value") -> int:
     return value
 
 
+class EncodedSample(tuple):
+    """A sample already encoded for the contract (fixed point, or sparse indices): what ``Contribution.x`` holds.
+
+    Encoding it again would scale it twice, so the encoders refuse it with a pointer to what to do instead.
+    """
+
+    __slots__ = ()
+
+
+def _refuse_encoded(x: Any) -> None:
+    if isinstance(x, EncodedSample):
+        raise ValueError(
+            "this sample is already encoded for the contract (it is a Contribution's x, in fixed point: 1.0 is "
+            f"{SCALE:,}); encoding it again would scale it twice. Pass the original features, or use "
+            "trainer.model.predict_encoded(c.x) for a stored sample"
+        )
+
+
+def _refuse_strings(arr: np.ndarray, what: str) -> None:
+    if arr.dtype.kind in "USO" and any(isinstance(v, (str, bytes)) for v in arr.ravel()):
+        raise ValueError(f"{what} holds strings ({arr.ravel()[0]!r}, ...): give numbers, e.g. np.asarray(x, dtype=float)")
+
+
 def dense_sample(x: Sequence[float] | np.ndarray, n_features: int) -> list[int]:
     """Validate and encode one dense sample: a 1-D array of ``n_features`` finite numbers."""
+    _refuse_encoded(x)
+    _refuse_strings(np.asarray(x), "x")
     arr = np.asarray(x, dtype=float)
     if arr.ndim != 1:
         raise ValueError(f"x must be one sample, a 1-D array of {n_features} features; got shape {arr.shape}")

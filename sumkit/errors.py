@@ -134,7 +134,8 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "Reentrancy": lambda a: "A payout called back into the trainer before it finished; that is refused.",
     "PaymentFailed": lambda a: (
-        f"Sending {format_ether(a['amount'])} to {a['to']} failed: the receiving contract refused the ether."
+        f"Sending {format_ether(a['amount'])} to {a['to']} failed, so nothing was changed: either the paying "
+        "contract holds less ether than it owes, or the receiver is a contract that refused the ether."
     ),
     "WrongFeatureCount": lambda a: (
         f"The model needs {a['expected']} features per sample but got {a['got']}. Check the shape of x."

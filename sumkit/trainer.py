@@ -10,7 +10,7 @@ import numpy as np
 from eth_utils import to_checksum_address
 
 from .chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
-from .encoding import unpack_sample
+from .encoding import EncodedSample, unpack_sample
 from .incentives import DepositRefundTake, Points, PredictionMarket
 from .incentives.points import badge_names
 from .models.base import rows_of
@@ -146,7 +146,7 @@ class Trainer:
             label=self.model.decode_label(label),
             added_at=recorded["addedAt"],
             deposit=recorded["deposit"],
-            x=tuple(encoded),
+            x=EncodedSample(encoded),
             key=recorded["key"],
         )
         self._contributions.append(contribution)
@@ -162,9 +162,25 @@ class Trainer:
                              "wait (it falls the longer nobody adds data) or raise max_deposit")
         return max_deposit
 
+    def _contribution(self, c: Any, action: str) -> Contribution:
+        """``c`` as a :class:`Contribution`: one returned by ``add_data``, or a row of ``contributions()``."""
+        if isinstance(c, Contribution):
+            return c
+        key = c.get("key") if hasattr(c, "get") and not isinstance(c, str) else None
+        if isinstance(key, str):
+            for known in self._contributions:
+                if known.key == key:
+                    return known
+        raise TypeError(
+            f"{action}() needs a Contribution: the value add_data(...) returned (c = trainer.add_data(...)), or a row "
+            f"of trainer.contributions() (e.g. trainer.contributions().iloc[0]); got {type(c).__name__} {c!r:.60}"
+        )
+
     def refund(self, c: Contribution, *, sender: str) -> int:
-        """Claim back the deposit of your own contribution ``c``; returns the wei paid."""
-        if to_checksum_address(sender) != c.contributor:
+        """Claim back the deposit of your own contribution ``c`` (what ``add_data`` returned, or a row of
+        ``contributions()``); returns the wei paid."""
+        c = self._contribution(c, "refund")
+        if self.chain.account(sender) != c.contributor:
             raise ValueError(
                 f"only the contributor ({self.chain.name_of(c.contributor)}) can claim this refund, not "
                 f"{self.chain.name_of(sender)}; to take from someone else's bad data use trainer.report(...)"
@@ -174,6 +190,7 @@ class Trainer:
     def report(self, c: Contribution, *, sender: str) -> int:
         """Take (part of) the deposit of someone else's contribution ``c``; returns the wei paid. Not under
         Points, which has no deposits (a ``ValueError`` says so before anything is sent)."""
+        c = self._contribution(c, "report")
         if isinstance(self.incentive, Points):
             raise ValueError(
                 "Points has no deposits, so there is nothing to take: report() is not part of Points (data the "
@@ -422,4 +439,28 @@ def deploy(
     >>> trainer = deploy(chain, model, DepositRefundTake(refund_wait=sk.days(1)))   # doctest: +SKIP
     """
     incentive = DepositRefundTake() if incentive is None else incentive
+    _check_deploy_args(chain, model, incentive)
     return _Deployment(chain, model.copy(), incentive, name, description, owner or chain.owner).run()
+
+
+def _check_deploy_args(chain: Any, model: Any, incentive: Any) -> None:
+    """Say what was meant when deploy() gets the wrong kind of thing (before any transaction)."""
+    if not isinstance(chain, Chain):
+        raise TypeError(f"deploy(chain, model, incentive): chain must be a sumkit Chain (chain = sk.Chain()), got {chain!r:.60}")
+    if model is None or not hasattr(model, "deploy_steps"):
+        if hasattr(model, "fit") and hasattr(model, "get_params"):
+            raise TypeError(
+                f"deploy() needs a sumkit model mirror, not the scikit-learn estimator {type(model).__name__}: convert "
+                "it first, e.g. sk.models.DensePerceptron.from_sklearn(estimator) (see sk.models for the others)"
+            )
+        raise TypeError(f"deploy() needs a sumkit model (e.g. sk.models.DensePerceptron.from_sklearn(...)), got {model!r:.60}")
+    if isinstance(incentive, type):
+        raise TypeError(
+            f"incentive must be an instance, not the class {incentive.__name__}: write "
+            f"sk.incentives.{incentive.__name__}(...) with its settings"
+        )
+    if not hasattr(incentive, "contract_name"):
+        raise TypeError(
+            "incentive must be sk.incentives.DepositRefundTake(...), Points(...) or PredictionMarket(...), got "
+            f"{incentive!r:.60}"
+        )
