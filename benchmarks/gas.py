@@ -55,7 +55,9 @@ CEILINGS: dict[str, dict[str, int]] = {
     "sparse-perceptron-1000": {
         "deploy": 7_500_000,
         "add_agree": 138_000,
-        "add_update": 155_000,
+        # Half of the original contracts' 311,032 (issue 12): the trainer now calls the model with plain
+        # Solidity instead of inline assembly (+2,722 gas here), more readable in the contract learners read first.
+        "add_update": 155_516,
         "refund": 110_000,
         "report": 108_000,
     },

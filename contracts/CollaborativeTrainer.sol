@@ -6,6 +6,16 @@ import {DataHandler} from "./data/DataHandler.sol";
 import {IIncentiveMechanism} from "./incentives/IncentiveMechanism.sol";
 import {IClassifier} from "./models/Classifier.sol";
 import {TrainerOwned} from "./access/TrainerOwned.sol";
+import {ReentrancyGuard} from "./utils/ReentrancyGuard.sol";
+
+/// @title IAnyAddressClaimWait
+/// @notice An incentive mechanism after whose `anyAddressClaimWait` anyone may take what is left of any
+/// contribution, whatever the model predicts (Deposit-Refund-Take). A trainer with such a mechanism does not
+/// ask the model for its verdict on a report that comes after that wait.
+interface IAnyAddressClaimWait {
+    /// @notice Seconds after adding before anyone may take what is left, whatever the model says.
+    function anyAddressClaimWait() external view returns (uint256);
+}
 
 /// @title CollaborativeTrainer
 /// @notice The entry point of a Sharing Updatable Models (SUM) deployment. Anyone may ask the model
@@ -13,9 +23,20 @@ import {TrainerOwned} from "./access/TrainerOwned.sol";
 /// three steps, in this order: the incentive mechanism validates and prices it, the data handler
 /// records it, the model updates itself. The trainer holds every deposit until it is refunded or
 /// taken, and (as a `DataHandler`) the record of what is left of each.
-/// @dev Ether leaves only through `_pay`, after all state changes (checks-effects-interactions), and
-/// every function that sends ether holds a reentrancy lock kept in transient storage.
-contract CollaborativeTrainer is DataHandler {
+/// Every refund and report must fit a block: a prediction costs gas in proportion to the sample's length
+/// times the model's number of classes, so `addData` refuses a sample for which that product exceeds
+/// `MAX_SAMPLE_WORK` (a later refund or report of it could not be mined, and its deposit would be stuck).
+/// @dev Ether leaves only through `_sendValue`, after all state changes (checks-effects-interactions), and
+/// every function that sends ether is `nonReentrant` (see `ReentrancyGuard`).
+contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
+    /// @notice The largest `x.length * numClasses` of a sample `addData` accepts (values of a dense sample, or
+    /// active features of a sparse one, times classes). At this size the costliest prediction of a sumkit
+    /// model (a 50-class sparse nearest centroid whose 240 active features touch all its storage words: 8,000
+    /// cold reads) makes a refund or report cost 19.3M gas, under a 30M-gas block (measured by
+    /// tests/test_sample_bound.py; Naive Bayes at the bound: 4.6M; dense models cannot reach it, their
+    /// deployment limits their size first).
+    uint256 public constant MAX_SAMPLE_WORK = 12_000;
+
     /// @notice A human-readable name for this deployment.
     string public name;
     /// @notice What the model does and what data it expects.
@@ -26,9 +47,13 @@ contract CollaborativeTrainer is DataHandler {
     IClassifier public immutable classifier;
     /// @notice The owner: may take what is left of a bad contribution after the owner's wait.
     address public owner;
-
-    /// @dev Reentrancy lock, cleared at the end of every transaction.
-    bool private transient _locked;
+    /// @dev The model's number of classes, read once at construction.
+    uint256 private immutable _numClasses;
+    /// @dev The longest sample `addData` accepts: `MAX_SAMPLE_WORK / numClasses` (one comparison per add).
+    uint256 private immutable _maxSampleLength;
+    /// @dev The mechanism's `anyAddressClaimWait` if it has one (`type(uint256).max` if not): a report of a
+    /// contribution at least this old does not need the model's verdict.
+    uint256 private immutable _verdictFreeAge;
 
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
@@ -41,10 +66,9 @@ contract CollaborativeTrainer is DataHandler {
     error NotOwner(address caller, address owner);
     /// @notice The owner cannot be the zero address.
     error ZeroOwner();
-    /// @notice A function that sends ether was entered again before it finished.
-    error Reentrancy();
-    /// @notice Sending `amount` wei to `to` failed.
-    error PaymentFailed(address to, uint256 amount);
+    /// @notice A sample of `length` values for a model of `numClasses` classes is too large: a prediction of it
+    /// (which every refund and report needs) would not fit a block. `length * numClasses` may be at most `max`.
+    error SampleTooLarge(uint256 length, uint256 numClasses, uint256 max);
 
     /// @param name_ A human-readable name.
     /// @param description_ What the model does and what data it expects.
@@ -67,21 +91,17 @@ contract CollaborativeTrainer is DataHandler {
         incentiveMechanism = incentiveMechanism_;
         classifier = classifier_;
         owner = owner_;
+        uint256 numClasses_ = classifier_.numClasses();
+        _numClasses = numClasses_;
+        _maxSampleLength = numClasses_ == 0 ? 0 : MAX_SAMPLE_WORK / numClasses_;
+        _verdictFreeAge = _anyAddressClaimWait(address(incentiveMechanism_));
         emit OwnershipTransferred(address(0), owner_);
-    }
-
-    /// @dev Guards the functions that send ether.
-    modifier nonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
     }
 
     /// @notice The model's prediction for `x`. A free call: no transaction needed.
     /// @param x The encoded sample.
     function predict(int64[] calldata x) external view returns (uint64) {
-        return _predict(x);
+        return classifier.predict(x);
     }
 
     /// @notice The model's predictions for many samples in one free call.
@@ -89,7 +109,7 @@ contract CollaborativeTrainer is DataHandler {
     function predictMany(int64[][] calldata xs) external view returns (uint64[] memory labels) {
         labels = new uint64[](xs.length);
         for (uint256 i = 0; i < xs.length; ++i) {
-            labels[i] = _predict(xs[i]);
+            labels[i] = classifier.predict(xs[i]);
         }
     }
 
@@ -99,15 +119,17 @@ contract CollaborativeTrainer is DataHandler {
     }
 
     /// @notice Adds a sample with its label: pay the deposit, the data is recorded, the model learns.
-    /// Anything sent above the required deposit is returned.
+    /// Anything sent above the required deposit is returned. A sample whose `x.length * numClasses` exceeds
+    /// `MAX_SAMPLE_WORK` is refused (`SampleTooLarge`).
     /// @param x The encoded sample.
     /// @param label Its label.
     /// @return key The contribution's key (keep `x`, `label` and the block time to claim later).
     function addData(int64[] calldata x, uint64 label) external payable nonReentrant returns (bytes32 key) {
+        if (x.length > _maxSampleLength) revert SampleTooLarge(x.length, _numClasses, MAX_SAMPLE_WORK);
         uint256 deposit = incentiveMechanism.handleAddData(msg.sender, msg.value, label);
         key = _recordAddition(x, label, msg.sender, deposit);
-        _update(x, label);
-        if (msg.value > deposit) _pay(msg.sender, msg.value - deposit);
+        classifier.update(x, label);
+        if (msg.value > deposit) _sendValue(msg.sender, msg.value - deposit);
     }
 
     /// @notice Claims back the deposit of your own contribution, once the refund wait has passed, if
@@ -119,12 +141,15 @@ contract CollaborativeTrainer is DataHandler {
     /// @return amount The wei paid to the caller.
     function refund(int64[] calldata x, uint64 label, uint256 addedAt) external nonReentrant returns (uint256 amount) {
         amount = _recordRefund(ContributionKey.compute(x, label, msg.sender, addedAt));
-        incentiveMechanism.handleRefund(msg.sender, addedAt, _predict(x) == label);
-        _pay(msg.sender, amount);
+        incentiveMechanism.handleRefund(msg.sender, addedAt, classifier.predict(x) == label);
+        _sendValue(msg.sender, amount);
     }
 
     /// @notice Takes (part of) the deposit of someone else's contribution that the model disagrees with,
-    /// or what is left of any contribution after the claim waits.
+    /// or what is left of any contribution after the claim waits. A mechanism may answer 0 for a step that
+    /// pays nothing yet (Deposit-Refund-Take with a take delay records a flag): then nothing is recorded or paid.
+    /// After the mechanism's `anyAddressClaimWait` (if it has one) the model is not asked: its verdict no
+    /// longer matters.
     /// @param x The sample, exactly as added.
     /// @param label Its label.
     /// @param contributor Who added it.
@@ -137,12 +162,14 @@ contract CollaborativeTrainer is DataHandler {
     {
         bytes32 key = ContributionKey.compute(x, label, contributor, addedAt);
         Record memory record = _reportable(key, msg.sender);
-        bool agrees = _predict(x) == label;
+        // `addedAt` is at most the block time of an existing record: no underflow.
+        bool agrees = block.timestamp - addedAt < _verdictFreeAge && classifier.predict(x) == label;
         amount = incentiveMechanism.handleReport(
             msg.sender, contributor, addedAt, record.initialDeposit, record.claimable, agrees
         );
+        if (amount == 0) return 0;
         _recordPayout(key, msg.sender, amount, record.claimable);
-        _pay(msg.sender, amount);
+        _sendValue(msg.sender, amount);
     }
 
     /// @notice Hands ownership to `newOwner`.
@@ -153,59 +180,13 @@ contract CollaborativeTrainer is DataHandler {
         owner = newOwner;
     }
 
-    /// @dev `classifier.update(x, label)`, with the sample copied into the call as it came (one
-    /// `calldatacopy`) instead of re-encoded value by value (2,785 gas less for the 20-value benchmark
-    /// sample): the model checks the values it reads, and `_recordAddition` has already checked that each
-    /// is a valid `int64`.
-    /// A revert of the model is passed on as it is.
-    function _update(int64[] calldata x, uint64 label) private {
-        address model = address(classifier);
-        bytes4 selector = IClassifier.update.selector;
-        assembly ("memory-safe") {
-            // update(int64[] x, uint64 label): the selector, x's offset (after the 2-word head), label, then x.
-            let data := mload(0x40)
-            let size := shl(5, x.length)
-            mstore(data, selector)
-            mstore(add(data, 0x04), 0x40)
-            mstore(add(data, 0x24), and(label, 0xffffffffffffffff))
-            mstore(add(data, 0x44), x.length)
-            calldatacopy(add(data, 0x64), x.offset, size)
-            if iszero(call(gas(), model, 0, data, add(0x64, size), 0, 0)) {
-                returndatacopy(data, 0, returndatasize())
-                revert(data, returndatasize())
-            }
+    /// @dev `mechanism.anyAddressClaimWait()` if it has that function, `type(uint256).max` if not.
+    function _anyAddressClaimWait(address mechanism) private view returns (uint256) {
+        try IAnyAddressClaimWait(mechanism).anyAddressClaimWait() returns (uint256 wait) {
+            return wait;
+        } catch {
+            return type(uint256).max;
         }
-    }
-
-    /// @dev `classifier.predict(x)`, with the sample copied into the call as it came, like `_update`. Reverts,
-    /// like a call the compiler encodes, if the model reverts or does not return one `uint64`.
-    function _predict(int64[] calldata x) private view returns (uint64 label) {
-        address model = address(classifier);
-        bytes4 selector = IClassifier.predict.selector;
-        assembly ("memory-safe") {
-            // predict(int64[] x): the selector, x's offset (after the 1-word head), then x.
-            let data := mload(0x40)
-            let size := shl(5, x.length)
-            mstore(data, selector)
-            mstore(add(data, 0x04), 0x20)
-            mstore(add(data, 0x24), x.length)
-            calldatacopy(add(data, 0x44), x.offset, size)
-            if iszero(staticcall(gas(), model, data, add(0x44, size), 0, 0)) {
-                returndatacopy(data, 0, returndatasize())
-                revert(data, returndatasize())
-            }
-            if lt(returndatasize(), 0x20) { revert(0, 0) }
-            returndatacopy(data, 0, 0x20)
-            label := mload(data)
-            if gt(label, 0xffffffffffffffff) { revert(0, 0) }
-        }
-    }
-
-    /// @dev Sends `amount` wei to `to`; called last, after every state change.
-    function _pay(address to, uint256 amount) private {
-        if (amount == 0) return;
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert PaymentFailed(to, amount);
     }
 
     /// @dev Reverts unless `component` was deployed for this trainer.

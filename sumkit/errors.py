@@ -83,9 +83,18 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "the model to agree with your data)."
     ),
     "InvalidWaits": lambda a: (
-        f"The waits must grow: refund_wait ({format_duration(a['refundWait'])}) <= owner_claim_wait "
+        f"The waits must satisfy refund_wait ({format_duration(a['refundWait'])}) < owner_claim_wait "
         f"({format_duration(a['ownerClaimWait'])}) <= any_address_claim_wait "
-        f"({format_duration(a['anyAddressClaimWait'])})."
+        f"({format_duration(a['anyAddressClaimWait'])}): a contributor needs time to claim the refund before the "
+        "owner or anyone may take the deposit."
+    ),
+    "SampleTooLarge": lambda a: (
+        f"This sample has {a['length']} values (active features for a sparse model) and the model {a['numClasses']} "
+        f"classes: {a['length'] * a['numClasses']:,} > {a['max']:,}. Predicting it, which every refund and report "
+        "needs, would not fit in a block, so its deposit could never come out: send fewer active features."
+    ),
+    "NonPositiveLearningRate": lambda a: (
+        f"The learning rate must be positive; got {a['learningRate'] / 1e9:g} (fixed point {a['learningRate']})."
     ),
     "ClockWentBackwards": lambda a: "The block time went backwards; use a fresh chain.",
     "UnknownContribution": lambda a: (

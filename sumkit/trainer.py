@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 # Samples per free predictMany call: a call, like a transaction, runs under a 30M gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.
 PREDICT_BATCH = 50
+# CollaborativeTrainer.MAX_SAMPLE_WORK: the largest len(x) * number of classes addData accepts, so that the
+# prediction every later refund and report needs fits in a block.
+MAX_SAMPLE_WORK = 12_000
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,14 @@ class Trainer:
         """
         encoded = self.model.encode(x)
         label = self.model.encode_label(y)
+        work = len(encoded) * len(self.model.classes)
+        if work > MAX_SAMPLE_WORK:
+            raise ValueError(
+                f"this sample has {len(encoded):,} values (active features, for a sparse model) and the model "
+                f"{len(self.model.classes)} classes: {work:,} > MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Predicting it, "
+                "which its refund and every report need, would not fit in a block, so its deposit could never come "
+                "out: the contract refuses it (SampleTooLarge). Send fewer active features."
+            )
         self.model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
         if value is None:
             value = self._deposit_to_send(max_deposit)

@@ -79,13 +79,33 @@ def test_integer_square_root_matches_isqrt(drt_contract, n):
     assert drt_contract.call("sqrt", n) == math.isqrt(n)
 
 
-def test_waits_must_grow(chain):
-    with pytest.raises(ValueError, match="waits must grow"):
-        sk.incentives.DepositRefundTake(refund_wait=sk.days(2), owner_claim_wait=sk.days(1))
-    # The contract enforces it too.
+@pytest.mark.parametrize(
+    "waits",
+    [
+        (sk.days(2), sk.days(1), sk.days(9)),  # the owner before the refund
+        (sk.days(1), sk.days(9), sk.days(5)),  # anyone before the owner
+        (sk.days(1), sk.days(1), sk.days(9)),  # the owner the second the refund opens
+        (sk.days(1), sk.days(1), sk.days(1)),  # anyone the second the refund opens (issue 12, finding 6)
+        (0, 0, 0),
+    ],
+)
+def test_waits_that_defeat_the_refund_are_refused_in_python_and_on_chain(chain, waits):
+    refund, owner, anyone = waits
+    with pytest.raises(ValueError, match=r"refund_wait < owner_claim_wait <= any_address_claim_wait"):
+        sk.incentives.DepositRefundTake(refund_wait=refund, owner_claim_wait=owner, any_address_claim_wait=anyone)
+    # The contract enforces it too, for anyone who deploys it without sumkit.
     with pytest.raises(sk.Reverted) as e:
-        chain.deploy("DepositRefundTake", chain.alice, 1, 10, 5, 20)
+        chain.deploy("DepositRefundTake", chain.alice, 1, refund, owner, anyone, 0)
     assert e.value.error == "InvalidWaits"
+    assert e.value.args_ == {"refundWait": refund, "ownerClaimWait": owner, "anyAddressClaimWait": anyone}
+    assert "refund_wait" in e.value.hint and "<" in e.value.hint
+
+
+def test_waits_just_inside_the_rule_are_accepted(chain):
+    drt = sk.incentives.DepositRefundTake(refund_wait=sk.days(1), owner_claim_wait=sk.days(1) + 1,
+                                          any_address_claim_wait=sk.days(1) + 1)
+    contract = chain.deploy("DepositRefundTake", *drt.constructor_args(chain.alice))
+    assert contract.call("ownerClaimWait") == contract.call("anyAddressClaimWait") == sk.days(1) + 1
 
 
 # -- refunds --------------------------------------------------------------------------------------
@@ -248,7 +268,7 @@ def test_owner_claim_follows_ownership_transfer(chain, trainer):
 # -- components are bound to their trainer (access control of every handler: tests/test_money_safety.py) --
 
 def test_trainer_rejects_components_bound_elsewhere(chain):
-    incentive = chain.deploy("DepositRefundTake", chain.alice, 1, 1, 1, 1)
+    incentive = chain.deploy("DepositRefundTake", chain.alice, 1, 1, 2, 2, 0)
     model = chain.deploy("DensePerceptron", chain.alice, [0], 0, 10**9)
     with pytest.raises(sk.Reverted) as e:
         chain.deploy("CollaborativeTrainer", "x", "", incentive.address, model.address, chain.owner)

@@ -10,7 +10,15 @@ import {IIncentiveMechanism} from "./IncentiveMechanism.sol";
 /// After `refundWait`, a contributor gets the whole deposit back if the model agrees with their data;
 /// that contribution then counts as good data for them. A contributor with good data may take a share
 /// of a deposit whose data the model disagrees with. After `ownerClaimWait` the trainer's owner, and
-/// after `anyAddressClaimWait` anyone, may take whatever is left, so no ether is ever stuck.
+/// after `anyAddressClaimWait` anyone, may take whatever is left, so no ether is ever stuck. The waits must
+/// satisfy `refundWait < ownerClaimWait <= anyAddressClaimWait`: a contributor always has a time in which only
+/// reporters with good data, and only if the model disagrees, can act on their deposit.
+/// With a `takeDelay` (0 means off), a take by a good-data reporter comes in two steps: a first `report` only
+/// flags the contribution (`TakeFlagged`, nothing is paid), and a `report` at least `takeDelay` seconds later,
+/// if the model still disagrees, takes. This defends against "flip the model, then take": someone who sends
+/// a mislabelled sample that flips the model on a good contribution must keep it flipped for `takeDelay`,
+/// during which the contributor, warned by the flag, may add data that puts it right and claim the refund.
+/// The claims after `ownerClaimWait` and `anyAddressClaimWait` stay one-step.
 contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     /// @notice The deposit formula's time unit: a deposit of `costWeight` is due when the model was
     /// last updated exactly this long ago.
@@ -24,6 +32,8 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     uint256 public immutable ownerClaimWait;
     /// @notice Seconds after adding before anyone may take whatever is left.
     uint256 public immutable anyAddressClaimWait;
+    /// @notice Seconds between a good-data reporter's flag and their take (0: takes in one step).
+    uint256 public immutable takeDelay;
 
     /// @notice Block time of the last contribution (the last model update).
     uint64 public lastUpdateTime;
@@ -31,6 +41,9 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     uint64 public totalGoodDataCount;
     /// @notice How many of each contributor's contributions were refunded as good data.
     mapping(address contributor => uint256) public numGoodData;
+    /// @notice When a reporter flagged a contributor's contribution(s) added at some time (0: not flagged), by
+    /// `flagId(reporter, contributor, addedAt)`. Used only with a `takeDelay`.
+    mapping(bytes32 flag => uint256) public flaggedAt;
 
     /// @notice A contribution was priced at `deposit` wei.
     event DepositCharged(address indexed contributor, uint256 deposit, uint256 timestamp);
@@ -38,7 +51,12 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     /// have `numGood` (see `totalGoodDataCount` for everyone's).
     event GoodDataCounted(address indexed contributor, uint256 numGood);
 
-    /// @notice The waits must satisfy `refundWait <= ownerClaimWait <= anyAddressClaimWait`.
+    /// @notice `reporter` announced a take from `contributor`'s contribution added at `addedAt`; they may take
+    /// from `takeAt` on if the model still disagrees with it. Until then the contributor may claim the refund.
+    event TakeFlagged(address indexed reporter, address indexed contributor, uint256 addedAt, uint256 takeAt);
+
+    /// @notice The waits must satisfy `refundWait < ownerClaimWait <= anyAddressClaimWait`: a contributor must
+    /// have time to claim a refund before the owner or anyone may take their deposit.
     error InvalidWaits(uint256 refundWait, uint256 ownerClaimWait, uint256 anyAddressClaimWait);
     /// @notice The ether sent is below the deposit required now.
     error DepositTooLow(uint256 required, uint256 sent);
@@ -60,36 +78,38 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     /// @param refundWait_ Seconds before a refund or a take.
     /// @param ownerClaimWait_ Seconds before the owner may take what is left.
     /// @param anyAddressClaimWait_ Seconds before anyone may take what is left.
+    /// @param takeDelay_ Seconds between a flag and the take (0: takes in one step).
     constructor(
         address trainer_,
         uint256 costWeight_,
         uint256 refundWait_,
         uint256 ownerClaimWait_,
-        uint256 anyAddressClaimWait_
+        uint256 anyAddressClaimWait_,
+        uint256 takeDelay_
     ) TrainerOwned(trainer_) {
-        if (refundWait_ > ownerClaimWait_ || ownerClaimWait_ > anyAddressClaimWait_) {
+        if (refundWait_ >= ownerClaimWait_ || ownerClaimWait_ > anyAddressClaimWait_) {
             revert InvalidWaits(refundWait_, ownerClaimWait_, anyAddressClaimWait_);
         }
         costWeight = costWeight_;
         refundWait = refundWait_;
         ownerClaimWait = ownerClaimWait_;
         anyAddressClaimWait = anyAddressClaimWait_;
+        takeDelay = takeDelay_;
         lastUpdateTime = uint64(block.timestamp);
     }
 
     /// @inheritdoc IIncentiveMechanism
     /// @dev `costWeight * COST_PERIOD / sqrt(max(1, seconds since the last update))`, with the integer
     /// square root rounded down.
-    function nextDeposit() public view returns (uint256) {
-        uint256 elapsed = block.timestamp - lastUpdateTime;
-        uint256 divisor = elapsed > 1 ? sqrt(elapsed) : 1;
-        return costWeight * COST_PERIOD / divisor;
+    function nextDeposit() external view returns (uint256) {
+        return _depositAfter(block.timestamp - lastUpdateTime);
     }
 
     /// @inheritdoc IIncentiveMechanism
     function handleAddData(address contributor, uint256 sent, uint64) external onlyTrainer returns (uint256 deposit) {
-        if (block.timestamp < lastUpdateTime) revert ClockWentBackwards(lastUpdateTime, block.timestamp);
-        deposit = nextDeposit();
+        uint256 last = lastUpdateTime;
+        if (block.timestamp < last) revert ClockWentBackwards(last, block.timestamp);
+        deposit = _depositAfter(block.timestamp - last);
         if (sent < deposit) revert DepositTooLow(deposit, sent);
         lastUpdateTime = uint64(block.timestamp);
         emit DepositCharged(contributor, deposit, block.timestamp);
@@ -106,8 +126,10 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @inheritdoc IIncentiveMechanism
-    /// @dev The trainer's owner is looked up only once `ownerClaimWait` has passed. Before the claim waits, the share is `initialDeposit * numGoodData[reporter] / totalGoodDataCount`,
-    /// or all that is left when that rounds to 0 or exceeds it.
+    /// @dev The trainer's owner is looked up only once `ownerClaimWait` has passed. Before the claim waits, the
+    /// share is `initialDeposit * numGoodData[reporter] / totalGoodDataCount`, or all that is left when that
+    /// rounds to 0 or exceeds it. With a `takeDelay`, the reporter's first such report records a flag and
+    /// returns 0; the take comes `takeDelay` seconds after it.
     function handleReport(
         address reporter,
         address contributor,
@@ -115,7 +137,7 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
         uint256 initialDeposit,
         uint256 claimable,
         bool agrees
-    ) external view onlyTrainer returns (uint256 amount) {
+    ) external onlyTrainer returns (uint256 amount) {
         if (reporter == contributor) revert CannotTakeOwnContribution(contributor);
         uint256 age = _checkWait(addedAt, refundWait);
         if (age >= anyAddressClaimWait) return claimable;
@@ -123,8 +145,20 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
         if (agrees) revert ModelAgrees();
         uint256 numGood = numGoodData[reporter];
         if (numGood == 0) revert NoGoodData(reporter);
+        if (takeDelay != 0 && !_flagged(reporter, contributor, addedAt)) return 0;
         amount = initialDeposit * numGood / totalGoodDataCount;
         if (amount == 0 || amount > claimable) amount = claimable;
+    }
+
+    /// @notice The key of `reporter`'s flag on `contributor`'s contribution(s) added at `addedAt` in `flaggedAt`.
+    /// @dev A flag names a contributor and a time, not one sample (the trainer does not pass the sample on): a
+    /// contributor who added several samples in the same block gets one warning for all of them.
+    /// @param reporter Who flags.
+    /// @param contributor Who added the contribution.
+    /// @param addedAt When it was added (unix seconds).
+    /// @return The key.
+    function flagId(address reporter, address contributor, uint256 addedAt) public pure returns (bytes32) {
+        return keccak256(abi.encode(reporter, contributor, addedAt));
     }
 
     /// @notice The integer square root of `n`, rounded down: the largest `r` with `r * r <= n`
@@ -154,6 +188,26 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
             y = (x + n / x) >> 1;
         }
         return x;
+    }
+
+    /// @dev The deposit due `elapsed` seconds after the last update (see `nextDeposit`).
+    function _depositAfter(uint256 elapsed) private view returns (uint256) {
+        uint256 divisor = elapsed > 1 ? sqrt(elapsed) : 1;
+        return costWeight * COST_PERIOD / divisor;
+    }
+
+    /// @dev With a `takeDelay`: whether `reporter` may take now. A first call records the flag and returns
+    /// false; a call within `takeDelay` of the flag reverts with `TooEarly`; after it, returns true.
+    function _flagged(address reporter, address contributor, uint256 addedAt) private returns (bool) {
+        bytes32 id = flagId(reporter, contributor, addedAt);
+        uint256 flagged = flaggedAt[id];
+        if (flagged == 0) {
+            flaggedAt[id] = block.timestamp;
+            emit TakeFlagged(reporter, contributor, addedAt, block.timestamp + takeDelay);
+            return false;
+        }
+        if (block.timestamp < flagged + takeDelay) revert TooEarly(flagged + takeDelay, block.timestamp);
+        return true;
     }
 
     /// @dev Reverts with `TooEarly` unless `wait` seconds have passed since `addedAt`; returns the age.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IClassifier} from "../models/Classifier.sol";
+import {ReentrancyGuard} from "../utils/ReentrancyGuard.sol";
 
 /// @title LabTrainer
 /// @notice ATTACK LAB ONLY: the shared base of the lab's compact "mini trainers". Never deploy it.
@@ -12,7 +13,7 @@ import {IClassifier} from "../models/Classifier.sol";
 /// @dev Contributions are numbered (ids 0, 1, 2, ...) and keep their sample in storage, so a level
 /// reads in a few lines; sumkit's real `CollaborativeTrainer` keeps a one-slot hash-keyed record
 /// instead (see `DataHandler`).
-abstract contract LabTrainer {
+abstract contract LabTrainer is ReentrancyGuard {
     /// @notice One contribution.
     /// @param contributor Who added it.
     /// @param label Its label.
@@ -50,9 +51,6 @@ abstract contract LabTrainer {
     /// @dev Every contribution, by id.
     Contribution[] internal _contributions;
 
-    /// @dev Reentrancy lock, cleared at the end of every transaction.
-    bool private transient _locked;
-
     /// @notice Contribution `id` was added with a deposit of `deposit` wei.
     event ContributionAdded(uint256 indexed id, address indexed contributor, uint64 label, uint256 deposit);
     /// @notice Contribution `id` was refunded `amount` wei.
@@ -82,10 +80,6 @@ abstract contract LabTrainer {
     error NothingLeftToClaim(uint256 id);
     /// @notice Only the owner may do this.
     error NotOwner(address caller, address owner);
-    /// @notice A function that sends ether was entered again before it finished.
-    error Reentrancy();
-    /// @notice Sending `amount` wei to `to` failed.
-    error PaymentFailed(address to, uint256 amount);
 
     /// @param classifier_ The model, deployed for this trainer.
     /// @param owner_ The owner.
@@ -104,14 +98,6 @@ abstract contract LabTrainer {
         depositAmount = depositAmount_;
         refundWait = refundWait_;
         ownerClaimWait = ownerClaimWait_;
-    }
-
-    /// @dev Guards the functions that send ether.
-    modifier nonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
     }
 
     /// @notice The model's prediction for `x` (a free call).
@@ -172,7 +158,8 @@ abstract contract LabTrainer {
         totalGoodData += 1;
     }
 
-    /// @dev Sends `amount` wei to `to`; if the receiver reverts, its reason is passed on.
+    /// @dev Sends `amount` wei to `to`; if the receiver reverts, its reason is passed on (unlike
+    /// `ReentrancyGuard._sendValue`), so a level shows why an attack failed (for example `Reentrancy`).
     function _pay(address to, uint256 amount) internal {
         if (amount == 0) return;
         (bool ok, bytes memory reason) = to.call{value: amount}("");

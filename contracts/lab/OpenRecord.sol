@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TrainerOwned} from "../access/TrainerOwned.sol";
 import {IClassifier} from "../models/Classifier.sol";
+import {ReentrancyGuard} from "../utils/ReentrancyGuard.sol";
 
 // =====================================================================================================
 //  DELIBERATELY VULNERABLE — for the attack lab only; never deploy.
@@ -137,7 +138,7 @@ contract GuardedRecordHandler is LabRecordsBase {
 /// @title RecordTrainer
 /// @notice ATTACK LAB ONLY: a mini trainer that keeps its contributions in a separate data handler,
 /// as the original SUM contracts did, and trusts every record the handler holds.
-contract RecordTrainer {
+contract RecordTrainer is ReentrancyGuard {
     /// @notice The data handler (step 2 of every contribution).
     ILabRecords public immutable dataHandler;
     /// @notice The model: a real sumkit classifier bound to this trainer.
@@ -146,9 +147,6 @@ contract RecordTrainer {
     uint256 public immutable depositAmount;
     /// @notice Seconds after adding before a refund.
     uint256 public immutable refundWait;
-
-    /// @dev Reentrancy lock, cleared at the end of every transaction.
-    bool private transient _locked;
 
     /// @notice Contribution `id` was refunded `amount` wei.
     event ContributionRefunded(uint256 indexed id, uint256 amount);
@@ -161,10 +159,6 @@ contract RecordTrainer {
     error TooEarly(uint256 availableAt, uint256 now);
     /// @notice A refund needs the model to predict the contribution's label; it predicts otherwise.
     error ModelDisagrees();
-    /// @notice A function that sends ether was entered again before it finished.
-    error Reentrancy();
-    /// @notice Sending `amount` wei to `to` failed.
-    error PaymentFailed(address to, uint256 amount);
 
     /// @param dataHandler_ The data handler, deployed for this trainer.
     /// @param classifier_ The model, deployed for this trainer.
@@ -175,14 +169,6 @@ contract RecordTrainer {
         classifier = classifier_;
         depositAmount = depositAmount_;
         refundWait = refundWait_;
-    }
-
-    /// @dev Guards the functions that send ether.
-    modifier nonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
     }
 
     /// @notice The model's prediction for `x` (a free call).
@@ -211,7 +197,6 @@ contract RecordTrainer {
         if (classifier.predict(r.x) != r.label) revert ModelDisagrees();
         amount = dataHandler.markRefunded(id); // the deposit the handler recorded: trusted as is
         emit ContributionRefunded(id, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert PaymentFailed(msg.sender, amount);
+        _sendValue(msg.sender, amount);
     }
 }

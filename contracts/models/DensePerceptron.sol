@@ -42,14 +42,18 @@ contract DensePerceptron is TrainerOwned, IClassifier {
     error LabelOutOfRange(uint64 label, uint64 numClasses);
     /// @notice Parameter `index` would leave the `int48` range it is stored in.
     error ParameterOverflow(uint256 index, int256 value);
+    /// @notice The learning rate must be positive; `learningRate` was given (fixed point).
+    error NonPositiveLearningRate(int256 learningRate);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this model.
     /// @param weights The initial weights, fixed point (for example from a scikit-learn Perceptron).
     /// @param intercept The initial intercept, fixed point.
-    /// @param learningRate_ The learning rate, fixed point (`1e9` means 1.0).
+    /// @param learningRate_ The learning rate, fixed point (`1e9` means 1.0); must be positive (with 0 the
+    /// model would never learn, below 0 it would learn backwards).
     constructor(address trainer_, int48[] memory weights, int48 intercept, int256 learningRate_)
         TrainerOwned(trainer_)
     {
+        if (learningRate_ <= 0) revert NonPositiveLearningRate(learningRate_);
         uint256 n = weights.length;
         numFeatures = n;
         learningRate = learningRate_;

@@ -19,6 +19,12 @@ class DepositRefundTake:
     - After ``refund_wait`` seconds the contributor gets the deposit back if the model agrees.
     - Contributors with good (refunded) data may take from contributions the model disagrees with.
     - After ``owner_claim_wait`` the owner, after ``any_address_claim_wait`` anyone takes what is left.
+    - The waits must satisfy ``refund_wait < owner_claim_wait <= any_address_claim_wait``, so a contributor
+      always has time to claim the refund before the owner or anyone may take the deposit.
+    - ``take_delay`` (seconds, 0 = off) makes a take in two steps: a first ``trainer.report`` only flags the
+      contribution (it pays 0 and warns its contributor, who may still fix the model and claim the refund);
+      a ``report`` ``take_delay`` seconds later takes, if the model still disagrees. It defends against
+      "flip the model, then take" (see ``sk.sim.FlipAndTake``); 0 keeps the paper's one-step take.
 
     >>> drt = DepositRefundTake(refund_wait=DAY, cost_weight=10**14)
     >>> drt.deposit(seconds_since_last_update=100)     # 1e14 * 3600 / 10
@@ -29,17 +35,19 @@ class DepositRefundTake:
     owner_claim_wait: int = 9 * DAY
     any_address_claim_wait: int = 9 * DAY
     cost_weight: int = 10**14
+    take_delay: int = 0
     contract_name: str = field(default="DepositRefundTake", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("refund_wait", "owner_claim_wait", "any_address_claim_wait", "cost_weight"):
+        for name in ("refund_wait", "owner_claim_wait", "any_address_claim_wait", "cost_weight", "take_delay"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be a non-negative int (seconds or wei), got {value!r}")
-        if not self.refund_wait <= self.owner_claim_wait <= self.any_address_claim_wait:
+        if not self.refund_wait < self.owner_claim_wait <= self.any_address_claim_wait:
             raise ValueError(
-                "the waits must grow: refund_wait <= owner_claim_wait <= any_address_claim_wait "
-                f"(got {self.refund_wait}, {self.owner_claim_wait}, {self.any_address_claim_wait})"
+                "the waits must satisfy refund_wait < owner_claim_wait <= any_address_claim_wait, so that a "
+                "contributor has time to claim the refund before the owner or anyone may take the deposit "
+                f"(got {self.refund_wait}, {self.owner_claim_wait}, {self.any_address_claim_wait} seconds)"
             )
 
     def deposit(self, seconds_since_last_update: int) -> int:
@@ -49,4 +57,5 @@ class DepositRefundTake:
 
     def constructor_args(self, trainer: str) -> tuple[Any, ...]:
         """The contract's constructor arguments for a deployment owned by ``trainer``."""
-        return (trainer, self.cost_weight, self.refund_wait, self.owner_claim_wait, self.any_address_claim_wait)
+        return (trainer, self.cost_weight, self.refund_wait, self.owner_claim_wait, self.any_address_claim_wait,
+                self.take_delay)
