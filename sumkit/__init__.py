@@ -1,4 +1,4 @@
-"""sumkit: Sharing Updatable Models (SUM) on an in-process blockchain, for teaching.
+"""sumkit: Sharing Updatable Models (SUM) on a blockchain (in process, or any Ethereum node), for teaching.
 
 >>> import sumkit as sk
 >>> chain = sk.Chain()
@@ -11,6 +11,7 @@
 from . import course, datasets, encoding, incentives, lab, models, plots, sim, widgets
 from .chain import Chain
 from .errors import Reverted
+from .node import LocalNode
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
 from .units import days, ether, format_ether, hours, minutes, seconds
 
@@ -18,6 +19,7 @@ __all__ = [
     "Chain",
     "Contribution",
     "DeployInterrupted",
+    "LocalNode",
     "Reverted",
     "Trainer",
     "course",

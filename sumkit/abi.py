@@ -1,4 +1,4 @@
-"""Contract ABI helpers: encode calls, decode results, errors and events of the compiled contracts."""
+"""Contract ABI helpers: encode calls, decode results, errors and events, per contract ABI."""
 
 from __future__ import annotations
 
@@ -101,33 +101,44 @@ def constructor(abi: list[dict[str, Any]]) -> Signature:
     return Signature("constructor", tuple(items[0]["inputs"]) if items else ())
 
 
+def errors(abi: list[dict[str, Any]]) -> dict[bytes, Signature]:
+    """The custom errors of one contract's ABI, by selector."""
+    return {sig.selector: sig for sig in _signatures(abi, "error").values()}
+
+
+def events(abi: list[dict[str, Any]]) -> dict[bytes, dict[str, Any]]:
+    """The events of one contract's ABI (their ABI items), by topic 0 (the hash of the signature)."""
+    return {
+        keccak(text=f"{item['name']}({','.join(abi_type(p) for p in item['inputs'])})"): item
+        for item in abi
+        if item["type"] == "event" and not item.get("anonymous")
+    }
+
+
 @functools.cache
 def known_errors() -> dict[bytes, tuple[str, Signature]]:
-    """Every custom error of every compiled contract, by selector: (contract, signature)."""
+    """The custom errors of sumkit's own contracts, by selector: (contract, signature). Reverts are decoded
+    against the called contract's ABI first (see :meth:`sumkit.Chain.at`); this is the fallback."""
     table: dict[bytes, tuple[str, Signature]] = {}
     for name, artifact in _artifacts.load_all().items():
-        for sig in _signatures(artifact["abi"], "error").values():
-            table.setdefault(sig.selector, (name, sig))
+        for selector, sig in errors(artifact["abi"]).items():
+            table.setdefault(selector, (name, sig))
     return table
 
 
 @functools.cache
 def known_events() -> dict[bytes, tuple[str, dict[str, Any]]]:
-    """Every event of every compiled contract, by topic 0: (contract, event ABI)."""
+    """The events of sumkit's own contracts, by topic 0: (contract, event ABI); the fallback for logs of
+    contracts whose ABI the chain was not given."""
     table: dict[bytes, tuple[str, dict[str, Any]]] = {}
     for name, artifact in _artifacts.load_all().items():
-        for item in artifact["abi"]:
-            if item["type"] == "event":
-                text = f"{item['name']}({','.join(abi_type(p) for p in item['inputs'])})"
-                table.setdefault(keccak(text=text), (name, item))
+        for topic, item in events(artifact["abi"]).items():
+            table.setdefault(topic, (name, item))
     return table
 
 
-def decode_event(topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]] | None:
-    """(event name, arguments) of a log, or None for an unknown event."""
-    if not topics or topics[0] not in known_events():
-        return None
-    _, item = known_events()[topics[0]]
+def decode_log(item: dict[str, Any], topics: list[bytes] | tuple[bytes, ...], data: bytes) -> dict[str, Any]:
+    """The arguments of a log emitted as event ``item`` (an event's ABI), in declaration order."""
     indexed = [p for p in item["inputs"] if p["indexed"]]
     plain = [p for p in item["inputs"] if not p["indexed"]]
     args: dict[str, Any] = {}
@@ -135,4 +146,19 @@ def decode_event(topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]]
         args[p["name"]] = _normalize(eth_abi.decode([abi_type(p)], topic)[0], p)
     for p, v in zip(plain, eth_abi.decode([abi_type(p) for p in plain], data)):
         args[p["name"]] = _normalize(v, p)
-    return item["name"], {p["name"]: args[p["name"]] for p in item["inputs"]}
+    return {p["name"]: args[p["name"]] for p in item["inputs"]}
+
+
+def decode_event(
+    topics: list[bytes], data: bytes, table: dict[bytes, dict[str, Any]] | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """(event name, arguments) of a log, decoded against ``table`` (from :func:`events`; default: sumkit's
+    own contracts), or None for an event it does not know."""
+    if not topics:
+        return None
+    if table is None:
+        known = known_events().get(topics[0])
+        item = known[1] if known else None
+    else:
+        item = table.get(topics[0])
+    return None if item is None else (item["name"], decode_log(item, topics, data))

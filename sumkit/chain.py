@@ -1,4 +1,5 @@
-"""An in-process Ethereum chain (eth-tester's py-evm backend, Prague rules) for learning.
+"""One chain API for learning, over a backend that runs the EVM: py-evm in this process (the default), a
+native EVM (``backend="revm"``) or any JSON-RPC node (:meth:`Chain.connect`).
 
 >>> import sumkit as sk
 >>> chain = sk.Chain()
@@ -10,42 +11,40 @@ True
 86400
 
 Every transaction is mined in a block of its own, ``BLOCK_TIME`` seconds after the previous one; time
-only moves that way or through :meth:`Chain.travel`, so runs are reproducible. Gas costs nothing here
-(the base fee is 0): balances move only by what contracts pay and take, and :attr:`Chain.gas_log`
-shows the gas each transaction used.
+only moves that way or through :meth:`Chain.travel`, so runs are reproducible, on every backend that lets
+sumkit set block times (in process, a local development node). Gas costs nothing in process (the base fee
+is 0): balances move only by what contracts pay and take, and :attr:`Chain.gas_log` shows the gas each
+transaction used. The backend knows bytes; the chain knows ABIs, names, the clock, the gas log and events.
 """
 
 from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import rlp
-from eth.vm.spoof import SpoofTransaction
-from eth_tester import PyEVMBackend
-from eth_tester.backends.pyevm.main import get_default_genesis_params
-from eth_keys import KeyAPI
-from eth_utils import ValidationError as InvalidTransaction
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
 from . import abi as _abi
 from . import artifacts as _artifacts
+from .backends.base import Backend, CallResult, TransactionRejected, TxResult
 from .errors import Reverted, decode_revert
 
 if TYPE_CHECKING:
     import pandas as pd
+    from web3 import Web3
 
 GENESIS_TIME = 1_767_225_600  # 2026-01-01 00:00:00 UTC: every new chain starts here
 BLOCK_TIME = 12  # seconds between blocks, as on Ethereum mainnet
-BLOCK_GAS_LIMIT = 1_000_000_000  # far above mainnet's, so big models deploy in few transactions
 TX_GAS_LIMIT = 30_000_000  # the gas limit sent with every transaction: one mainnet block
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
-TEST_ACCOUNTS = 10  # eth-tester's funded accounts; Chain.new_account adds more
+TEST_ACCOUNTS = 10  # the backend's funded accounts; Chain.new_account adds more
 TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+BACKENDS = ("py-evm", "revm")
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,19 @@ class Receipt:
 
 
 class Contract:
-    """A deployed contract: ``call`` its views for free, ``transact`` to change its state."""
+    """A deployed contract: ``call`` its views for free, ``transact`` to change its state.
 
-    def __init__(self, chain: Chain, name: str, address: str) -> None:
+    ``abi`` defaults to the artifact of sumkit's contract ``name``; any ABI works (see :meth:`Chain.at`), and
+    the chain decodes this contract's errors and events with it.
+    """
+
+    def __init__(self, chain: Chain, name: str, address: str, abi: list[dict[str, Any]] | None = None) -> None:
         self.chain = chain
         self.name = name
         self.address = to_checksum_address(address)
-        self.abi = _artifacts.load(name)["abi"]
+        self.abi = _artifacts.load(name)["abi"] if abi is None else abi
         self._functions = _abi.functions(self.abi)
+        chain._register(self.address, self.abi)
 
     def __repr__(self) -> str:
         return f"<{self.name} at {self.address}>"
@@ -98,62 +102,100 @@ class Contract:
         )
         return sig.decode_output(output)
 
-    def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = TX_GAS_LIMIT) -> Receipt:
+    def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = TX_GAS_LIMIT,
+                 nonce: int | None = None) -> Receipt:
         """Send a transaction calling ``fn``; raises :class:`~sumkit.Reverted` (and sends nothing) if it
-        would revert."""
+        would revert. With ``nonce``, it is sent only as ``sender``'s transaction number ``nonce``."""
         sig = self._signature(fn)
         return self.chain._transact(
-            sender, self.address, sig.encode_call(args), value=value, gas=gas, context=(self.name, fn), sig=sig
+            sender, self.address, sig.encode_call(args), value=value, gas=gas, context=(self.name, fn), sig=sig,
+            nonce=nonce,
         )
 
 
 class Chain:
-    """A fresh in-process chain with five named, funded accounts.
+    """A fresh chain with five named, funded accounts, on the backend of your choice.
 
-    ``owner``, ``alice``, ``bob``, ``carol`` and ``mallory`` hold 1,000,000 ether each; ``accounts``
-    lists all ten test accounts, then any added with :meth:`new_account`. ``last_receipt`` is the
-    :class:`Receipt` of the last transaction mined.
+    ``owner``, ``alice``, ``bob``, ``carol`` and ``mallory`` are the first five development accounts (in
+    process: 1,000,000 ether each); ``accounts`` lists all ten, then any added with :meth:`new_account`.
+    ``backend`` is ``"py-evm"`` (default: pure Python, deterministic), ``"revm"`` (native speed, same gas:
+    ``pip install sumkit[fast]``) or a :class:`~sumkit.backends.Backend`; :meth:`connect` reaches a node.
+    ``last_receipt`` is the :class:`Receipt` of the last transaction mined.
+
+    >>> chain = sk.Chain(backend="py-evm")            # doctest: +SKIP
     """
 
-    def __init__(self, *, start_time: int = GENESIS_TIME) -> None:
-        params = dict(get_default_genesis_params(), gas_limit=BLOCK_GAS_LIMIT, timestamp=start_time, base_fee_per_gas=0)
-        self._backend = PyEVMBackend(genesis_parameters=params)
-        self._keys = {key.public_key.to_canonical_address(): key for key in self._backend.account_keys}
-        self.accounts: list[str] = [to_checksum_address(a) for a in self._keys]
+    def __init__(self, *, backend: str | Backend = "py-evm", start_time: int = GENESIS_TIME) -> None:
+        self.backend: Backend = _make_backend(backend, start_time) if isinstance(backend, str) else backend
+        self.accounts: list[str] = list(self.backend.accounts)
+        if len(self.accounts) < len(ACCOUNT_NAMES):
+            raise ValueError(f"a chain needs {len(ACCOUNT_NAMES)} accounts; the backend has {len(self.accounts)}")
         self._names: dict[str, str] = dict(zip(self.accounts, ACCOUNT_NAMES))
         self.owner, self.alice, self.bob, self.carol, self.mallory = self.accounts[: len(ACCOUNT_NAMES)]
         self._now = start_time + BLOCK_TIME
         self._log: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []  # every decoded event, in order (see events())
+        self._receipts: dict[str, dict[str, Any]] = {}  # JSON-RPC receipts by hash, for chain.w3 (in order)
+        self._abis: dict[str, list[dict[str, Any]]] = {}  # the ABI of each known contract (see at())
+        self._contract_events: dict[str, dict[bytes, dict[str, Any]]] = {}
+        # For addresses without a known ABI (e.g. contracts created by contracts): every known error and event.
+        self._any_error = {selector: sig for selector, (_, sig) in _abi.known_errors().items()}
+        self._any_event = {topic: item for topic, (_, item) in _abi.known_events().items()}
         self._mirrors: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._w3: Web3 | None = None
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
 
+    @classmethod
+    def connect(cls, url: str, *, private_keys: Sequence[str | bytes] | None = None, timeout: float = 30) -> Chain:
+        """The same API on a JSON-RPC node at ``url`` (a local development node, or a testnet).
+
+        The named accounts are the node's first five development accounts, or the accounts of
+        ``private_keys`` (at least five; transactions are signed here with eth-account, keys never leave this
+        process). On a development node (Anvil, Hardhat, Ganache) sumkit keeps its clock, so the same story
+        gives the same gas as in process; on a testnet ``travel`` and ``snapshot`` refuse with the reason.
+
+        >>> with sk.LocalNode() as node:                   # doctest: +SKIP
+        ...     chain = sk.Chain.connect(node.url)
+        """
+        from .backends.rpc import RpcBackend
+
+        backend = RpcBackend(url, private_keys=private_keys, timeout=timeout)
+        return cls(backend=backend, start_time=backend.latest_timestamp())
+
     def __repr__(self) -> str:
-        return f"<Chain block={self.block_number} now={self.now}>"
+        return f"<Chain {self.backend.name} block={self.block_number} now={self.now}>"
 
     # -- time -------------------------------------------------------------------------------------
     @property
+    def _controls_time(self) -> bool:
+        return getattr(self.backend, "controls_time", True)
+
+    @property
     def now(self) -> int:
         """The block time (unix seconds) that the next transaction and every view will see."""
+        if not self._controls_time:  # a real network: the next block comes when it comes
+            return max(self._now, self.backend.latest_timestamp() + BLOCK_TIME)  # type: ignore[attr-defined]
         return self._now
 
     @property
     def block_number(self) -> int:
         """The number of the next block to be mined."""
-        return self._evm.header.block_number
+        return self.backend.block_number
 
     def travel(self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> None:
         """Move time forward; views and the next transaction both see the new time."""
         delta = round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
         if delta < 0:
             raise ValueError("time only moves forward on a blockchain: travel by a positive duration")
+        if not self._controls_time:
+            raise self.backend.refuse("travel")  # type: ignore[attr-defined]
         self._now += delta
 
     # -- accounts ---------------------------------------------------------------------------------
     def balance(self, account: str) -> int:
         """The balance of ``account`` in wei."""
-        return self._evm.get_vm().state.get_balance(to_canonical_address(account))
+        return self.backend.balance(to_checksum_address(account))
 
     def name_of(self, address: str) -> str:
         """A readable name for an address: the account's name, a contract's name, or the address."""
@@ -161,7 +203,7 @@ class Chain:
 
     def nonce(self, account: str) -> int:
         """How many transactions ``account`` has sent."""
-        return self._evm.get_vm().state.get_nonce(to_canonical_address(account))
+        return self.backend.nonce(to_checksum_address(account))
 
     def new_account(self, balance: int, *, name: str | None = None, funder: str | None = None) -> str:
         """A new account this chain signs for, funded with ``balance`` wei by a plain transfer from
@@ -174,15 +216,14 @@ class Chain:
         """
         if not isinstance(balance, int) or isinstance(balance, bool) or balance < 0:
             raise ValueError(f"balance must be a non-negative int number of wei, got {balance!r}")
-        funder = funder or self.accounts[TEST_ACCOUNTS - 1]
-        key = None
-        while key is None:
+        funder = funder or self.accounts[min(TEST_ACCOUNTS, len(self.backend.accounts)) - 1]
+        secret = None
+        while secret is None:
             self._derived += 1
-            secret = keccak(f"sumkit account {self._derived}".encode())
-            if 0 < int.from_bytes(secret, "big") < SECP256K1_ORDER:
-                key = KeyAPI().PrivateKey(secret)
-        address = to_checksum_address(key.public_key.to_canonical_address())
-        self._keys[to_canonical_address(address)] = key
+            candidate = keccak(f"sumkit account {self._derived}".encode())
+            if 0 < int.from_bytes(candidate, "big") < SECP256K1_ORDER:
+                secret = candidate
+        address = self.backend.add_account(secret)
         self.accounts.append(address)
         if name is not None:
             self._names[address] = name
@@ -192,8 +233,7 @@ class Chain:
 
     def next_contract_address(self, deployer: str, skip: int = 0) -> str:
         """The address of the contract ``deployer`` will create after ``skip`` more transactions."""
-        encoded = rlp.encode([to_canonical_address(deployer), self.nonce(deployer) + skip])
-        return to_checksum_address(keccak(encoded)[12:])
+        return contract_address(deployer, self.nonce(deployer) + skip)
 
     # -- snapshots --------------------------------------------------------------------------------
     def track(self, mirror: Any) -> None:
@@ -208,28 +248,30 @@ class Chain:
     def snapshot(self) -> Iterator[Chain]:
         """Everything done inside the ``with`` block is undone when it ends: chain state, time, gas
         log, and the Python mirrors kept in step with the chain (trainers' models and contributions).
+        On a node this needs ``evm_snapshot``/``evm_revert`` (development nodes have them, testnets do not).
 
         >>> with chain.snapshot():                 # doctest: +SKIP
         ...     trainer.add_data(x, y, sender=chain.mallory)
         """
-        saved = (self._backend.take_snapshot(), self._now, len(self._log), len(self._events), dict(self._names),
-                 len(self.accounts))
-        derived = self._derived
+        backend_snapshot = self.backend.snapshot()
+        saved = (self._now, len(self._log), len(self._events), dict(self._names), len(self.accounts),
+                 list(self._receipts), self._derived)
         mirrors = [(m, m.save_state()) for m in self._mirrors]
         try:
             yield self
         finally:
-            block_hash, self._now, log_len, n_events, self._names, n_accounts = saved
+            self._now, log_len, n_events, self._names, n_accounts, receipts, self._derived = saved
             del self.accounts[n_accounts:]
             self.last_receipt = None
-            self._derived = derived
-            self._backend.revert_to_snapshot(block_hash)
+            self.backend.revert(backend_snapshot)
             del self._log[log_len:]
             del self._events[n_events:]
+            for tx_hash in list(self._receipts)[len(receipts):]:
+                del self._receipts[tx_hash]
             for mirror, state in mirrors:
                 mirror.restore_state(state)
 
-    # -- gas --------------------------------------------------------------------------------------
+    # -- gas and events -----------------------------------------------------------------------------
     @property
     def gas_log(self) -> pd.DataFrame:
         """One row per mined transaction: contract, function, sender, gas_used, block_time, block."""
@@ -253,89 +295,129 @@ class Chain:
         return pd.DataFrame(rows).dropna(axis=1, how="all") if rows else pd.DataFrame(columns=["block", "address", "event"])
 
     # -- contracts --------------------------------------------------------------------------------
-    def deploy(self, name: str, *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT) -> Contract:
-        """Deploy the compiled contract ``name`` with constructor ``args``; returns its handle."""
+    def deploy(self, name: str, *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT,
+               nonce: int | None = None) -> Contract:
+        """Deploy the compiled contract ``name`` with constructor ``args``; returns its handle. With ``nonce``,
+        refuse (``ValueError``, nothing sent) unless ``sender``'s next transaction has that nonce."""
         artifact = _artifacts.load(name)
         if artifact["bytecode"] in ("0x", ""):
             raise ValueError(f"{name} is an interface or abstract contract: it cannot be deployed")
         ctor = _abi.constructor(artifact["abi"])
         data = bytes.fromhex(artifact["bytecode"][2:]) + ctor.encode_call(args)[4:]
-        receipt = self._transact(sender or self.owner, None, data, value=0, gas=gas, context=(name, "deploy"))
+        receipt = self._transact(sender or self.owner, None, data, value=0, gas=gas, context=(name, "deploy"),
+                                 nonce=nonce)
         assert receipt.contract_address is not None
         self._names.setdefault(receipt.contract_address, name)
         return Contract(self, name, receipt.contract_address)
 
-    # -- execution --------------------------------------------------------------------------------
+    def at(self, address: str, abi: list[dict[str, Any]] | str, *, name: str | None = None) -> Contract:
+        """A handle on the contract at ``address`` with any ABI (a list of ABI items, as solc and web3 use, or
+        the name of one of sumkit's contracts); its errors and events are decoded with that ABI from now on.
+
+        >>> token = chain.at(address, my_abi, name="MyToken")     # doctest: +SKIP
+        >>> token.call("balanceOf", chain.alice)                   # doctest: +SKIP
+        """
+        if isinstance(abi, str):
+            name = name or abi
+            abi = _artifacts.load(abi)["abi"]
+        address = to_checksum_address(address)
+        name = name or self._names.get(address) or "contract"
+        self._names.setdefault(address, name)
+        return Contract(self, name, address, abi=list(abi))
+
+    def _register(self, address: str, abi: list[dict[str, Any]]) -> None:
+        """Decode ``address``'s errors and events with ``abi`` from now on."""
+        if self._abis.get(address) is abi:
+            return
+        self._abis[address] = abi
+        events = self._contract_events[address] = _abi.events(abi)
+        for topic, item in events.items():
+            self._any_event.setdefault(topic, item)
+        for selector, sig in _abi.errors(abi).items():
+            self._any_error.setdefault(selector, sig)
+
+    def _errors_for(self, address: str | None) -> dict[bytes, _abi.Signature]:
+        """The errors to decode a revert of a call to ``address`` with: its own first, then any known."""
+        own = self._abis.get(address) if address else None
+        return {**self._any_error, **_abi.errors(own)} if own else self._any_error
+
+    def _decode_log(self, address: str, topics: Sequence[bytes], data: bytes) -> tuple[str, dict[str, Any]] | None:
+        if not topics:
+            return None
+        item = self._contract_events.get(address, {}).get(topics[0]) or self._any_event.get(topics[0])
+        return None if item is None else (item["name"], _abi.decode_log(item, topics, data))
+
+    def _function_of(self, to: str | None, data: bytes) -> tuple[str, str]:
+        """(contract name, function name) of a transaction sent without sumkit's handles (e.g. via chain.w3)."""
+        if to is None:
+            return "contract", "deploy"
+        if not data:
+            return self.name_of(to), "transfer"
+        for sig in _abi.functions(self._abis.get(to, [])).values():
+            if sig.selector == data[:4]:
+                return self.name_of(to), sig.name
+        return self.name_of(to), "0x" + data[:4].hex()
+
     @property
-    def _evm(self) -> Any:
-        """The py-evm chain, with its pending block set to this chain's clock."""
-        evm = self._backend.chain
-        if evm.header.timestamp != self._now:
-            evm.header = evm.header.copy(timestamp=self._now)
-        return evm
+    def w3(self) -> Web3:
+        """A ``web3.Web3`` on this same chain: what you send through it is mined by this chain (same clock,
+        gas log and events), and what sumkit sends, it sees.
 
-    def _unsigned(self, sender: str, to: str | None, data: bytes, value: int, gas: int) -> Any:
-        evm = self._evm
-        sender_bytes = to_canonical_address(sender)
-        return evm.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
-            chain_id=evm.chain_id,
-            nonce=evm.get_vm().state.get_nonce(sender_bytes),
-            max_priority_fee_per_gas=0,
-            max_fee_per_gas=0,
-            gas=gas,
-            to=to_canonical_address(to) if to else b"",
-            value=value,
-            data=data,
-            access_list=(),
-        )
+        >>> chain.w3.eth.get_balance(chain.alice) == chain.balance(chain.alice)    # doctest: +SKIP
+        True
+        """
+        if self._w3 is None:
+            from web3 import Web3
 
-    def _dry_run(self, sender: str, tx: Any, context: tuple[str, str]) -> Any:
-        """Execute ``tx`` on a throwaway copy of the pending state; raise Reverted if it fails."""
-        state = self._evm.get_vm().state
-        snapshot = state.snapshot()
-        try:
-            computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
-        except InvalidTransaction as e:  # rejected before running, e.g. a gas limit below the upfront cost
-            raise self._invalid(e, context, tx.gas) from None
-        finally:
-            state.revert(snapshot)
-        if computation.is_error:
-            raise self._reverted(computation, context, tx.gas)
-        return computation
+            from .provider import ChainProvider
 
+            self._w3 = Web3(ChainProvider(self, gas_limit=TX_GAS_LIMIT, block_time=BLOCK_TIME))
+        return self._w3
+
+    # -- execution --------------------------------------------------------------------------------
     @staticmethod
     def _invalid(error: Exception, context: tuple[str, str], gas: int) -> ValueError:
         return ValueError(
             f"{context[0]}.{context[1]}: the transaction is invalid before it runs ({error}). Is the gas "
-            f"limit ({gas:,}) below what a transaction costs up front (21,000 plus its data)?"
+            f"limit ({gas:,}) below what a transaction costs up front (21,000 plus its data), or the balance "
+            "too low for the value and the gas?"
         )
 
-    def _reverted(self, computation: Any, context: tuple[str, str], gas: int) -> Reverted:
-        error = computation.error
+    def _reverted(self, result: CallResult, context: tuple[str, str], gas: int, to: str | None) -> Reverted:
         contract, function = context
-        data = error.args[0] if error.args and isinstance(error.args[0], bytes) else b""
         # An inner call that runs out of gas takes 63/64 of what is left and returns nothing.
-        if not data and computation.get_gas_remaining() * 32 < gas:
+        if not result.error and ("out of gas" in result.halt.lower() or "outofgas" in result.halt.lower()
+                                 or (result.gas_used and (gas - result.gas_used) * 32 < gas)):
             return Reverted(
-                f"OutOfGas: the transaction used {computation.get_gas_used():,} of its {gas:,} gas limit",
+                f"OutOfGas: the transaction needs more than its {gas:,} gas limit",
                 f"The gas limit ({gas:,}) was too low for this transaction; nothing was changed. "
                 f"Send it again with a higher gas= limit (sumkit's default is {TX_GAS_LIMIT:,}).",
                 contract=contract,
                 function=function,
             )
-        if type(error).__name__ == "Revert":
-            return decode_revert(data, contract=contract, function=function)
-        return Reverted(
-            f"{type(error).__name__}: {error}",
-            "The EVM stopped this transaction (for example it ran out of gas or hit an invalid "
-            "instruction); nothing was changed.",
-            contract=contract,
-            function=function,
-        )
+        if result.halt:
+            return Reverted(
+                result.halt,
+                "The EVM stopped this transaction (for example it ran out of gas or hit an invalid "
+                "instruction); nothing was changed.",
+                contract=contract,
+                function=function,
+            )
+        return decode_revert(result.error, errors=self._errors_for(to), contract=contract, function=function)
 
-    def _call(self, sender: str, to: str, data: bytes, context: tuple[str, str]) -> bytes:
-        tx = self._unsigned(sender, to, data, value=0, gas=TX_GAS_LIMIT)
-        return self._dry_run(sender, tx, context).output
+    def _call(self, sender: str, to: str | None, data: bytes, context: tuple[str, str], *, value: int = 0,
+              gas: int = TX_GAS_LIMIT) -> bytes:
+        result = self._run_call(sender, to, data, value=value, gas=gas, context=context)
+        if not result.success:
+            raise self._reverted(result, context, gas, to)
+        return result.output
+
+    def _run_call(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int,
+                  context: tuple[str, str]) -> CallResult:
+        try:
+            return self.backend.call(to_checksum_address(sender), to, data, value=value, gas=gas, timestamp=self.now)
+        except TransactionRejected as e:
+            raise self._invalid(e, context, gas) from None
 
     def _transact(
         self,
@@ -347,70 +429,111 @@ class Chain:
         gas: int,
         context: tuple[str, str],
         sig: _abi.Signature | None = None,
+        nonce: int | None = None,
     ) -> Receipt:
         sender = to_checksum_address(sender)
-        key = self._keys.get(to_canonical_address(sender))
-        if key is None:
+        to = to_checksum_address(to) if to else None
+        if sender not in self.accounts:
             raise ValueError(f"{sender} is not an account of this chain: use chain.alice, chain.bob, ...")
         if value < 0:
             raise ValueError("value must be a non-negative number of wei")
         if value > self.balance(sender):
             raise ValueError(f"{self.name_of(sender)} cannot send {value} wei: the balance is {self.balance(sender)}")
-        tx = self._unsigned(sender, to, data, value, gas)
-        evm = self._evm
-        signed = tx.as_signed_transaction(key)
-        # We signed it, so we know the sender: fill py-evm's cached `sender` instead of recovering it from
-        # the signature (elliptic-curve arithmetic in pure Python, a few ms per transaction).
-        signed.__dict__.setdefault("sender", to_canonical_address(sender))
-        # Run it once, in the pending block; if it fails, put the pending header back, which drops the
-        # transaction and every state change it made (each transaction gets a block of its own, so the
-        # pending block is empty before it). Nothing is sent, and a revert raises here.
-        pending = evm.header
+        if nonce is not None and self.nonce(sender) != nonce:
+            raise NonceTaken(sender, nonce, self.nonce(sender))
+        block_time = self.now
         try:
-            _, receipt, computation = evm.apply_transaction(signed)
-        except InvalidTransaction as e:  # rejected before running, e.g. a gas limit below the upfront cost
-            evm.header = pending
-            raise self._invalid(e, context, tx.gas) from None
-        if computation.is_error:
-            evm.header = pending
-            raise self._reverted(computation, context, gas)
-        block_number = evm.header.block_number
-        # eth-tester would draw the block's randomness (prevrandao, the header's mix_hash) from os.urandom,
-        # which makes block hashes, and so anything a contract derives from them, differ between runs; a
-        # hash of the block number keeps every run reproducible (no transaction here carries blobs).
-        evm.mine_block(mix_hash=keccak(block_number.to_bytes(32, "big")), blob_gas_used=0)
-        block_time = self._now
+            # With a nonce, the backend refuses the transaction if that nonce was taken meanwhile (on a node).
+            result = self.backend.send(sender, to, data, value=value, gas=gas, timestamp=block_time,
+                                       **({} if nonce is None else {"nonce": nonce}))
+        except TransactionRejected as e:
+            raise self._invalid(e, context, gas) from None
+        mined = bool(getattr(result, "tx_hash", ""))  # a node may mine a transaction that then fails
+        if mined:
+            block_time = self._record(sender, to, result, context, block_time, sig)  # type: ignore[arg-type]
+        if not result.success:
+            raise self._reverted(result, context, gas, to)
+        assert self.last_receipt is not None
+        return self.last_receipt
+
+    def _transact_raw(self, raw: bytes) -> str:
+        """Mine a transaction signed elsewhere (chain.w3's ``eth_sendRawTransaction``); returns its hash."""
+        block_time = self.now
+        try:
+            sender, to, data, result = self.backend.send_raw(raw, timestamp=block_time)  # type: ignore[attr-defined]
+        except TransactionRejected as e:
+            raise ValueError(f"the signed transaction was refused before it ran: {e}") from None
+        context = self._function_of(to, data)
+        if getattr(result, "tx_hash", ""):
+            self._record(sender, to, result, context, block_time, None)  # type: ignore[arg-type]
+        if not result.success:
+            raise self._reverted(result, context, 0, to)
+        return result.tx_hash  # type: ignore[attr-defined]
+
+    def _record(self, sender: str, to: str | None, result: TxResult, context: tuple[str, str], block_time: int,
+                sig: _abi.Signature | None) -> int:
+        """Log a mined transaction (gas log, events, receipt for chain.w3) and move the clock past its block."""
+        if not self._controls_time:
+            block_time = self.backend.timestamp_of(result.block_number)  # type: ignore[attr-defined]
         self._now = block_time + BLOCK_TIME
-        events = []
-        for log in receipt.logs:
-            decoded = _abi.decode_event([t.to_bytes(32, "big") for t in log.topics], log.data)
+        contract, function = context
+        events, raw_logs = [], []
+        for index, log in enumerate(result.logs):
+            decoded = self._decode_log(log.address, log.topics, log.data)
             if decoded is not None:
                 events.append(decoded)
-                self._events.append(
-                    {"block": block_number, "address": to_checksum_address(log.address), "event": decoded[0], **decoded[1]}
-                )
-        created = to_checksum_address(computation.msg.storage_address) if to is None else None
-        contract, function = context
-        self._log.append(
-            {
-                "contract": contract,
-                "function": function,
-                "sender": self.name_of(sender),
-                "gas_used": receipt.gas_used,
-                "block_time": block_time,
-                "block": block_number,
-            }
-        )
-        self.last_receipt = Receipt(
-            tx_hash="0x" + signed.hash.hex(),
-            contract=contract,
-            function=function,
-            sender=sender,
-            gas_used=receipt.gas_used,
-            block_number=block_number,
-            block_time=block_time,
-            events=events,
-            output=sig.decode_output(computation.output) if sig is not None and sig.outputs else None,
-            contract_address=created,
-        )
-        return self.last_receipt
+                self._events.append({"block": result.block_number, "address": log.address, "event": decoded[0],
+                                     **decoded[1]})
+            raw_logs.append({"address": log.address, "topics": ["0x" + t.hex() for t in log.topics],
+                             "data": "0x" + log.data.hex(), "logIndex": hex(index)})
+        self._log.append({"contract": contract, "function": function, "sender": self.name_of(sender),
+                          "gas_used": result.gas_used, "block_time": block_time, "block": result.block_number})
+        self._receipts[result.tx_hash] = {
+            "from": sender, "to": to, "status": int(result.success), "gasUsed": result.gas_used,
+            "blockNumber": result.block_number, "blockHash": result.block_hash, "blockTime": block_time,
+            "contractAddress": result.created, "logs": raw_logs,
+        }
+        if result.success:
+            self.last_receipt = Receipt(
+                tx_hash=result.tx_hash,
+                contract=contract,
+                function=function,
+                sender=sender,
+                gas_used=result.gas_used,
+                block_number=result.block_number,
+                block_time=block_time,
+                events=events,
+                output=sig.decode_output(result.output) if sig is not None and sig.outputs else None,
+                contract_address=result.created,
+            )
+        return block_time
+
+
+class NonceTaken(ValueError):
+    """An account's next nonce is not the one a plan (e.g. a deployment) expected: someone else sent first."""
+
+    def __init__(self, account: str, expected: int, actual: int) -> None:
+        self.account, self.expected, self.actual = account, expected, actual
+        super().__init__(f"{account} was expected to send its transaction number {expected}, but its next one is "
+                         f"number {actual}: another transaction from this account was mined in between")
+
+
+def contract_address(deployer: str, nonce: int) -> str:
+    """The address of the contract that ``deployer`` creates with its transaction number ``nonce``."""
+    return to_checksum_address(keccak(rlp.encode([to_canonical_address(deployer), nonce]))[12:])
+
+
+def _make_backend(name: str, start_time: int) -> Backend:
+    if name == "py-evm":
+        from .backends.pyevm import PyEvmBackend
+
+        return PyEvmBackend(start_time=start_time)
+    if name == "revm":
+        try:
+            from .backends.revm import RevmBackend
+        except ImportError as e:
+            raise ImportError(
+                f"the revm backend needs pyrevm ({e}): pip install sumkit[fast]"
+            ) from e
+        return RevmBackend(start_time=start_time)
+    raise ValueError(f"unknown backend {name!r}: choose one of {BACKENDS}, or use sk.Chain.connect(url) for a node")

@@ -19,7 +19,7 @@ from typing import Any
 
 import eth_abi
 
-from .abi import known_errors
+from .abi import Signature, known_errors
 from .units import format_duration, format_ether
 
 ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string), what `require(cond, "message")` reverts with
@@ -350,8 +350,9 @@ class Reverted(Exception):
 GENERIC_HINT = "The contract refused this transaction; nothing was changed. Check its rules and your inputs."
 
 
-def decode_revert(data: bytes, **context: Any) -> Reverted:
-    """Turn raw revert data into a :class:`Reverted` (custom errors decoded against every artifact)."""
+def decode_revert(data: bytes, *, errors: dict[bytes, Signature] | None = None, **context: Any) -> Reverted:
+    """Turn raw revert data into a :class:`Reverted`, custom errors decoded against ``errors`` (selector ->
+    signature, e.g. ``sumkit.abi.errors(abi)``; default: the errors of sumkit's own contracts)."""
     data = bytes(data)
     selector, body = data[:4], data[4:]
     if selector == ERROR_STRING:
@@ -366,8 +367,8 @@ def decode_revert(data: bytes, **context: Any) -> Reverted:
             data=data,
             **context,
         )
-    if selector in known_errors():
-        _, sig = known_errors()[selector]
+    sig = errors.get(selector) if errors is not None else known_errors().get(selector, (None, None))[1]
+    if sig is not None:
         args = sig.decode_args(body)
         reason = f"{sig.name}({', '.join(f'{k}={v}' for k, v in args.items())})"
         hint = HINTS.get(sig.name, lambda a: GENERIC_HINT)(args)
@@ -403,7 +404,7 @@ def _bytes_from(value: Any) -> bytes | None:
     return None
 
 
-def as_reverted(exc: BaseException, **context: Any) -> Reverted | None:
+def as_reverted(exc: BaseException, *, errors: dict[bytes, Signature] | None = None, **context: Any) -> Reverted | None:
     """The :class:`Reverted` for an exception raised by any backend (py-evm, eth-tester, web3), or None
     when ``exc`` is not a revert.
 
@@ -419,9 +420,9 @@ def as_reverted(exc: BaseException, **context: Any) -> Reverted | None:
     for candidate in (getattr(exc, "data", None), *(exc.args or ())):
         data = _bytes_from(candidate)
         if data is not None and (len(data) >= 4 or not data):
-            return decode_revert(data, **context)
+            return decode_revert(data, errors=errors, **context)
     if kind in ("Revert",) and not exc.args:
-        return decode_revert(b"", **context)
+        return decode_revert(b"", errors=errors, **context)
     if kind == "TransactionFailed" or "ContractLogicError" in [c.__name__ for c in type(exc).__mro__]:
         message = str(exc.args[0]) if exc.args else str(exc)
         message = message.removeprefix("execution reverted: ").removeprefix("execution reverted")

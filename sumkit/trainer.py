@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_utils import to_checksum_address
 
-from .chain import Chain, Contract
+from .chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
 from .encoding import unpack_sample
 from .incentives import DepositRefundTake, Points, PredictionMarket
 from .incentives.points import badge_names
 from .models.base import rows_of
+from .units import format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -119,15 +120,24 @@ class Trainer:
         return self.contract.call("nextDeposit")
 
     # -- transactions ------------------------------------------------------------------------------
-    def add_data(self, x: Sequence[float] | np.ndarray, y: Any, *, sender: str, value: int | None = None) -> Contribution:
+    def add_data(self, x: Sequence[float] | np.ndarray, y: Any, *, sender: str, value: int | None = None,
+                 max_deposit: int | None = None) -> Contribution:
         """Add one sample with its label, paying the required deposit (or ``value`` wei; any surplus is
         returned). Validates the sample before sending; the mirror ``model`` learns in step.
+
+        ``max_deposit`` is the most you agree to pay: it is sent, the contract keeps the deposit due when the
+        transaction is mined and returns the rest. Where others' transactions can be mined before yours (a real
+        network) the deposit can rise between the quote and your block, so by default sumkit sends enough for
+        a contribution mined right after someone else's (``incentive.deposit(BLOCK_TIME)``); in process and on
+        a local node, where nothing is mined in between, it sends the quote.
         """
         encoded = self.model.encode(x)
         label = self.model.encode_label(y)
         self.model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
         if value is None:
-            value = self.next_deposit()
+            value = self._deposit_to_send(max_deposit)
+        elif max_deposit is not None:
+            raise ValueError("give either value= (the exact wei to send) or max_deposit= (the most to pay), not both")
         receipt = self.contract.transact("addData", encoded, label, sender=sender, value=value)
         self.model.update_encoded(encoded, label)
         recorded = receipt.event("ContributionAdded")
@@ -141,6 +151,16 @@ class Trainer:
         )
         self._contributions.append(contribution)
         return contribution
+
+    def _deposit_to_send(self, max_deposit: int | None) -> int:
+        quote = self.next_deposit()
+        if max_deposit is None:
+            headroom = not getattr(self.chain.backend, "controls_time", True) and hasattr(self.incentive, "deposit")
+            return max(quote, self.incentive.deposit(BLOCK_TIME)) if headroom else quote
+        if max_deposit < quote:
+            raise ValueError(f"the deposit is now {format_ether(quote)}, more than max_deposit={format_ether(max_deposit)}: "
+                             "wait (it falls the longer nobody adds data) or raise max_deposit")
+        return max_deposit
 
     def refund(self, c: Contribution, *, sender: str) -> int:
         """Claim back the deposit of your own contribution ``c``; returns the wei paid."""
@@ -274,7 +294,8 @@ class Trainer:
 
 
 class DeployInterrupted(RuntimeError):
-    """A deployment stopped midway (a transaction failed, or it was interrupted).
+    """A deployment stopped midway (a transaction failed, it was interrupted, or another transaction from the
+    owner took the nonce the plan needed).
 
     Nothing is lost: the transactions already mined stay, and :meth:`resume` sends the remaining ones
     and returns the :class:`Trainer`. ``cause`` is the original exception; ``done`` and ``total``
@@ -285,57 +306,76 @@ class DeployInterrupted(RuntimeError):
         self.deployment, self.cause = deployment, cause
         self.done, self.total = deployment.done, len(deployment.steps)
         step = deployment.steps[deployment.done][0]
-        super().__init__(
-            f"deployment stopped at transaction {self.done + 1} of {self.total} ({step}): {cause}\n"
-            f"Hint: fix the cause if needed, then call .resume() on this exception to send the remaining "
-            f"{self.total - self.done} transaction(s); the {self.done} already mined are kept."
-        )
+        if isinstance(cause, NonceTaken):
+            hint = (
+                f"the {self.done} contract(s) deployed so far are bound to a trainer address that can no longer be "
+                "created. No ether has moved (the trainer, which takes deposits, is always the last transaction): "
+                "call .resume() on this exception to deploy again from the owner's next nonce."
+            )
+        else:
+            hint = (
+                f"fix the cause if needed, then call .resume() on this exception to send the remaining "
+                f"{self.total - self.done} transaction(s); the {self.done} already mined are kept."
+            )
+        super().__init__(f"deployment stopped at transaction {self.done + 1} of {self.total} ({step}): {cause}\n"
+                         f"Hint: {hint}")
 
     def resume(self) -> Trainer:
-        """Send the remaining transactions; returns the deployed :class:`Trainer`."""
-        return self.deployment.run()
+        """Send the remaining transactions (planning again from the owner's next nonce if another transaction
+        took one the plan needed); returns the deployed :class:`Trainer`."""
+        deployment = self.deployment
+        if deployment.chain.nonce(deployment.owner) != deployment.first_nonce + deployment.done:
+            deployment.plan()
+        return deployment.run()
 
 
 class _Deployment:
-    """The transactions that deploy a trainer, run in order from the owner; resumable after a failure."""
+    """The transactions that deploy a trainer, sent in order from the owner, each with its planned nonce.
+
+    The incentive mechanism and the model are bound to the trainer's address, which follows from the owner's
+    address and nonce: the trainer is the owner's contract after the mechanism, the model and its setup calls.
+    Every transaction carries its planned nonce, so one sent by someone else in between is refused before it
+    runs (:class:`~sumkit.chain.NonceTaken`) instead of breaking the binding; :meth:`plan` starts over.
+    """
 
     def __init__(self, chain: Chain, model: Any, incentive: Any, name: str, description: str, owner: str) -> None:
-        self.chain, self.model, self.incentive, self.owner = chain, model, incentive, owner
+        self.chain, self.model, self.owner = chain, model, owner
+        self.name, self.description = name, description
+        self._settings = incentive  # before bind(): plan() binds it to the incentive contract's address
+        self.n_setup_calls = len(model.deploy_steps(owner)[1])  # not address-dependent
+        self.plan()
+
+    def plan(self) -> None:
+        """Plan every transaction from the owner's next nonce (nothing is sent)."""
+        chain, model, owner = self.chain, self.model, self.owner
+        self.first_nonce = chain.nonce(owner)
+        incentive = self._settings
         if hasattr(incentive, "bind"):  # a mechanism that replays the model (PredictionMarket) gets h_0, bound to it
-            incentive = self.incentive = incentive.bind(model, chain.next_contract_address(owner))
+            incentive = incentive.bind(model, contract_address(owner, self.first_nonce))
+        self.incentive = incentive
         self.contracts: dict[str, Contract] = {}
         self.done = 0
-        n_setup_calls = self.n_setup_calls = len(model.deploy_steps(owner)[1])  # not address-dependent
-        # Components are bound to the trainer's address, predicted from the owner's nonce: the trainer is
-        # the owner's next contract after the mechanism, the model and its setup calls.
-        self.first_nonce = chain.nonce(owner)
-        trainer = chain.next_contract_address(owner, skip=2 + n_setup_calls)
+        trainer = self.trainer_address = contract_address(owner, self.first_nonce + 2 + self.n_setup_calls)
         ctor_args, setup_calls = model.deploy_steps(trainer)
-        self.trainer_address = trainer
         self.steps: list[tuple[str, Any]] = [
-            (incentive.contract_name, lambda: self._deploy("incentive", incentive.contract_name,
-                                                            *incentive.constructor_args(trainer))),
-            (model.contract_name, lambda: self._deploy("classifier", model.contract_name, *ctor_args)),
+            (incentive.contract_name, lambda nonce: self._deploy("incentive", incentive.contract_name, nonce,
+                                                                 *incentive.constructor_args(trainer))),
+            (model.contract_name, lambda nonce: self._deploy("classifier", model.contract_name, nonce, *ctor_args)),
         ]
         for i, (fn, args) in enumerate(setup_calls):
             label = f"{model.contract_name}.{fn} ({i + 1}/{len(setup_calls)})"
-            self.steps.append((label, lambda fn=fn, args=args: self.contracts["classifier"].transact(fn, *args, sender=owner)))
+            self.steps.append((label, lambda nonce, fn=fn, args=args: self.contracts["classifier"].transact(
+                fn, *args, sender=owner, nonce=nonce)))
         self.steps.append(
-            ("CollaborativeTrainer", lambda: self._deploy("trainer", "CollaborativeTrainer", name, description,
-                                                          self.contracts["incentive"].address,
-                                                          self.contracts["classifier"].address, owner))
+            ("CollaborativeTrainer", lambda nonce: self._deploy("trainer", "CollaborativeTrainer", nonce, self.name,
+                                                                self.description, self.contracts["incentive"].address,
+                                                                self.contracts["classifier"].address, owner))
         )
 
-    def _deploy(self, role: str, contract: str, *args: Any) -> None:
-        self.contracts[role] = self.chain.deploy(contract, *args, sender=self.owner)
+    def _deploy(self, role: str, contract: str, nonce: int, *args: Any) -> None:
+        self.contracts[role] = self.chain.deploy(contract, *args, sender=self.owner, nonce=nonce)
 
     def run(self) -> Trainer:
-        if self.chain.nonce(self.owner) != self.first_nonce + self.done:
-            raise RuntimeError(
-                f"{self.chain.name_of(self.owner)} sent other transactions since this deployment stopped, so the "
-                "trainer can no longer be created at the address its components are bound to: deploy again "
-                "with sumkit.deploy(...)"
-            )
         progress = None
         if self.n_setup_calls:  # a model deployed in chunks: show progress
             from tqdm.auto import tqdm
@@ -345,7 +385,7 @@ class _Deployment:
         try:
             while self.done < len(self.steps):
                 try:
-                    self.steps[self.done][1]()
+                    self.steps[self.done][1](self.first_nonce + self.done)
                 except (Exception, KeyboardInterrupt) as e:
                     raise DeployInterrupted(self, e) from e
                 self.done += 1
@@ -372,10 +412,12 @@ def deploy(
 ) -> Trainer:
     """Deploy ``model`` with ``incentive`` (default: ``DepositRefundTake()``) and wire everything up.
 
-    Transactions from ``owner`` (default ``chain.owner``): the incentive mechanism and the model, each bound to the trainer's address (predicted from the owner's nonce); for a model too
+    Transactions from ``owner`` (default ``chain.owner``), each with its planned nonce: the incentive mechanism
+    and the model, each bound to the trainer's address (predicted from the owner's nonce); for a model too
     big for one transaction, its remaining parameters in chunks and ``finalize`` (with a progress bar);
-    then the ``CollaborativeTrainer``, which checks the bindings. If a transaction fails midway,
-    :class:`DeployInterrupted` is raised: its ``resume()`` continues from there.
+    then the ``CollaborativeTrainer``, which checks the bindings. If a transaction fails midway, or another
+    transaction from the owner takes a planned nonce, :class:`DeployInterrupted` is raised: its ``resume()``
+    continues from there (or plans again from the owner's next nonce).
 
     >>> trainer = deploy(chain, model, DepositRefundTake(refund_wait=sk.days(1)))   # doctest: +SKIP
     """

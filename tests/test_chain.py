@@ -168,7 +168,7 @@ def test_runs_are_reproducible_down_to_the_block_hashes():
     def head_hashes() -> list[bytes]:
         chain = sk.Chain()
         sk.deploy(chain, sk.models.DensePerceptron.from_floats([1.0, -1.0]))
-        evm = chain._backend.chain
+        evm = chain.backend.tester.chain
         return [evm.get_canonical_block_by_number(n).hash for n in range(chain.block_number)]
 
     assert head_hashes() == head_hashes()

@@ -48,13 +48,29 @@ def test_an_interrupted_deployment_resumes_where_it_stopped(chain, monkeypatch, 
     assert c.contributor == chain.alice and trainer.check_model()
 
 
-def test_resume_refuses_when_the_owner_moved_on(chain, monkeypatch):
+def test_resume_plans_again_when_the_owner_moved_on(chain, monkeypatch):
     fail_once(monkeypatch, chain, "DensePerceptron", RuntimeError("stopped"))
     with pytest.raises(DeployInterrupted) as info:
         sk.deploy(chain, MODEL)
-    sk.deploy(chain, MODEL)  # the owner sends other transactions: the predicted trainer address is gone
-    with pytest.raises(RuntimeError, match="deploy again"):
-        info.value.resume()
+    abandoned = info.value.deployment.trainer_address
+    chain.new_account(sk.ether(1), funder=chain.owner)  # the owner's next nonce is gone: so is that trainer address
+    trainer = info.value.resume()
+    assert trainer.address != abandoned and trainer.address == chain.next_contract_address(chain.owner, skip=-1)
+    assert trainer.incentive_contract.call("trainer") == trainer.classifier.call("trainer") == trainer.address
+    assert trainer.add_data([0.0, 1.0], 1, sender=chain.alice).contributor == chain.alice
+
+
+def test_an_interleaved_transaction_stops_the_deployment_before_it_breaks_the_binding(chain):
+    deployment = sk.trainer._Deployment(chain, MODEL.copy(), sk.incentives.DepositRefundTake(), "x", "", chain.owner)
+    deployment.steps[0][1](deployment.first_nonce)  # the incentive mechanism is mined, bound to the planned trainer
+    deployment.done = 1
+    chain.w3.eth.send_transaction({"from": chain.owner, "to": chain.bob, "value": 1})  # someone else's transaction
+    with pytest.raises(DeployInterrupted) as info:
+        deployment.run()
+    assert isinstance(info.value.cause, sk.chain.NonceTaken) and "No ether has moved" in str(info.value)
+    assert info.value.done == 1 and chain.nonce(chain.owner) == deployment.first_nonce + 2
+    trainer = info.value.resume()
+    assert trainer.incentive_contract.call("trainer") == trainer.address and trainer.predict([2.0, 1.0]) == 1
 
 
 def big_sparse_model(n_features: int = 7_000) -> sk.models.SparsePerceptron:

@@ -52,7 +52,7 @@ def _call_data(contract, fn, *args) -> str:
 
 def test_eth_tester_transaction_failed_is_normalised(deployed):
     chain, trainer = deployed
-    tester = EthereumTester(backend=chain._backend)
+    tester = EthereumTester(backend=chain.backend.tester)
     data = _call_data(trainer.incentive_contract, "handleAddData", chain.alice, 0, 0)
     with pytest.raises(TransactionFailed) as info:
         tester.call({"from": chain.alice, "to": trainer.incentive_contract.address, "data": data})
@@ -65,7 +65,7 @@ def test_eth_tester_transaction_failed_is_normalised(deployed):
 
 def test_web3_exceptions_are_normalised(deployed):
     chain, trainer = deployed
-    w3 = Web3(EthereumTesterProvider(EthereumTester(backend=chain._backend)))
+    w3 = Web3(EthereumTesterProvider(EthereumTester(backend=chain.backend.tester)))
     handle = w3.eth.contract(address=trainer.incentive_contract.address, abi=trainer.incentive_contract.abi)
     with pytest.raises(Exception) as info:
         handle.functions.handleAddData(chain.alice, 0, 0).call({"from": chain.alice})

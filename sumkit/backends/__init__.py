@@ -1,5 +1,5 @@
 """Backends: what executes transactions for :class:`sumkit.Chain` (see :mod:`sumkit.backends.base`)."""
 
-from .base import Backend, CallResult, Log, TxResult
+from .base import Backend, CallResult, Log, TransactionRejected, TxResult
 
-__all__ = ["Backend", "CallResult", "Log", "TxResult"]
+__all__ = ["Backend", "CallResult", "Log", "TransactionRejected", "TxResult"]

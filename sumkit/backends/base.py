@@ -12,6 +12,8 @@ Conventions every backend keeps, so the same story gives the same gas everywhere
 - one block per transaction; ``send`` mines it at the ``timestamp`` it is given (the chain's clock);
 - ``call`` and ``send`` never leave a failed transaction behind: a revert comes back as a result with
   ``success=False`` and the revert ``error`` bytes, and changes nothing;
+- a transaction invalid before it runs (a gas limit below its upfront cost, a sender it cannot sign for, a
+  nonce or balance the node refuses) raises :class:`TransactionRejected`;
 - addresses are checksummed strings, data is ``bytes``.
 """
 
@@ -53,6 +55,11 @@ class TxResult(CallResult):
     block_number: int = 0
     logs: tuple[Log, ...] = field(default=())
     created: str | None = None
+    block_hash: str = ""
+
+
+class TransactionRejected(ValueError):
+    """The backend refused a transaction before running it (nothing was mined); the message says why."""
 
 
 class Backend(Protocol):
@@ -74,9 +81,11 @@ class Backend(Protocol):
     def call(self, sender: str, to: str, data: bytes, *, value: int, gas: int, timestamp: int) -> CallResult:
         """Run a message call on the latest state, in a block at ``timestamp``; changes nothing."""
 
-    def send(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int) -> TxResult:
+    def send(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int,
+             nonce: int | None = None) -> TxResult:
         """Sign and send a transaction (``to=None`` deploys ``data``) and mine it alone in a block at
-        ``timestamp``. If it would fail, nothing is mined: the result has ``success=False``."""
+        ``timestamp``. If it would fail, nothing is mined: the result has ``success=False``. With ``nonce``,
+        raise :class:`TransactionRejected` unless it is ``sender``'s next nonce (sumkit's deploy plans them)."""
 
     def snapshot(self) -> Any:
         """An opaque id of the current state, for :meth:`revert`."""
