@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import ipywidgets as w
 import numpy as np
 import pytest
@@ -131,3 +134,122 @@ def test_a_sparse_model_takes_lists_of_feature_indices(chain):
     assert "predicts <b>0</b> for sample 2 (true label 0)" in panel.info.value
     panel.add_button.click()
     assert trainer._contributions[-1].x == (1, 3) and panel.history.iloc[-1]["error"] is None
+
+
+def test_the_playground_tables_follow_the_chain(chain, panel):
+    trainer = panel.trainer
+    assert "none yet" in panel.contribution_table.value
+    panel.account.value = chain.alice
+    panel.add_button.click()
+    (c,) = trainer._contributions
+    table = panel.contribution_table.value
+    assert "<td style='padding:0 8px; text-align:left'>alice</td>" in table
+    assert table.count(sk.format_ether(c.deposit)) == 2  # the deposit, and all of it left to claim
+    assert sk.format_ether(chain.balance(chain.alice)) in panel.balances.value
+    panel.wait.value = WAIT
+    panel.travel_button.click()
+    panel.refund_button.click()
+    row = trainer.contributions().iloc[0]
+    assert row["refunded"] and row["claimable"] == 0
+    assert f"{sk.format_ether(0)}</td><td style='padding:0 8px; text-align:left'>yes" in panel.contribution_table.value
+
+
+# -- the simulation dashboard -----------------------------------------------------------------------
+
+def small_simulation(chain, days=2.0):
+    agents = [
+        sk.sim.Honest("good", balance=1_000, deposit_mean=50, wait_mean=sk.hours(1), wait_std=sk.minutes(10)),
+        sk.sim.LabelFlipper("bad", balance=1_000, deposit_mean=100, wait_mean=sk.hours(3), wait_std=sk.minutes(30)),
+    ]
+    pool = (np.array([POSITIVE, NEGATIVE] * 10), [1, 0] * 10)
+    return sk.sim.Simulation(make_trainer(chain), agents, data=pool, test=pool, days=days, settle_days=1, seed=0,
+                             progress=False)
+
+
+def points(chart: str, series: str) -> int:
+    """How many points the chart's polyline for ``series`` has."""
+    start = chart.index(f"data-series='{series}'")
+    attribute = chart.index("points='", start) + len("points='")
+    return len(chart[attribute:chart.index("'", attribute)].split())
+
+
+def test_the_dashboard_draws_while_steps_run_and_stop_keeps_the_partial_result(chain):
+    simulation = small_simulation(chain)
+    dashboard = sk.widgets.SimulationDashboard(simulation)
+    assert "appears when the run starts" in dashboard.chart.value and dashboard.text().startswith("simulating:   0%")
+    seen = []
+    for day in simulation.steps():
+        dashboard.draw()
+        seen.append(points(dashboard.chart.value, "accuracy"))
+        if day >= 1:
+            dashboard.stop()
+    result = simulation.result()
+    assert result.interrupted and 1 <= result.days < 3
+    assert seen[0] == 1 and seen == sorted(seen) and seen[-1] == len(result.history) - 1
+    dashboard.draw(result)
+    for agent in ("good", "bad"):
+        assert points(dashboard.chart.value, agent) == len(result.history)
+    summary = result.summary()
+    for agent in ("good", "bad"):
+        row = summary.loc[agent]
+        cells = [agent, f"{100 * row['final'] / row['start']:.1f}%", row["adds"], row["skips"]]
+        assert all(f">{cell}</td>" in dashboard.table.value for cell in cells)
+    assert "stopped" in dashboard.status.value and "(interrupted)" in dashboard.text()
+    assert "application/vnd.jupyter.widget-view+json" in dashboard._repr_mimebundle_()
+
+
+def test_without_a_kernel_the_dashboard_runs_with_the_text_progress_bar(chain):
+    import asyncio
+
+    simulation = small_simulation(chain, days=0.5)
+    dashboard = sk.widgets.SimulationDashboard(simulation)
+    result = asyncio.run(dashboard.run())
+    assert not result.interrupted and result.days == pytest.approx(1.5)
+    assert dashboard.text().startswith("simulating: 100%")
+
+
+def test_bad_dashboard_input(chain):
+    with pytest.raises(ValueError, match="must be an sk.sim.Simulation"):
+        sk.widgets.SimulationDashboard(make_trainer(chain))
+    with pytest.raises(ValueError, match="refresh must be a positive"):
+        sk.widgets.SimulationDashboard(small_simulation(chain), refresh=0)
+
+
+def test_in_a_kernel_the_stop_button_is_handled_while_the_run_goes(tmp_path):
+    """A real kernel awaits dashboard.run(); the test plays the frontend: it watches the chart's updates on iopub
+    and, while the cell is still busy, sends the click on Stop exactly as JupyterLab does (a comm message)."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(Path(__file__).resolve().parent.parent))
+    try:
+        setup = ("import sumkit as sk\nfrom tests.test_widgets import small_simulation\n"
+                 "simulation = small_simulation(sk.Chain(), days=60)\n"
+                 "dashboard = sk.widgets.SimulationDashboard(simulation, refresh=0.1)\n"
+                 "print(dashboard.stop_button.model_id)")  # the id of the button's comm
+        printed = []
+        reply = kc.execute_interactive(setup, timeout=120, output_hook=printed.append)
+        assert reply["content"]["status"] == "ok"
+        (stop_id,) = [m["content"]["text"].strip() for m in printed if m["msg_type"] == "stream"]
+        run = kc.execute("result = await dashboard.run()")
+        charts, busy = [], True
+        deadline = time.monotonic() + 300
+        while busy and time.monotonic() < deadline:
+            msg = kc.get_iopub_msg(timeout=60)
+            content, kind = msg["content"], msg["msg_type"]
+            if kind == "comm_msg" and "data-series='accuracy'" in str(content["data"].get("state", {}).get("value")):
+                charts.append(points(content["data"]["state"]["value"], "accuracy"))
+                if len(charts) == 3:  # the curve has grown while the cell runs: click Stop
+                    click = {"comm_id": stop_id, "data": {"method": "custom", "content": {"event": "click"}}}
+                    kc.shell_channel.send(kc.session.msg("comm_msg", click))
+            elif kind in ("error", "stream") and msg["parent_header"].get("msg_id") == run:
+                raise AssertionError(f"the run wrote {content}")
+            busy = not (kind == "status" and content["execution_state"] == "idle"
+                        and msg["parent_header"].get("msg_id") == run)
+        assert len(charts) >= 3 and charts[:3] == sorted(set(charts[:3]))  # new points at each redraw
+        check = "assert result.interrupted and 0 < result.days < 30, result"
+        outputs = []
+        reply = kc.execute_interactive(check, timeout=60, output_hook=outputs.append)
+        assert reply["content"]["status"] == "ok", outputs
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

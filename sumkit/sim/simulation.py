@@ -16,7 +16,7 @@ import heapq
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -211,6 +211,7 @@ class Simulation:
         self._queue: list[tuple[int, int, int]] = []
         self._started = False
         self._stop = False
+        self._interrupted = False
         self._wall = 0.0
         self.start_balances: dict[str, int] = {}
         self.current_accuracy = self.accuracy()
@@ -317,32 +318,53 @@ class Simulation:
         self._events.append((at, (at - self._start) / DAY, agent.name, name, action, amount, gas, label, owner, error))
 
     def run(self) -> SimulationResult:
-        """Run (or continue) the simulation to its end; Ctrl-C stops it cleanly after the current action
-        and returns the partial result (``interrupted=True``)."""
+        """Run (or continue) the simulation to its end, with a progress bar; Ctrl-C (or :meth:`stop`) ends it
+        cleanly after the current action and returns the partial result (``interrupted=True``)."""
         from tqdm.auto import tqdm
 
+        total = round(self.days + self.settle_days, 3)
+        steps = self.steps()
+        bar = tqdm(total=total, initial=round(self.day, 3), unit="day", disable=not self.progress, desc="simulating",
+                   bar_format="{l_bar}{bar}| {n:.2f}/{total:g} days [{elapsed}<{remaining}]")
+        try:
+            for day in steps:
+                bar.update(max(0.0, day - bar.n))
+        except KeyboardInterrupt:  # a second Ctrl-C, while the bar was drawing
+            pass
+        finally:
+            steps.close()
+            bar.close()
+        return self.result()
+
+    def steps(self) -> Iterator[float]:
+        """Run (or continue) the simulation one step at a time: each action, or each evaluation of the model.
+        Yields the simulated day reached, so that a caller can show progress or do other work between steps
+        (``sk.widgets.SimulationDashboard`` does). It ends at the end of the run, or after :meth:`stop` or
+        Ctrl-C; then :meth:`result` has the tables (``interrupted=True`` if it ended early).
+
+        >>> for day in simulation.steps():   # doctest: +SKIP
+        ...     if day > 2: simulation.stop()
+        """
         began = time.perf_counter()
         if not self._started:
             self._setup()
-        total = self.days + self.settle_days
-        end = self._start + round(total * DAY)
+        end = self._start + round((self.days + self.settle_days) * DAY)
         self._adding_ends = self._start + round(self.days * DAY)
-        interrupted = False
         self._stop = False
+        interrupted = True  # unless the loop reaches the end
         previous = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGINT, self._on_interrupt)
-        done = (min(self.chain.now, end) - self._start) / DAY
-        bar = tqdm(total=round(total, 3), initial=round(done, 3), unit="day", disable=not self.progress,
-                   desc="simulating", bar_format="{l_bar}{bar}| {n:.2f}/{total:g} days [{elapsed}<{remaining}]")
         try:
             while not self._stop:
                 when = self._queue[0][0]
                 if self._next_eval <= min(when, end):
                     self._record_history(self._next_eval)
                     self._next_eval += self.eval_every
+                    yield self.day
                     continue
                 if when > end:
+                    interrupted = False
                     break
                 _, _, index = heapq.heappop(self._queue)
                 agent = self.agents[index]
@@ -351,28 +373,35 @@ class Simulation:
                 if when > self.chain.now:
                     self.chain.travel(seconds=when - self.chain.now)
                 self._act(agent)
-                now_done = (min(when, end) - self._start) / DAY
-                bar.update(max(0.0, now_done - bar.n))
-            interrupted = self._stop
+                yield (min(when, end) - self._start) / DAY
         except KeyboardInterrupt:
-            interrupted = True
+            pass
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
-            bar.close()
             self._wall += time.perf_counter() - began
-        last = min(max(self.chain.now, self._history[-1]["time"] if self._history else self._start), end)
-        if not self._history or self._history[-1]["time"] < last:
-            self._record_history(last)
-        return self.result(interrupted=interrupted)
+            self._interrupted = interrupted
+            last = min(max(self.chain.now, self._history[-1]["time"] if self._history else self._start), end)
+            if not self._history or self._history[-1]["time"] < last:
+                self._record_history(last)
+
+    @property
+    def day(self) -> float:
+        """How many simulated days have passed since the start (0 before the first run)."""
+        return (self.chain.now - self._start) / DAY if self._started else 0.0
+
+    def stop(self) -> None:
+        """Ask a running simulation to end after its current action, keeping what it did (the dashboard's
+        Stop button; Ctrl-C does the same). :meth:`run` or :meth:`steps` continues it later."""
+        self._stop = True
 
     def _on_interrupt(self, signum: int, frame: Any) -> None:
         if self._stop:  # a second Ctrl-C stops at once
             raise KeyboardInterrupt
-        self._stop = True
+        self.stop()
 
-    def result(self, interrupted: bool = False) -> SimulationResult:
-        """The tables so far (after :meth:`run`, even an interrupted one)."""
+    def result(self) -> SimulationResult:
+        """The tables so far (after :meth:`run`, even an interrupted one, or during :meth:`steps`)."""
         import pandas as pd
 
         if not self._history:
@@ -387,7 +416,7 @@ class Simulation:
             final_balances={a.name: self._balance(a) for a in self.agents},
             days=float(history["day"].iloc[-1]) if len(history) else 0.0,
             wall_time=self._wall,
-            interrupted=interrupted,
+            interrupted=self._interrupted,
         )
 
     # -- one action ----------------------------------------------------------------------------------
