@@ -44,7 +44,7 @@ def _when(ts: int) -> str:
 
 # The PredictionMarket's phases (its Phase enum) and what to call in each.
 _MARKET_PHASES = {0: "commit", 1: "reveal_selected", 2: "participation", 3: "reveal_rest", 4: "settle", 5: "withdraw",
-                  6: "forfeited"}
+                  6: "forfeited", 7: "abandoned"}
 _MARKET_NEXT = {
     0: "the sponsor commits with trainer.market.commit_test_set(X, y, pieces=..., bounty=..., sender=...)",
     1: "the sponsor reveals the selected pieces with trainer.market.reveal_selected(sender=...)",
@@ -54,6 +54,7 @@ _MARKET_NEXT = {
     4: "anyone pushes the settlement with trainer.market.settle(sender=...)",
     5: "everyone withdraws with trainer.market.withdraw(sender=...)",
     6: "contributors withdraw their stakes and share with trainer.market.withdraw(sender=...)",
+    7: "contributors withdraw their stakes with trainer.market.withdraw(sender=...)",
 }
 
 HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -307,10 +308,6 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"The sample sent for contribution {a['index']} is not the one that was added: the replay must use "
         "exactly the data that trained the model."
     ),
-    "TestPiecesMissing": lambda a: (
-        f"settle needs all {a['expected']} evaluation pieces in index order (got {a['got']}); "
-        "trainer.market.settle(...) sends them."
-    ),
     "ReplayOutOfGas": lambda a: (
         "A model call ran out of gas during the replay, which would make the result depend on the gas sent: "
         "send settle with more gas (or a smaller batch)."
@@ -324,6 +321,37 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "call trainer.market.withdraw(sender=...)."
     ),
     "UnexpectedEther": lambda a: "Only the trainer sends ether to the market (the stakes it collects).",
+    "PieceTooLarge": lambda a: (
+        f"A piece of {a['rowsPerPiece']} rows could never be evaluated in one settlement step: at most "
+        f"{a['maxRows']} rows per piece. Cut the test set in more, smaller pieces."
+    ),
+    "PieceTooCostly": lambda a: (
+        f"Evaluating piece {a['index']} took {a['gasUsed']:,} gas, more than the {a['maxGas']:,} one settlement "
+        "step may take (so that every settlement transaction fits a block). Commit the test set in smaller pieces: "
+        "trainer.market.commit_test_set(...) checks this before sending."
+    ),
+    "RevealWindowOutOfRange": lambda a: (
+        f"reveal_window must be from {format_duration(a['min'])} to {format_duration(a['max'])} (got "
+        f"{format_duration(a['revealWindow'])}): with less, anyone could forfeit the market before the sponsor "
+        "can reveal."
+    ),
+    "MinDurationOutOfRange": lambda a: (
+        f"min_duration must be from {format_duration(a['min'])} to {format_duration(a['max'])} (got "
+        f"{format_duration(a['minDuration'])}): with less, anyone could end participation before anyone can "
+        "contribute."
+    ),
+    "MinContributionsZero": lambda a: (
+        "min_contributions must be at least 1: with 0, anyone could end participation the moment it opens."
+    ),
+    "SettlementNotStalled": lambda a: (
+        f"The settlement is still making progress: it may be abandoned only if nobody pushes it until "
+        f"{_when(a['deadline'])} (in {format_duration(a['deadline'] - a['now'])}). Push it instead with "
+        "trainer.market.settle(sender=...)."
+    ),
+    "TestPieceMissing": lambda a: (
+        f"settle needs evaluation piece {a['index']} next (with its salt), and the call did not carry it. "
+        "trainer.market.settle(...) sends the pieces in the order they are needed."
+    ),
 }
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sumkit as sk
-from sumkit.incentives.prediction_market import BURN_ADDRESS, piece_hash
+from sumkit.incentives.prediction_market import BURN_ADDRESS, piece_arguments, piece_hash
 
 from .conftest import expect_revert as revert_changes_nothing
 
@@ -213,11 +213,15 @@ def test_commitment_hashes_and_tampered_pieces(chain, trainer):
     hashes = m.commit_test_set(TEST_X, TEST_Y, pieces=PIECES, bounty=EVAL_ROWS * 10**17, sender=chain.owner)
     assert m.hashes == hashes and m.phase == "reveal_selected"
     rows = [m.trainer.model.encode(r) for r in TEST_X]
-    assert hashes[0] == piece_hash(rows[:2], [1, 0])
+    salts = [piece[2] for piece in m.pieces]
+    assert hashes[0] == piece_hash(rows[:2], [1, 0], salts[0])
+    assert len(set(salts)) == PIECES and all(len(salt) == 32 for salt in salts)  # a fresh salt per piece
     (i,) = m.selected()
     X_i, y_i = TEST_X[2 * i:2 * i + 2], TEST_Y[2 * i:2 * i + 2]
     e = expect_revert(chain, trainer, "PieceMismatch", m.reveal_piece, i, X_i, 1 - y_i, sender=chain.owner)
     assert e.args_["committed"] == hashes[i] and "hash" in e.hint
+    # The right rows and labels with a wrong salt are refused too: the salt is part of the commitment.
+    expect_revert(chain, trainer, "PieceMismatch", m.reveal_piece, i, X_i, y_i, sender=chain.owner, salt=bytes(32))
     expect_revert(chain, trainer, "WrongPieceShape", m.reveal_piece, i, X_i[:1], y_i[:1], sender=chain.owner)
     other = (i + 1) % PIECES
     X_o, y_o = TEST_X[2 * other:2 * other + 2], TEST_Y[2 * other:2 * other + 2]
@@ -231,23 +235,23 @@ def test_commitment_hashes_and_tampered_pieces(chain, trainer):
 def test_a_test_row_the_model_cannot_read_is_refused(chain, trainer):
     bad_rows = [[1, 2, 3], [4, 5, 6]]  # three features for a two-feature model
     good = [m_row for m_row in ([10**9, 0], [0, 10**9])]
-    hashes = [piece_hash(bad_rows, [1, 0])] + [piece_hash(good, [1, 0])] * 3
+    salts = [bytes([i]) * 32 for i in range(4)]
+    hashes = [piece_hash(bad_rows if i == 0 else good, [1, 0], salts[i]) for i in range(4)]
     m = trainer.market
     m.contract.transact("commitTestSet", hashes, 2, 3, sender=chain.owner, value=2 * 10**9)
     selected = m.selected()
-    rows = [bad_rows if i == 0 else good for i in selected]
-    labels = [[1, 0] for _ in selected]
+    pieces = [(i, salts[i], bad_rows if i == 0 else good, [1, 0]) for i in selected]
     send = m.contract.transact
     if 0 in selected:
-        expect_revert(chain, trainer, "InvalidTestRow", send, "revealSelected", selected, rows, labels,
+        expect_revert(chain, trainer, "InvalidTestRow", send, "revealSelected", *piece_arguments(pieces),
                       sender=chain.owner)
     else:  # the bad piece is revealed at the end: the same check refuses it then
-        send("revealSelected", selected, rows, labels, sender=chain.owner)
+        send("revealSelected", *piece_arguments(pieces), sender=chain.owner)
         trainer.add_data([1.0, 0.0], 1, sender=chain.alice)
         chain.travel(days=1)
         m.end(sender=chain.alice)
-        expect_revert(chain, trainer, "InvalidTestRow", send, "revealRest", [0], [bad_rows], [[1, 0]],
-                      sender=chain.owner)
+        expect_revert(chain, trainer, "InvalidTestRow", send, "revealRest",
+                      *piece_arguments([(0, salts[0], bad_rows, [1, 0])]), sender=chain.owner)
 
 
 def test_a_sponsor_who_never_reveals_forfeits_the_bounty_to_the_contributors(chain, trainer):
@@ -316,24 +320,29 @@ def test_wrong_phase_wrong_stake_wrong_account(chain, trainer):
     expect_revert(chain, trainer, "WrongPhase", trainer.add_data, *HELPFUL, sender=chain.bob)
     expect_revert(chain, trainer, "NotSponsor", m.reveal_rest, sender=chain.alice)
     m.reveal_rest(sender=chain.owner)
-    # Settling with a forged sample, or without the true init code, is refused.
+    # Settling with a forged sample, a missing or tampered piece, or without the true init code, is refused.
     forged = [[7, 7]]
     init_code = trainer.incentive.init_code
-    rows = [m.pieces[i][0] for i in m.evaluation_pieces()]
-    labels = [m.pieces[i][1] for i in m.evaluation_pieces()]
+    pieces = [m._encode_piece(i, m.pieces[i]) for i in m.evaluation_pieces()]
     bad_code = init_code[:-1] + b"\x01"
 
-    def settle(code, rows, first, xs):
-        return m.contract.transact("settle", code, rows, labels, first, xs, 5, sender=chain.bob)
+    def settle(code, pieces, first, xs, steps=5):
+        return m.contract.transact("settle", code, *piece_arguments(pieces), first, xs, steps, sender=chain.bob)
 
-    expect_revert(chain, trainer, "WrongInitCode", settle, bad_code, rows, 0, forged)
-    expect_revert(chain, trainer, "TestPiecesMissing", settle, init_code, rows[:-1], 0, forged)
-    tampered = [rows[0][::-1]] + rows[1:]
-    expect_revert(chain, trainer, "PieceMismatch", settle, init_code, tampered, 0, forged)
+    expect_revert(chain, trainer, "WrongInitCode", settle, bad_code, pieces, 0, forged)
+    expect_revert(chain, trainer, "WrongInitCode", settle, b"", pieces, 0, forged)
     with chain.snapshot():
-        m.contract.transact("settle", init_code, rows, labels, 0, [], 1, sender=chain.bob)  # creates the replay model
-        expect_revert(chain, trainer, "UnknownContribution", settle, init_code, rows, 0, forged)
-        expect_revert(chain, trainer, "ContributionDataMissing", settle, init_code, rows, 1, forged)
+        settle(init_code, [], 0, [], steps=1)  # creates the replay model; its evaluation comes next
+        e = expect_revert(chain, trainer, "TestPieceMissing", settle, b"", pieces[1:], 0, forged)
+        assert e.args_ == {"index": pieces[0][0]}
+        index, salt, rows, labels = pieces[0]
+        tampered = [(index, salt, rows[::-1], labels)] + pieces[1:]
+        expect_revert(chain, trainer, "PieceMismatch", settle, b"", tampered, 0, forged)
+        expect_revert(chain, trainer, "PieceMismatch", settle, b"", [(index, bytes(32), rows, labels)], 0, forged)
+        settle(b"", pieces, 0, [], steps=len(pieces))  # evaluates h_0, piece by piece
+        assert m.contract.call("settlement")[2] == 0  # back to replaying
+        expect_revert(chain, trainer, "UnknownContribution", settle, b"", pieces, 0, forged)
+        expect_revert(chain, trainer, "ContributionDataMissing", settle, b"", pieces, 1, forged)
     m.settle(sender=chain.bob, progress=False)
     expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.bob)  # never contributed
     e = expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.owner)  # the sponsor

@@ -31,15 +31,20 @@ interface IMarketTrainer {
 
 /// @title PredictionMarket
 /// @notice "Prediction market rewards" (Harris & Waggoner 2019), run on chain. A sponsor deposits a
-/// bounty and commits to a hidden test set split in pieces (one hash per piece); the contract picks some
-/// pieces that the sponsor reveals at once, so everyone sees what the task is. Then anyone may add data
-/// through the trainer, paying a fixed stake per contribution. When the market ends, the sponsor reveals
-/// the rest of the test set (each piece checked against its hash). The contract then replays every
+/// bounty and commits to a hidden test set split in pieces (one salted hash per piece); the contract picks
+/// some pieces that the sponsor reveals at once, so everyone sees what the task is. Then anyone may add
+/// data through the trainer, paying a fixed stake per contribution. When the market ends, the sponsor
+/// reveals the rest of the test set (each piece checked against its hash). The contract then replays every
 /// contribution in order on a fresh copy of the initial model and pays each contributor
 /// `bounty * (L(h_{t-1}) - L(h_t))` for each of its contributions `t`, where `L` is the 0-1 loss on the
 /// pieces revealed at the end. Harmful data has a negative reward, taken from the contributor's stake.
 /// What the contributors do not earn is burned: a sponsor gains nothing by cheating.
-/// @dev Money. Stakes stay in the trainer (its data handler records them) until the replay collects each
+/// @dev Salts. A piece is committed as `keccak256(abi.encode(salt, rows, labels))` with a secret random
+/// 32-byte salt per piece, revealed with the piece. Without it, anyone who knows where the test data comes
+/// from (a public dataset, a known split) could hash candidate pieces until one matches a commitment,
+/// learn the hidden test rows during participation, and contribute exactly them.
+///
+/// Money. Stakes stay in the trainer (its data handler records them) until the replay collects each
 /// of them once, through the trainer's `report`; the bounty stays here. Rewards are integers: with `n`
 /// evaluation rows the bounty is `R = bounty / n` "rounds" (the sponsor must make it divisible), and one
 /// round pays each contributor its score, the number of test errors its contributions removed (negative
@@ -56,11 +61,22 @@ interface IMarketTrainer {
 /// left), they are paid and the rest is burned: the contract sends the unearned bounty (and the dust of
 /// removed contributors) to `BURN_ADDRESS`, keeping exactly what contributors may still withdraw.
 ///
-/// Work per transaction is bounded: `settle` does at most `maxSteps` steps (one contribution replayed, or
-/// one contributor tallied) and stops early when the gas left could not cover its heaviest step so far,
-/// so a market of any size settles in as many transactions as needed, each under the block gas limit.
-/// The test set is not stored: every `settle` call carries the evaluation pieces, checked against their
-/// hashes (the sponsor revealed them in `PieceRevealed` events, so anyone can push the settlement).
+/// Bounded steps. Each transaction's work is bounded whatever the test set's size. `settle` does at most
+/// `maxSteps` steps, each of bounded gas: create the replay model; replay one contribution (its update
+/// already fitted in the transaction that added it); evaluate the model on ONE test piece (a piece's
+/// evaluation was measured when it was revealed and refused above `MAX_PIECE_GAS`), keeping the partial
+/// error count and the next piece in storage; or tally one contributor. It stops early when the gas left
+/// could not cover its heaviest step so far. The model is evaluated after every contribution whose update
+/// went through, never per change of contributor, so the settlement's cost does not depend on how
+/// contributions interleave. The test set is not stored: each `settle` call carries the evaluation pieces
+/// it needs (the sponsor revealed them, with their salts, in `PieceRevealed` events, so anyone can push
+/// the settlement), each checked against its hash.
+///
+/// A way out. If no `settle` call makes progress for `revealWindow` seconds, anyone may `abandon` the
+/// settlement: every contributor gets all its stakes back (removed ones too: an unfinished settlement
+/// proves nothing) and the whole bounty is burned. Not returned to the sponsor, who would otherwise get
+/// the contributors' data for free by making settlement fail; not shared among contributors, who would
+/// otherwise profit from stalling it, harmful ones most.
 ///
 /// The replay model is created for each replay from init code whose hash was fixed at deployment
 /// (`modelInitCodeHash`: the model's creation code with the constructor arguments of the trainer's
@@ -68,8 +84,8 @@ interface IMarketTrainer {
 /// builds it from the same parameters as the trainer's model. Only models deployed in one transaction
 /// can be replayed.
 contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
-    /// @notice The market's phases, in order (`Forfeited` replaces the last two when the sponsor does
-    /// not reveal in time).
+    /// @notice The market's phases, in order (`Forfeited` replaces the last three when the sponsor does
+    /// not reveal in time; `Abandoned` replaces `Withdraw` when the settlement stalls).
     enum Phase {
         Commit,
         RevealSelected,
@@ -77,7 +93,8 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         RevealRest,
         Settle,
         Withdraw,
-        Forfeited
+        Forfeited,
+        Abandoned
     }
 
     /// @notice One contribution, in the order it was added (one storage slot).
@@ -94,21 +111,25 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     /// @param balance What the contributor is owed now, in wei (its stakes until the settlement pays it).
     /// @param score Test errors its data removed in the current replay (negative: errors added).
     /// @param lastAddedAt The block time of its latest contribution.
+    /// @param collected How many of its stakes the settlement collected from the trainer.
     /// @param removed Whether it was removed during the settlement.
     struct Account {
         uint128 balance;
         int64 score;
         uint32 lastAddedAt;
+        uint24 collected;
         bool removed;
     }
 
-    /// @notice Where the settlement stands (three storage slots).
+    /// @notice Where the settlement stands (four storage slots).
     /// @param model The replay copy of the model for the current replay (zero before it is created).
     /// @param replay The current replay, from 1.
-    /// @param stage 0: replaying contributions; 1: finding who to remove; 2: paying the rounds.
-    /// @param errors The replay model's test errors at its last evaluation.
-    /// @param cursor The next contribution (stage 0) or contributor (stages 1 and 2).
-    /// @param worst The contributor to remove (stage 2), if `minAfford < roundsLeft`.
+    /// @param stage 0: replaying contributions; 1: evaluating; 2: finding who to remove; 3: paying the rounds.
+    /// @param piece While evaluating: the next test piece to evaluate.
+    /// @param errors The replay model's test errors at its last complete evaluation.
+    /// @param partialErrors While evaluating: the errors counted so far.
+    /// @param cursor The next contribution to replay (stages 0 and 1) or contributor (stages 2 and 3).
+    /// @param worst The contributor to remove (stage 3), if `minAfford < roundsLeft`.
     /// @param minAfford The fewest rounds a contributor with a negative score can afford.
     /// @param roundsLeft Rounds of the bounty not paid yet.
     /// @param roundsNow Rounds paid at the end of the current replay.
@@ -116,7 +137,9 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         address model;
         uint32 replay;
         uint8 stage;
+        uint8 piece;
         uint32 errors;
+        uint32 partialErrors;
         uint64 cursor;
         uint64 worst;
         uint128 minAfford;
@@ -130,16 +153,30 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     uint256 public constant MAX_PIECES = 255;
     /// @notice The most evaluation rows a test set may have (errors are counted in a `uint32`).
     uint256 public constant MAX_TEST_ROWS = type(uint32).max;
+    /// @notice The most gas the evaluation of one test piece may take (checked when it is revealed): one
+    /// settlement step, several of which fit a mainnet block.
+    uint256 public constant MAX_PIECE_GAS = 5_000_000;
+    /// @notice The most rows a piece may have (checked at commit): even at 5,000 gas per prediction, less
+    /// than any model of the kit needs, a bigger piece would exceed `MAX_PIECE_GAS`.
+    uint256 public constant MAX_ROWS_PER_PIECE = MAX_PIECE_GAS / 5_000;
+    /// @notice The shortest `revealWindow` and `minDuration`: the sponsor (and the contributors) must have
+    /// time to act before anyone may forfeit, abandon or end.
+    uint256 public constant MIN_WINDOW = 1 hours;
+    /// @notice The longest `revealWindow` and `minDuration`, so that no stake waits longer than that for
+    /// each phase.
+    uint256 public constant MAX_WINDOW = 365 days;
     /// @notice Gas kept back at the end of a `settle` call, beyond its heaviest step.
     uint256 public constant SETTLE_GAS_RESERVE = 100_000;
     /// @notice A call that failed with less than `1 / OUT_OF_GAS_DIVISOR` of the gas it had left ran out of gas.
     uint256 private constant OUT_OF_GAS_DIVISOR = 32;
     /// @notice Settlement stage: replaying contributions.
     uint8 private constant STAGE_REPLAY = 0;
+    /// @notice Settlement stage: evaluating the replay model, piece by piece.
+    uint8 private constant STAGE_EVALUATE = 1;
     /// @notice Settlement stage: finding the contributor to remove.
-    uint8 private constant STAGE_SCAN = 1;
+    uint8 private constant STAGE_SCAN = 2;
     /// @notice Settlement stage: paying the rounds.
-    uint8 private constant STAGE_PAY = 2;
+    uint8 private constant STAGE_PAY = 3;
 
     /// @notice The stake each contribution pays, in wei.
     uint256 public immutable stake;
@@ -148,7 +185,8 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     /// @notice Participation may end after this many contributions (or after `minDuration`).
     uint256 public immutable minContributions;
     /// @notice Seconds the sponsor has to reveal (the selected pieces after committing, the rest after the
-    /// end); then anyone may call `forfeit`.
+    /// end), then anyone may call `forfeit`; also the longest the settlement may go without progress before
+    /// anyone may call `abandon`.
     uint256 public immutable revealWindow;
     /// @notice keccak256 of the init code that creates each replay copy of the initial model `h_0`.
     bytes32 public immutable modelInitCodeHash;
@@ -167,6 +205,9 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     uint256 public commitBlock;
     /// @notice Until when (unix seconds) the sponsor may reveal what the current phase asks for.
     uint256 public revealDeadline;
+    /// @notice During the settlement: if no `settle` call makes progress until then (unix seconds), anyone
+    /// may `abandon` it.
+    uint256 public progressDeadline;
     /// @notice When participation opened (unix seconds).
     uint256 public participationStart;
     /// @notice A bit per piece picked to be revealed first (bit `i` for piece `i`); 0 until drawn.
@@ -177,13 +218,13 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     uint256 public owed;
     /// @notice Contributors not removed by the settlement.
     uint256 public activeContributors;
-    /// @notice Wei burned when the settlement or the forfeit finished.
+    /// @notice Wei burned when the settlement, the forfeit or the abandonment finished.
     uint256 public burned;
     /// @notice After a forfeit: the share of the bounty each contribution earns, in wei.
     uint256 public forfeitSharePerContribution;
     /// @notice Where the settlement stands.
     Settlement public settlement;
-    /// @notice The hash of each test piece, `keccak256(abi.encode(rows, labels))`.
+    /// @notice The hash of each test piece, `keccak256(abi.encode(salt, rows, labels))`.
     bytes32[] public pieceHashes;
     /// @notice Every contribution, in order.
     Contribution[] public contributions;
@@ -202,33 +243,40 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     );
     /// @notice The pieces to reveal first were drawn.
     event PiecesSelected(uint256 mask);
-    /// @notice Test piece `index` was revealed and matched its hash.
-    event PieceRevealed(uint256 indexed index, int64[][] rows, uint64[] labels);
+    /// @notice Test piece `index` was revealed with its `salt` and matched its hash; its evaluation took `gasUsed`.
+    event PieceRevealed(uint256 indexed index, bytes32 salt, int64[][] rows, uint64[] labels, uint256 gasUsed);
     /// @notice Participation opened.
     event ParticipationOpened(uint256 start);
     /// @notice `contributor` staked on contribution number `index`.
     event Staked(address indexed contributor, uint256 indexed index, uint256 stake);
     /// @notice Participation ended after `count` contributions; the sponsor must reveal the rest by `deadline`.
     event MarketEnded(uint256 count, uint256 deadline);
-    /// @notice Settlement opened: `rounds` rounds of the bounty, `testRows` evaluation rows.
-    event SettlementOpened(uint256 rounds, uint256 testRows);
-    /// @notice Replay number `replay` started on the copy `model`, which makes `errors` test errors.
-    event ReplayStarted(uint256 indexed replay, address model, uint256 errors);
+    /// @notice Settlement opened: `rounds` rounds of the bounty, `testRows` evaluation rows; it may be
+    /// abandoned if it makes no progress until `deadline`.
+    event SettlementOpened(uint256 rounds, uint256 testRows, uint256 deadline);
+    /// @notice Replay number `replay` started on the copy `model` of `h_0`.
+    event ReplayStarted(uint256 indexed replay, address model);
     /// @notice Contribution `index` was replayed (`updated` is false if its update reverted and was skipped).
     event ContributionReplayed(uint256 indexed index, bool updated);
+    /// @notice In replay `replay`, the model after the first `contributions` contributions makes `errors` test errors.
+    event ModelEvaluated(uint256 indexed replay, uint256 contributions, uint256 errors);
     /// @notice After replay `replay`, `rounds` rounds were paid.
     event RoundsPaid(uint256 indexed replay, uint256 rounds);
     /// @notice `contributor` scored `score` in replay `replay` and is now owed `balance` wei.
     event ContributorPaid(address indexed contributor, uint256 indexed replay, int256 score, uint256 balance);
     /// @notice `contributor` could not afford more rounds: removed, its leftover `dust` wei burned.
     event ContributorRemoved(address indexed contributor, uint256 indexed replay, uint256 dust);
-    /// @notice A `settle` call did `steps` steps; the settlement is now at `stage`, `cursor` of replay `replay`.
-    event SettleProgress(uint256 replay, uint256 stage, uint256 cursor, uint256 steps);
+    /// @notice A `settle` call did `steps` steps; the settlement is now at `stage`, `cursor` of replay
+    /// `replay`, and may be abandoned if it makes no progress until `deadline`.
+    event SettleProgress(uint256 replay, uint256 stage, uint256 cursor, uint256 steps, uint256 deadline);
     /// @notice The settlement finished: contributors are owed `owed` wei, `burned` wei were burned.
     event Settled(uint256 owed, uint256 burned);
     /// @notice The sponsor did not reveal in time: each contribution earns `sharePerContribution` wei of the
     /// bounty; `burned` wei (rounding dust, or the whole bounty without contributions) were burned.
     event MarketForfeited(uint256 sharePerContribution, uint256 burned);
+    /// @notice The settlement made no progress in time: contributors get their stakes back (`owed` wei from
+    /// this market, the rest through the trainer's `refund`) and the bounty, `burned` wei, was burned.
+    event SettlementAbandoned(uint256 owed, uint256 burned);
     /// @notice `account` withdrew `amount` wei.
     event Withdrawn(address indexed account, uint256 amount);
 
@@ -239,9 +287,22 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     /// @notice The test set's layout is invalid: it needs 2 to `MAX_PIECES` pieces, at least one row per
     /// piece, and `1 <= revealCount < pieces`.
     error InvalidTestSet(uint256 pieces, uint256 rowsPerPiece, uint256 revealCount);
+    /// @notice A piece of `rowsPerPiece` rows could never be evaluated within `MAX_PIECE_GAS`: at most
+    /// `maxRows` rows per piece (use more, smaller pieces).
+    error PieceTooLarge(uint256 rowsPerPiece, uint256 maxRows);
+    /// @notice Evaluating piece `index` took `gasUsed` gas, more than the `maxGas` one settlement step may take.
+    error PieceTooCostly(uint256 index, uint256 gasUsed, uint256 maxGas);
     /// @notice The bounty must be positive, at most `type(uint96).max`, and a multiple of the `testRows`
     /// evaluation rows (so that rewards are exact).
     error InvalidBounty(uint256 bounty, uint256 testRows);
+    /// @notice `revealWindow` must be from `min` to `max` seconds: with less, anyone could forfeit before the
+    /// sponsor can reveal.
+    error RevealWindowOutOfRange(uint256 revealWindow, uint256 min, uint256 max);
+    /// @notice `minDuration` must be from `min` to `max` seconds: with less, anyone could end participation
+    /// before anyone can contribute.
+    error MinDurationOutOfRange(uint256 minDuration, uint256 min, uint256 max);
+    /// @notice `minContributions` must be at least 1: with 0, anyone could end participation as soon as it opens.
+    error MinContributionsZero();
     /// @notice The pieces to reveal first are drawn from the hash of the commitment's block, which is
     /// not known until the next block.
     error SelectionNotReady(uint256 commitBlock);
@@ -254,11 +315,9 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     error PieceNotRequested(uint256 index);
     /// @notice Piece `index` was already revealed.
     error PieceAlreadyRevealed(uint256 index);
-    /// @notice The number of pieces and of indices differ.
-    error PieceCountMismatch(uint256 indices, uint256 pieces);
     /// @notice Piece `index` has `rows` rows and `labels` labels; every piece has `expected` of each.
     error WrongPieceShape(uint256 index, uint256 rows, uint256 labels, uint256 expected);
-    /// @notice Piece `index` does not match its committed hash.
+    /// @notice Piece `index` (with the salt sent) does not match its committed hash.
     error PieceMismatch(uint256 index, bytes32 committed, bytes32 revealed);
     /// @notice Row `row` of piece `index` is not a valid sample for the model, or its label is out of range.
     error InvalidTestRow(uint256 index, uint256 row);
@@ -271,6 +330,9 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     error TooEarlyToEnd(uint256 endsAt, uint256 now, uint256 count, uint256 minContributions);
     /// @notice The sponsor may still reveal until `deadline` (unix seconds); it is `now`.
     error RevealWindowOpen(uint256 deadline, uint256 now);
+    /// @notice The settlement made progress recently: it may be abandoned only from `deadline` (unix
+    /// seconds) if nobody pushes it further; it is `now`.
+    error SettlementNotStalled(uint256 deadline, uint256 now);
     /// @notice The init code sent does not hash to `modelInitCodeHash`.
     error WrongInitCode(bytes32 expected, bytes32 got);
     /// @notice The replay copy of the model could not be created, or is not finalized.
@@ -279,14 +341,16 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     error ContributionDataMissing(uint256 index, uint256 first, uint256 count);
     /// @notice The sample sent for contribution `index` is not the one that was added.
     error ContributionDataMismatch(uint256 index);
-    /// @notice `settle` needs all `expected` evaluation pieces, in index order; it got `got`.
-    error TestPiecesMissing(uint256 expected, uint256 got);
+    /// @notice The numbers of piece indices, salts, row lists and label lists differ.
+    error PieceCountMismatch(uint256 indices, uint256 pieces);
+    /// @notice `settle` needs evaluation piece `index` next, and the call did not carry it.
+    error TestPieceMissing(uint256 index);
     /// @notice A call during the replay ran out of gas: send the transaction with more gas.
     error ReplayOutOfGas();
     /// @notice `account` has nothing to withdraw.
     error NothingToWithdraw(address account);
     /// @notice Stakes are not refunded or taken through the trainer in this market: use the market's
-    /// `withdraw` after the settlement (refunds through the trainer only after a forfeit).
+    /// `withdraw` after the settlement (refunds through the trainer only after a forfeit or an abandonment).
     error UseMarketWithdraw();
     /// @notice Only the trainer may send ether here (the stakes it collects).
     error UnexpectedEther(address sender);
@@ -297,9 +361,11 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this market.
     /// @param stake_ The stake per contribution, in wei (positive).
-    /// @param minDuration_ Seconds after participation opens before it may end (or see `minContributions_`).
-    /// @param minContributions_ Contributions after which participation may end (or see `minDuration_`).
-    /// @param revealWindow_ Seconds the sponsor has for each reveal.
+    /// @param minDuration_ Seconds after participation opens before it may end (or see `minContributions_`),
+    /// from `MIN_WINDOW` to `MAX_WINDOW`.
+    /// @param minContributions_ Contributions after which participation may end (or see `minDuration_`), at least 1.
+    /// @param revealWindow_ Seconds the sponsor has for each reveal (and the longest the settlement may
+    /// stall), from `MIN_WINDOW` to `MAX_WINDOW`.
     /// @param modelInitCodeHash_ keccak256 of the init code of the replay model (`h_0`, bound to this market).
     constructor(
         address trainer_,
@@ -310,6 +376,13 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         bytes32 modelInitCodeHash_
     ) TrainerOwned(trainer_) {
         if (stake_ == 0) revert StakeTooLow(1, 0);
+        if (revealWindow_ < MIN_WINDOW || revealWindow_ > MAX_WINDOW) {
+            revert RevealWindowOutOfRange(revealWindow_, MIN_WINDOW, MAX_WINDOW);
+        }
+        if (minDuration_ < MIN_WINDOW || minDuration_ > MAX_WINDOW) {
+            revert MinDurationOutOfRange(minDuration_, MIN_WINDOW, MAX_WINDOW);
+        }
+        if (minContributions_ == 0) revert MinContributionsZero();
         stake = stake_;
         minDuration = minDuration_;
         minContributions = minContributions_;
@@ -339,8 +412,9 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     // -- 1. commitment ---------------------------------------------------------------------------
 
     /// @notice The sponsor deposits the bounty (the ether sent) and commits to a test set.
-    /// @param hashes The hash of each piece, `keccak256(abi.encode(int64[][] rows, uint64[] labels))`.
-    /// @param rowsPerPiece_ The rows in every piece.
+    /// @param hashes The hash of each piece, `keccak256(abi.encode(bytes32 salt, int64[][] rows, uint64[] labels))`
+    /// with a secret random salt per piece.
+    /// @param rowsPerPiece_ The rows in every piece, at most `MAX_ROWS_PER_PIECE`.
     /// @param revealCount_ How many pieces the contract picks for the sponsor to reveal at once.
     function commitTestSet(bytes32[] calldata hashes, uint256 rowsPerPiece_, uint256 revealCount_)
         external
@@ -353,6 +427,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         if (pieces < 2 || pieces > MAX_PIECES || rowsPerPiece_ == 0 || revealCount_ == 0 || revealCount_ >= pieces) {
             revert InvalidTestSet(pieces, rowsPerPiece_, revealCount_);
         }
+        if (rowsPerPiece_ > MAX_ROWS_PER_PIECE) revert PieceTooLarge(rowsPerPiece_, MAX_ROWS_PER_PIECE);
         uint256 testRows = (pieces - revealCount_) * rowsPerPiece_;
         if (testRows > MAX_TEST_ROWS) revert InvalidTestSet(pieces, rowsPerPiece_, revealCount_);
         if (msg.value == 0 || msg.value > type(uint96).max || msg.value % testRows != 0) {
@@ -384,14 +459,28 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         }
     }
 
+    /// @notice The gas that evaluating a piece takes (checking its labels, hashing it, predicting every row
+    /// with the trainer's model): a reveal refuses a piece above `MAX_PIECE_GAS`. Free to call before
+    /// committing.
+    /// @param rows The piece's rows (encoded samples).
+    /// @param labels Their labels.
+    /// @return gasUsed The gas.
+    function pieceGas(int64[][] calldata rows, uint64[] calldata labels) external view returns (uint256 gasUsed) {
+        IClassifier model = IMarketTrainer(trainer).classifier();
+        (, gasUsed) = _examine(0, bytes32(0), rows, labels, model, model.numClasses());
+    }
+
     /// @notice The sponsor reveals (some of) the selected pieces; participation opens once all are.
     /// @param indices The pieces' indices.
-    /// @param rows Each piece's rows (encoded samples), in the same order.
+    /// @param salts Each piece's salt, in the same order.
+    /// @param rows Each piece's rows (encoded samples).
     /// @param labels Each piece's labels.
-    function revealSelected(uint256[] calldata indices, int64[][][] calldata rows, uint64[][] calldata labels)
-        external
-        inPhase(Phase.RevealSelected)
-    {
+    function revealSelected(
+        uint256[] calldata indices,
+        bytes32[] calldata salts,
+        int64[][][] calldata rows,
+        uint64[][] calldata labels
+    ) external inPhase(Phase.RevealSelected) {
         _onlySponsor();
         uint256 mask = selectedMask;
         if (mask == 0) {
@@ -399,7 +488,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
             selectedMask = mask;
             emit PiecesSelected(mask);
         }
-        uint256 revealed = _reveal(indices, rows, labels, mask);
+        uint256 revealed = _reveal(indices, salts, rows, labels, mask);
         if (revealed & mask == mask) {
             phase = Phase.Participation;
             participationStart = block.timestamp;
@@ -438,9 +527,9 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @inheritdoc IIncentiveMechanism
-    /// @dev Only after a forfeit: then each contribution's stake is refunded through the trainer.
+    /// @dev Only after a forfeit or an abandonment: then each stake still in the trainer is refunded through it.
     function handleRefund(address, uint256, bool) external view onlyTrainer {
-        if (phase != Phase.Forfeited) revert UseMarketWithdraw();
+        if (phase != Phase.Forfeited && phase != Phase.Abandoned) revert UseMarketWithdraw();
     }
 
     /// @inheritdoc IIncentiveMechanism
@@ -473,79 +562,109 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
 
     /// @notice The sponsor reveals (some of) the remaining pieces; the settlement opens once all are.
     /// @param indices The pieces' indices.
-    /// @param rows Each piece's rows (encoded samples), in the same order.
+    /// @param salts Each piece's salt, in the same order.
+    /// @param rows Each piece's rows (encoded samples).
     /// @param labels Each piece's labels.
-    function revealRest(uint256[] calldata indices, int64[][][] calldata rows, uint64[][] calldata labels)
-        external
-        inPhase(Phase.RevealRest)
-    {
+    function revealRest(
+        uint256[] calldata indices,
+        bytes32[] calldata salts,
+        int64[][][] calldata rows,
+        uint64[][] calldata labels
+    ) external inPhase(Phase.RevealRest) {
         _onlySponsor();
         uint256 all = (1 << pieceHashes.length) - 1;
-        uint256 revealed = _reveal(indices, rows, labels, all & ~selectedMask);
+        uint256 revealed = _reveal(indices, salts, rows, labels, all & ~selectedMask);
         if (revealed == all) {
             phase = Phase.Settle;
             uint256 testRows = (pieceHashes.length - revealCount) * rowsPerPiece;
             uint256 rounds = bounty / testRows;
+            progressDeadline = block.timestamp + revealWindow;
             settlement = Settlement({
                 model: address(0),
                 replay: 1,
                 stage: STAGE_REPLAY,
+                piece: 0,
                 errors: 0,
+                partialErrors: 0,
                 cursor: 0,
                 worst: 0,
                 minAfford: type(uint128).max,
                 roundsLeft: uint128(rounds),
                 roundsNow: 0
             });
-            emit SettlementOpened(rounds, testRows);
+            emit SettlementOpened(rounds, testRows, progressDeadline);
             if (contributions.length == 0) _finish();
         }
     }
 
     /// @notice Pushes the settlement forward by at most `maxSteps` steps (anyone may call it). A step
-    /// replays one contribution (the first step of a replay creates the model copy and evaluates it), or
+    /// creates the replay model, replays one contribution, evaluates the model on one test piece, or
     /// tallies one contributor. Stops early, leaving room for the bookkeeping, when the gas left could not
-    /// cover the heaviest step so far.
-    /// @param initCode The replay model's init code (hashing to `modelInitCodeHash`).
-    /// @param testRows The rows of every evaluation piece (those not selected at the start), in index order.
-    /// @param testLabels Their labels.
+    /// cover the heaviest step so far, or when the next step needs data the call did not carry.
+    /// @param initCode The replay model's init code (hashing to `modelInitCodeHash`); may be empty when
+    /// no replay starts in this call.
+    /// @param indices The evaluation pieces this call may need (among those not selected at the start),
+    /// best in the order they will be needed from `settlement.piece` on.
+    /// @param salts Each piece's salt, in the same order.
+    /// @param rows Each piece's rows.
+    /// @param labels Each piece's labels.
     /// @param first The index of the contribution whose sample is `xs[0]`.
     /// @param xs The samples of contributions `first, first + 1, ...`, exactly as added.
     /// @param maxSteps The most steps to do.
     /// @return steps The steps done.
     function settle(
         bytes calldata initCode,
-        int64[][][] calldata testRows,
-        uint64[][] calldata testLabels,
+        uint256[] calldata indices,
+        bytes32[] calldata salts,
+        int64[][][] calldata rows,
+        uint64[][] calldata labels,
         uint256 first,
         int64[][] calldata xs,
         uint256 maxSteps
     ) external nonReentrant inPhase(Phase.Settle) returns (uint256 steps) {
-        _checkTestPieces(testRows, testLabels);
+        _checkCounts(indices, salts, rows, labels);
         Settlement memory s = settlement;
         uint256 heaviest;
+        uint256 verified; // bit j: pieces[j] matched its hash in this call
+        uint256 hint; // where in `pieces` the next piece probably is
         while (steps < maxSteps && phase == Phase.Settle) {
             uint256 before = gasleft();
             if (steps > 0 && before < heaviest + SETTLE_GAS_RESERVE) break;
+            bool done = true;
             if (s.stage == STAGE_REPLAY) {
-                if (s.model == address(0)) {
-                    _startReplay(s, initCode, testRows, testLabels);
-                } else if (!_replayOne(s, testRows, testLabels, first, xs)) {
-                    if (steps == 0) revert ContributionDataMissing(s.cursor, first, xs.length);
-                    break;
-                }
+                done = s.model == address(0) ? _startReplay(s, initCode, steps) : _replayOne(s, first, xs, steps);
+            } else if (s.stage == STAGE_EVALUATE) {
+                (done, verified, hint) = _evaluateOne(s, indices, salts, rows, labels, verified, hint, steps);
             } else if (s.stage == STAGE_SCAN) {
                 _scanOne(s);
             } else {
                 _payOne(s);
             }
+            if (!done) break;
             ++steps;
             uint256 used = before - gasleft();
             if (used > heaviest) heaviest = used;
         }
         settlement = s;
-        emit SettleProgress(s.replay, s.stage, s.cursor, steps);
+        if (steps > 0 && phase == Phase.Settle) progressDeadline = block.timestamp + revealWindow;
+        emit SettleProgress(s.replay, s.stage, s.cursor, steps, progressDeadline);
         if (phase == Phase.Withdraw) _send(BURN_ADDRESS, burned);
+    }
+
+    /// @notice If the settlement made no progress until `progressDeadline`, anyone may abandon it: every
+    /// contributor gets all its stakes back (those the settlement collected with `withdraw`, the others with
+    /// the trainer's `refund`) and the whole bounty is burned: neither returned to the sponsor (who would
+    /// then get the data for free by making settlement fail) nor shared (which would pay for stalling it).
+    function abandon() external nonReentrant inPhase(Phase.Settle) {
+        if (block.timestamp < progressDeadline) revert SettlementNotStalled(progressDeadline, block.timestamp);
+        Settlement memory s = settlement;
+        uint256 collected = s.replay > 1 || s.stage >= STAGE_SCAN ? contributions.length : s.cursor;
+        phase = Phase.Abandoned;
+        owed = collected * stake;
+        uint256 toBurn = address(this).balance - owed;
+        burned = toBurn;
+        emit SettlementAbandoned(owed, toBurn);
+        _send(BURN_ADDRESS, toBurn);
     }
 
     /// @notice If the sponsor did not reveal in time, anyone may end the market: the bounty goes to the
@@ -570,27 +689,31 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @notice What `account` may withdraw from this market now, in wei (after a forfeit: its share of the
-    /// bounty; its stakes are refunded through the trainer).
+    /// bounty; after an abandonment: the stakes the settlement collected; the other stakes are refunded
+    /// through the trainer).
     /// @param account The account.
     /// @return amount The wei.
     function withdrawable(address account) public view returns (uint256 amount) {
         Account memory a = accounts[account];
         if (phase == Phase.Withdraw) return a.balance;
         if (phase == Phase.Forfeited) return uint256(a.balance) / stake * forfeitSharePerContribution;
+        if (phase == Phase.Abandoned) return uint256(a.collected) * stake;
         return 0;
     }
 
-    /// @notice Withdraws everything the caller is owed: its stakes and rewards after the settlement, or its
-    /// share of a forfeited bounty.
+    /// @notice Withdraws everything the caller is owed: its stakes and rewards after the settlement, its
+    /// share of a forfeited bounty, or its collected stakes after an abandonment.
     /// @return amount The wei paid to the caller.
     function withdraw() external nonReentrant returns (uint256 amount) {
         Phase current = phase;
-        if (current != Phase.Withdraw && current != Phase.Forfeited) {
+        if (current != Phase.Withdraw && current != Phase.Forfeited && current != Phase.Abandoned) {
             revert WrongPhase(uint8(current), uint8(Phase.Withdraw));
         }
         amount = withdrawable(msg.sender);
         if (amount == 0) revert NothingToWithdraw(msg.sender);
-        accounts[msg.sender].balance = 0;
+        Account storage account = accounts[msg.sender];
+        account.balance = 0;
+        account.collected = 0;
         owed -= amount;
         emit Withdrawn(msg.sender, amount);
         _send(msg.sender, amount);
@@ -636,14 +759,29 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         }
     }
 
-    /// @dev Checks and records revealed pieces among `allowed`; returns the revealed mask.
-    function _reveal(uint256[] calldata indices, int64[][][] calldata rows, uint64[][] calldata labels, uint256 allowed)
-        private
-        returns (uint256 revealed)
-    {
-        if (indices.length != rows.length || indices.length != labels.length) {
-            revert PieceCountMismatch(indices.length, rows.length < labels.length ? rows.length : labels.length);
+    /// @dev Reverts unless there are as many salts, row lists and label lists as indices.
+    function _checkCounts(
+        uint256[] calldata indices,
+        bytes32[] calldata salts,
+        int64[][][] calldata rows,
+        uint64[][] calldata labels
+    ) private pure {
+        uint256 n = indices.length;
+        if (salts.length != n || rows.length != n || labels.length != n) {
+            uint256 fewest = salts.length < rows.length ? salts.length : rows.length;
+            revert PieceCountMismatch(n, fewest < labels.length ? fewest : labels.length);
         }
+    }
+
+    /// @dev Checks and records revealed pieces among `allowed`; returns the revealed mask.
+    function _reveal(
+        uint256[] calldata indices,
+        bytes32[] calldata salts,
+        int64[][][] calldata rows,
+        uint64[][] calldata labels,
+        uint256 allowed
+    ) private returns (uint256 revealed) {
+        _checkCounts(indices, salts, rows, labels);
         revealed = revealedMask;
         IClassifier model = IMarketTrainer(trainer).classifier();
         uint64 numClasses = model.numClasses();
@@ -654,62 +792,60 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
             uint256 bit = 1 << index;
             if (revealed & bit != 0) revert PieceAlreadyRevealed(index);
             if (allowed & bit == 0) revert PieceNotRequested(index);
-            _checkPiece(index, rows[k], labels[k]);
-            for (uint256 r = 0; r < rows[k].length; ++r) {
-                if (labels[k][r] >= numClasses) revert InvalidTestRow(index, r);
-                try model.predict(rows[k][r]) returns (uint64) {}
-                catch {
-                    revert InvalidTestRow(index, r);
-                }
-            }
+            _checkShape(index, rows[k], labels[k]);
+            (bytes32 hash, uint256 gasUsed) = _examine(index, salts[k], rows[k], labels[k], model, numClasses);
+            if (hash != pieceHashes[index]) revert PieceMismatch(index, pieceHashes[index], hash);
+            if (gasUsed > MAX_PIECE_GAS) revert PieceTooCostly(index, gasUsed, MAX_PIECE_GAS);
             revealed |= bit;
-            emit PieceRevealed(index, rows[k], labels[k]);
+            emit PieceRevealed(index, salts[k], rows[k], labels[k], gasUsed);
         }
         revealedMask = revealed;
     }
 
-    /// @dev Reverts unless piece `index` has the committed shape and hash.
-    function _checkPiece(uint256 index, int64[][] calldata rows, uint64[] calldata labels) private view {
+    /// @dev What one evaluation of piece `index` does, measured: label checks, its hash, a prediction per
+    /// row (reverting on a row the model cannot read). Returns the hash and the gas used.
+    function _examine(
+        uint256 index,
+        bytes32 salt,
+        int64[][] calldata rows,
+        uint64[] calldata labels,
+        IClassifier model,
+        uint64 numClasses
+    ) private view returns (bytes32 hash, uint256 gasUsed) {
+        uint256 start = gasleft();
+        if (labels.length != rows.length) revert WrongPieceShape(index, rows.length, labels.length, rows.length);
+        hash = _hashPiece(salt, rows, labels);
+        for (uint256 r = 0; r < rows.length; ++r) {
+            if (labels[r] >= numClasses) revert InvalidTestRow(index, r);
+            try model.predict(rows[r]) returns (uint64) {}
+            catch {
+                revert InvalidTestRow(index, r);
+            }
+        }
+        gasUsed = start - gasleft();
+    }
+
+    /// @dev Reverts unless piece `index` has the committed number of rows and labels.
+    function _checkShape(uint256 index, int64[][] calldata rows, uint64[] calldata labels) private view {
         if (rows.length != rowsPerPiece || labels.length != rowsPerPiece) {
             revert WrongPieceShape(index, rows.length, labels.length, rowsPerPiece);
         }
-        bytes32 hash = keccak256(abi.encode(rows, labels));
-        if (hash != pieceHashes[index]) revert PieceMismatch(index, pieceHashes[index], hash);
     }
 
-    /// @dev Reverts unless `testRows` and `testLabels` are the evaluation pieces, in index order.
-    function _checkTestPieces(int64[][][] calldata testRows, uint64[][] calldata testLabels) private view {
-        uint256 count = pieceHashes.length;
-        uint256 expected = count - revealCount;
-        if (testRows.length != expected) revert TestPiecesMissing(expected, testRows.length);
-        if (testLabels.length != expected) revert TestPiecesMissing(expected, testLabels.length);
-        uint256 selected = selectedMask;
-        uint256 k;
-        for (uint256 i = 0; i < count; ++i) {
-            if (selected & (1 << i) == 0) {
-                _checkPiece(i, testRows[k], testLabels[k]);
-                ++k;
-            }
-        }
-    }
-
-    /// @dev The number of evaluation rows `model` gets wrong (a prediction that reverts counts as wrong).
-    function _errors(address model, int64[][][] calldata testRows, uint64[][] calldata testLabels)
+    /// @dev The salted hash of a piece, as committed: `keccak256(abi.encode(salt, rows, labels))`.
+    function _hashPiece(bytes32 salt, int64[][] calldata rows, uint64[] calldata labels)
         private
-        view
-        returns (uint32 errors)
+        pure
+        returns (bytes32)
     {
-        for (uint256 p = 0; p < testRows.length; ++p) {
-            for (uint256 r = 0; r < testRows[p].length; ++r) {
-                uint256 before = gasleft();
-                try IClassifier(model).predict(testRows[p][r]) returns (uint64 label) {
-                    if (label != testLabels[p][r]) ++errors;
-                } catch {
-                    _checkNotOutOfGas(before);
-                    ++errors;
-                }
-            }
-        }
+        return keccak256(abi.encode(salt, rows, labels));
+    }
+
+    /// @dev The first evaluation piece (not selected at the start) from index `from` on; the piece count if none.
+    function _nextEvaluationPiece(uint256 from) private view returns (uint256 index) {
+        uint256 count = pieceHashes.length;
+        uint256 selected = selectedMask;
+        for (index = from; index < count && selected & (1 << index) != 0; ++index) {}
     }
 
     /// @dev Reverts if a failed call probably ran out of gas (it would make the replay depend on the gas sent).
@@ -717,13 +853,10 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         if (gasleft() < before / OUT_OF_GAS_DIVISOR) revert ReplayOutOfGas();
     }
 
-    /// @dev Creates the replay copy of `h_0` and evaluates it.
-    function _startReplay(
-        Settlement memory s,
-        bytes calldata initCode,
-        int64[][][] calldata testRows,
-        uint64[][] calldata testLabels
-    ) private {
+    /// @dev Creates the replay copy of `h_0`, to be evaluated next. Returns false (if `steps > 0`) when the
+    /// call carried no init code.
+    function _startReplay(Settlement memory s, bytes calldata initCode, uint256 steps) private returns (bool) {
+        if (initCode.length == 0 && steps > 0) return false;
         bytes32 hash = keccak256(initCode);
         if (hash != modelInitCodeHash) revert WrongInitCode(modelInitCodeHash, hash);
         bytes memory code = initCode;
@@ -733,54 +866,129 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         }
         if (model == address(0) || !IClassifier(model).finalized()) revert ReplayModelFailed();
         s.model = model;
-        s.errors = _errors(model, testRows, testLabels);
-        emit ReplayStarted(s.replay, model, s.errors);
+        _startEvaluation(s);
+        emit ReplayStarted(s.replay, model);
+        return true;
     }
 
-    /// @dev Replays contribution `s.cursor`; returns false if its sample is not in `xs`.
-    function _replayOne(
-        Settlement memory s,
-        int64[][][] calldata testRows,
-        uint64[][] calldata testLabels,
-        uint256 first,
-        int64[][] calldata xs
-    ) private returns (bool) {
+    /// @dev Replays contribution `s.cursor` (then the model is evaluated if it changed). Returns false (if
+    /// `steps > 0`) when its sample is not in `xs`.
+    function _replayOne(Settlement memory s, uint256 first, int64[][] calldata xs, uint256 steps)
+        private
+        returns (bool)
+    {
         uint256 index = s.cursor;
-        uint256 n = contributions.length;
         Contribution memory c = contributions[index];
         Account storage account = accounts[c.contributor];
+        bool updated;
         if (!account.removed) {
-            if (index < first || index - first >= xs.length) return false;
+            if (index < first || index - first >= xs.length) {
+                if (steps == 0) revert ContributionDataMissing(index, first, xs.length);
+                return false;
+            }
             int64[] calldata x = xs[index - first];
             if (s.replay == 1) {
                 // Collects the stake: the trainer finds the contribution from its exact data (or reverts).
                 IMarketTrainer(trainer).report(x, c.label, c.contributor, c.addedAt);
+                account.collected += 1;
             } else {
                 bytes32 key = ContributionKey.compute(x, c.label, c.contributor, c.addedAt);
                 (,, bool exists) = IMarketTrainer(trainer).records(key);
                 if (!exists) revert ContributionDataMismatch(index);
             }
             uint256 before = gasleft();
-            bool updated = true;
+            updated = true;
             try IClassifier(s.model).update(x, c.label) {}
             catch {
                 _checkNotOutOfGas(before);
                 updated = false;
             }
             emit ContributionReplayed(index, updated);
-            if (index + 1 == n || contributions[index + 1].contributor != c.contributor) {
-                uint32 errors = _errors(s.model, testRows, testLabels);
-                account.score += int64(int256(uint256(s.errors)) - int256(uint256(errors)));
-                s.errors = errors;
-            }
         }
         s.cursor = uint64(index + 1);
-        if (index + 1 == n) {
-            s.stage = STAGE_SCAN;
-            s.cursor = 0;
-            s.minAfford = type(uint128).max;
+        if (updated) {
+            _startEvaluation(s); // the model changed: measure its loss
+        } else if (index + 1 == contributions.length) {
+            _startScan(s); // the model did not change (skipped or removed): its loss did not either
         }
         return true;
+    }
+
+    /// @dev Moves the settlement to the evaluation of the current replay model.
+    function _startEvaluation(Settlement memory s) private view {
+        s.stage = STAGE_EVALUATE;
+        s.piece = uint8(_nextEvaluationPiece(0));
+        s.partialErrors = 0;
+    }
+
+    /// @dev Evaluates the replay model on test piece `s.piece` (found in `indices` at `hint` or by a search;
+    /// checked against its hash once per call, as recorded in `verified`). After the last piece, credits the
+    /// change in errors to the contributor of the contribution just replayed. Returns false (if
+    /// `steps > 0`) when the piece was not sent, with the updated `verified` and `hint`.
+    function _evaluateOne(
+        Settlement memory s,
+        uint256[] calldata indices,
+        bytes32[] calldata salts,
+        int64[][][] calldata rows,
+        uint64[][] calldata labels,
+        uint256 verified,
+        uint256 hint,
+        uint256 steps
+    ) private returns (bool, uint256, uint256) {
+        uint256 index = s.piece;
+        uint256 j = hint < indices.length ? hint : 0;
+        if (j >= indices.length || indices[j] != index) {
+            for (j = 0; j < indices.length && indices[j] != index; ++j) {}
+            if (j == indices.length) {
+                if (steps == 0) revert TestPieceMissing(index);
+                return (false, verified, hint);
+            }
+        }
+        int64[][] calldata pieceRows = rows[j];
+        uint64[] calldata pieceLabels = labels[j];
+        if (j >= 256 || verified & (1 << j) == 0) {
+            _checkShape(index, pieceRows, pieceLabels);
+            bytes32 hash = _hashPiece(salts[j], pieceRows, pieceLabels);
+            if (hash != pieceHashes[index]) revert PieceMismatch(index, pieceHashes[index], hash);
+            if (j < 256) verified |= 1 << j;
+        }
+        uint32 errors = s.partialErrors;
+        for (uint256 r = 0; r < pieceRows.length; ++r) {
+            uint256 before = gasleft();
+            try IClassifier(s.model).predict(pieceRows[r]) returns (uint64 label) {
+                if (label != pieceLabels[r]) ++errors;
+            } catch {
+                _checkNotOutOfGas(before);
+                ++errors; // a prediction that reverts counts as wrong
+            }
+        }
+        s.partialErrors = errors;
+        uint256 next = _nextEvaluationPiece(index + 1);
+        if (next < pieceHashes.length) {
+            s.piece = uint8(next);
+            return (true, verified, j + 1);
+        }
+        // The evaluation is complete: the contribution just replayed (none for h_0) changed the errors.
+        uint256 replayed = s.cursor;
+        if (replayed > 0) {
+            Account storage account = accounts[contributions[replayed - 1].contributor];
+            account.score += int64(int256(uint256(s.errors)) - int256(uint256(errors)));
+        }
+        s.errors = errors;
+        emit ModelEvaluated(s.replay, replayed, errors);
+        if (replayed == contributions.length) {
+            _startScan(s);
+        } else {
+            s.stage = STAGE_REPLAY;
+        }
+        return (true, verified, j + 1);
+    }
+
+    /// @dev Moves the settlement to the search for the contributor to remove.
+    function _startScan(Settlement memory s) private pure {
+        s.stage = STAGE_SCAN;
+        s.cursor = 0;
+        s.minAfford = type(uint128).max;
     }
 
     /// @dev Looks at contributor `s.cursor`: does it afford the fewest rounds so far?

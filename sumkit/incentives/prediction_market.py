@@ -2,13 +2,14 @@
 
 The story, one method per step (``m = trainer.market``)::
 
-    m.commit_test_set(X_test, y_test, pieces=4, bounty=sk.ether(1), sender=chain.owner)  # hashes on chain
+    m.commit_test_set(X_test, y_test, pieces=4, bounty=sk.ether(1), sender=chain.owner)  # salted hashes on chain
     m.reveal_selected(sender=chain.owner)         # the pieces the contract picked, checked against their hashes
     trainer.add_data(x, y, sender=chain.alice)    # each contribution pays the stake
     m.end(sender=chain.alice)                     # after min_duration or min_contributions
     m.reveal_rest(sender=chain.owner)             # the rest of the test set, checked too
-    m.settle(sender=chain.bob)                    # replays every contribution on a copy of h_0, in batches
+    m.settle(sender=chain.bob)                    # replays every contribution on a copy of h_0, in bounded steps
     m.withdraw(sender=chain.alice)                # stakes plus (or minus) rewards
+    m.abandon(sender=chain.carol)                 # (only if nobody pushed the settlement for reveal_window)
     m.balances()                                  # who staked, who earned, who was removed
 
 Rewards are exact integers: with ``n`` evaluation rows (the pieces not revealed at the start) the bounty
@@ -16,11 +17,17 @@ Rewards are exact integers: with ``n`` evaluation rows (the pieces not revealed 
 contributions; negative if it added errors) is paid ``stakes + (B / n) * s`` wei. With nobody removed, the
 total paid beyond the stakes is exactly ``B * (L(h_0) - L(h_T))`` for the 0-1 loss ``L``. What is not earned
 is burned (sent to ``0x...dEaD``), so the sponsor gets nothing back.
+
+Each test piece is committed with a secret random salt (``piece_hash``), kept by the sponsor's handle and
+revealed with the piece: without it, anyone who knows where the test data comes from could find the hidden
+pieces by hashing candidates. The settlement works in steps of bounded gas (one contribution replayed, or
+the model evaluated on one piece), so every transaction fits a mainnet block whatever the test set's size.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,7 +39,7 @@ from .. import abi as _abi
 from .. import artifacts as _artifacts
 from ..chain import TX_GAS_LIMIT, Receipt
 from ..encoding import unpack_sample
-from ..units import DAY, ether
+from ..units import DAY, HOUR, ether
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,22 +48,43 @@ if TYPE_CHECKING:
 
 # The contract's Phase enum, in order.
 PHASES: tuple[str, ...] = (
-    "commit", "reveal_selected", "participation", "reveal_rest", "settle", "withdraw", "forfeited"
+    "commit", "reveal_selected", "participation", "reveal_rest", "settle", "withdraw", "forfeited", "abandoned"
 )
 MAX_PIECES = 255  # the contract's MAX_PIECES
+MAX_PIECE_GAS = 5_000_000  # the contract's MAX_PIECE_GAS: the most gas one piece's evaluation may take
+MAX_ROWS_PER_PIECE = MAX_PIECE_GAS // 5_000  # the contract's MAX_ROWS_PER_PIECE
+MIN_WINDOW, MAX_WINDOW = HOUR, 365 * DAY  # the contract's bounds on reveal_window and min_duration
+STAGES = ("replay", "evaluate", "scan", "pay")  # the contract's settlement stages, in order
 BURN_ADDRESS = to_checksum_address("0x000000000000000000000000000000000000dEaD")  # the contract's BURN_ADDRESS
 
-Piece = tuple[list[list[int]], list[int]]  # encoded rows and on-chain labels
+Piece = tuple[list[list[int]], list[int], bytes]  # encoded rows, on-chain labels, the secret salt
 
 
-def piece_hash(rows: Sequence[Sequence[int]], labels: Sequence[int]) -> str:
-    """The commitment to one test piece, as the contract computes it: ``keccak256(abi.encode(rows, labels))``.
+def piece_hash(rows: Sequence[Sequence[int]], labels: Sequence[int], salt: bytes) -> str:
+    """The commitment to one test piece, as the contract computes it:
+    ``keccak256(abi.encode(salt, rows, labels))``, where ``salt`` is 32 secret random bytes
+    (``secrets.token_bytes(32)``) that the sponsor reveals with the piece.
 
-    >>> piece_hash([[1, 2]], [0])[:10]
-    '0x0895c22c'
+    >>> piece_hash([[1, 2]], [0], bytes(32)) != piece_hash([[1, 2]], [0], bytes(31) + b"\\x01")
+    True
     """
-    encoded = eth_abi.encode(["int64[][]", "uint64[]"], [[[int(v) for v in r] for r in rows], [int(v) for v in labels]])
+    if not isinstance(salt, bytes) or len(salt) != 32:
+        raise ValueError(f"salt must be 32 bytes (secrets.token_bytes(32)), got {salt!r:.20}")
+    encoded = eth_abi.encode(
+        ["bytes32", "int64[][]", "uint64[]"],
+        [salt, [[int(v) for v in r] for r in rows], [int(v) for v in labels]],
+    )
     return "0x" + keccak(encoded).hex()
+
+
+def piece_arguments(pieces: Sequence[tuple[int, bytes, Any, Any]]) -> tuple[list, list, list, list]:
+    """The contract's four piece arguments (indices, salts, rows, labels) from ``(index, salt, rows, labels)``
+    tuples.
+
+    >>> piece_arguments([(3, bytes(32), [[1, 2]], [0])])[0]
+    [3]
+    """
+    return ([p[0] for p in pieces], [p[1] for p in pieces], [p[2] for p in pieces], [p[3] for p in pieces])
 
 
 def _non_negative_int(name: str, value: Any) -> None:
@@ -73,7 +101,9 @@ class PredictionMarket:
     - Each contribution pays ``stake`` wei. Participation may end after ``min_duration`` seconds or
       ``min_contributions`` contributions, whichever comes first.
     - The sponsor has ``reveal_window`` seconds to reveal the rest; otherwise anyone may ``forfeit`` the
-      market and the bounty goes to the contributors.
+      market and the bounty goes to the contributors. ``reveal_window`` and ``min_duration`` are from 1 hour
+      to 365 days and ``min_contributions`` at least 1, so nobody can forfeit or end the market before the
+      sponsor (or anyone) could act.
     - The settlement replays the contributions and pays each by how much it reduced the test loss:
       ``bounty / n`` wei per test error removed (``n`` evaluation rows), as much taken per error added.
       Integers throughout, no rounding: the bounty must be a multiple of ``n``.
@@ -83,6 +113,8 @@ class PredictionMarket:
       round's loss, is burned with the unearned bounty).
     - What nobody earned is sent to ``BURN_ADDRESS`` when the settlement ends; the market then holds
       exactly what contributors may withdraw.
+    - If nobody pushes the settlement for ``reveal_window`` seconds, anyone may ``abandon`` it: every
+      contributor gets its stakes back and the whole bounty is burned.
 
     ``sk.deploy`` binds it to the model (``bind``): every replay starts from a copy of the initial model.
 
@@ -102,6 +134,20 @@ class PredictionMarket:
             _non_negative_int(name, getattr(self, name))
         if self.stake == 0:
             raise ValueError("stake must be positive: a contributor stakes it on each contribution")
+        if not MIN_WINDOW <= self.reveal_window <= MAX_WINDOW:
+            raise ValueError(
+                f"reveal_window must be from {MIN_WINDOW} s (1 hour) to {MAX_WINDOW} s (365 days), got "
+                f"{self.reveal_window}: with less, anyone could forfeit the market before the sponsor can reveal"
+            )
+        if not MIN_WINDOW <= self.min_duration <= MAX_WINDOW:
+            raise ValueError(
+                f"min_duration must be from {MIN_WINDOW} s (1 hour) to {MAX_WINDOW} s (365 days), got "
+                f"{self.min_duration}: with less, anyone could end participation before anyone can contribute"
+            )
+        if self.min_contributions == 0:
+            raise ValueError(
+                "min_contributions must be at least 1: with 0, anyone could end participation as soon as it opens"
+            )
 
     def bind(self, model: Any, market_address: str) -> PredictionMarket:
         """These settings with the init code of the replay model: ``model`` (the initial model ``h_0``)
@@ -205,8 +251,9 @@ def settle_offline(
 class Market:
     """The handle of a deployed prediction market: ``trainer.market``.
 
-    Keeps the sponsor's test pieces client-side (``pieces``, encoded) between the commitment and the
-    reveals; everything else is read from the chain.
+    Keeps the sponsor's test pieces client-side (``pieces``: encoded rows, labels and the secret salt of
+    each) between the commitment and the reveals; the salts are never printed. Everything else is read
+    from the chain.
     """
 
     def __init__(self, trainer: Trainer) -> None:
@@ -214,6 +261,7 @@ class Market:
         self.chain = trainer.chain
         self.contract = trainer.incentive_contract
         self.pieces: list[Piece] = []
+        self._piece_gas = 0  # the heaviest piece's evaluation gas, measured before the commitment
 
     def __repr__(self) -> str:
         return f"<Market at {self.contract.address}: phase {self.phase!r}>"
@@ -264,7 +312,7 @@ class Market:
         return sum(
             model.predict_encoded(row) != label
             for i in self.evaluation_pieces()
-            for row, label in zip(*self.pieces[i])
+            for row, label in zip(*self.pieces[i][:2])
         )
 
     # -- 1. commitment ------------------------------------------------------------------------------
@@ -272,8 +320,10 @@ class Market:
         self, X: Any, y: Sequence[Any], *, pieces: int, bounty: int, reveal: int = 1, sender: str
     ) -> list[str]:
         """Deposit ``bounty`` wei and commit to the test set ``X, y`` split in ``pieces`` equal pieces, of
-        which the contract will pick ``reveal`` to be revealed first. Returns the hashes put on chain; the
-        pieces stay here, with the sponsor, until revealed.
+        which the contract will pick ``reveal`` to be revealed first. Each piece gets a secret random salt
+        (``secrets.token_bytes(32)``). Returns the salted hashes put on chain; the pieces and their salts stay
+        here, with the sponsor, until revealed. Refuses (before sending) pieces whose evaluation would take
+        more than ``MAX_PIECE_GAS``: the settlement evaluates one piece per step.
         """
         from ..models.base import rows_of
 
@@ -292,6 +342,11 @@ class Market:
                 f"(for example the first {len(rows) - len(rows) % pieces})"
             )
         per = len(rows) // pieces
+        if per > MAX_ROWS_PER_PIECE:
+            raise ValueError(
+                f"pieces of {per} rows are too big: at most {MAX_ROWS_PER_PIECE} rows per piece, so that one "
+                f"piece's evaluation fits one settlement step; use at least {-(-len(rows) // MAX_ROWS_PER_PIECE)} pieces"
+            )
         test_rows = (pieces - reveal) * per
         if not isinstance(bounty, int) or bounty <= 0 or bounty % test_rows:
             suggestion = max(test_rows, bounty - bounty % test_rows) if isinstance(bounty, int) else test_rows
@@ -299,10 +354,19 @@ class Market:
                 f"bounty must be a positive multiple of the {test_rows} evaluation rows (so that rewards are "
                 f"exact), got {bounty!r}; for example {suggestion}"
             )
-        split = [(rows[i * per:(i + 1) * per], labels[i * per:(i + 1) * per]) for i in range(pieces)]
-        hashes = [piece_hash(r, lab) for r, lab in split]
+        split = [(rows[i * per:(i + 1) * per], labels[i * per:(i + 1) * per], secrets.token_bytes(32))
+                 for i in range(pieces)]
+        heaviest = max(range(pieces), key=lambda i: sum(len(r) for r in split[i][0]))
+        piece_gas = self.contract.call("pieceGas", *self._encode_piece(heaviest, split[heaviest])[2:])
+        if piece_gas > MAX_PIECE_GAS:
+            raise ValueError(
+                f"evaluating one piece of {per} rows takes {piece_gas:,} gas with this model, more than the "
+                f"{MAX_PIECE_GAS:,} one settlement step may take: use more pieces (of fewer rows)"
+            )
+        hashes = [piece_hash(r, lab, salt) for r, lab, salt in split]
         self.contract.transact("commitTestSet", hashes, per, reveal, sender=sender, value=bounty)
         self.pieces = split
+        self._piece_gas = piece_gas
         return hashes
 
     def reveal_selected(self, *, sender: str) -> list[int]:
@@ -311,15 +375,19 @@ class Market:
         self._reveal("revealSelected", indices, sender)
         return indices
 
-    def reveal_piece(self, index: int, X: Any, y: Sequence[Any], *, sender: str) -> None:
-        """Reveal piece ``index`` as ``X, y`` (a real value or a tampered one: the contract checks the hash)."""
+    def reveal_piece(self, index: int, X: Any, y: Sequence[Any], *, sender: str, salt: bytes | None = None) -> None:
+        """Reveal piece ``index`` as ``X, y`` (a real value or a tampered one: the contract checks the hash),
+        with ``salt`` (by default the salt this handle committed it with)."""
         from ..models.base import rows_of
 
         model = self.trainer.model
         rows = [model.encode(row) for row in rows_of(X, getattr(model, "sparse", False))]
         labels = [model.encode_label(label) for label in y]
+        if salt is None:
+            self._need_pieces()
+            salt = self.pieces[index][2]
         fn = "revealSelected" if self.phase == "reveal_selected" else "revealRest"
-        self.contract.transact(fn, [index], [rows], [labels], sender=sender)
+        self.contract.transact(fn, *piece_arguments([self._encode_piece(index, (rows, labels, salt))]), sender=sender)
 
     # -- 2. participation ---------------------------------------------------------------------------
     def end(self, *, sender: str) -> None:
@@ -328,20 +396,21 @@ class Market:
 
     # -- 3. reward ----------------------------------------------------------------------------------
     def reveal_rest(self, *, sender: str, batch: int | None = None) -> list[int]:
-        """Reveal every remaining piece (``batch`` pieces per transaction; all at once by default)."""
+        """Reveal every remaining piece, ``batch`` pieces per transaction (by default as many as fit about
+        two thirds of a block, from the gas measured before the commitment)."""
         if self.phase != "reveal_rest":
             self._reveal("revealRest", [], sender)  # reverts with the phase's hint
         done = set(self.revealed())
         todo = [i for i in range(len(self.pieces)) if i not in done]
-        step = batch or max(1, len(todo))
+        step = batch or max(1, 2 * TX_GAS_LIMIT // 3 // max(1, self._piece_gas + self._piece_calldata_gas()))
         for start in range(0, len(todo), step):
             self._reveal("revealRest", todo[start:start + step], sender)
         return todo
 
-    def settle(self, *, sender: str, batch: int = 10, progress: bool = True, gas: int = TX_GAS_LIMIT) -> int:
+    def settle(self, *, sender: str, batch: int = 1000, progress: bool = True, gas: int = TX_GAS_LIMIT) -> int:
         """Push the settlement to its end, at most ``batch`` steps per transaction (fewer when the next
-        step might not fit in ``gas``), with a progress bar. Returns the number of transactions sent.
-        Anyone may call it."""
+        step might not fit in ``gas``), with a progress bar. A step replays one contribution or evaluates
+        the model on one test piece. Returns the number of transactions sent. Anyone may call it."""
         if not isinstance(batch, int) or batch < 1:
             raise ValueError(f"batch must be a positive int, got {batch!r}")
         if self.phase != "settle":
@@ -361,7 +430,7 @@ class Market:
                 sent += 1
                 if bar is not None:
                     s = self.contract.call("settlement")
-                    bar.set_postfix(replay=s[1], stage=("replay", "scan", "pay")[s[2]], cursor=s[4])
+                    bar.set_postfix(replay=s[1], stage=STAGES[s[2]], cursor=s[6])
                     bar.update()
         finally:
             if bar is not None:
@@ -372,14 +441,19 @@ class Market:
         """After the reveal window, if the sponsor did not reveal, give the bounty to the contributors."""
         self.contract.transact("forfeit", sender=sender)
 
+    def abandon(self, *, sender: str) -> None:
+        """If nobody pushed the settlement for ``reveal_window`` seconds, give every contributor its stakes
+        back and burn the bounty (anyone may call it)."""
+        self.contract.transact("abandon", sender=sender)
+
     def withdrawable(self, account: str) -> int:
         """What ``account`` may withdraw from the market now, in wei."""
         return self.contract.call("withdrawable", account)
 
     def withdraw(self, *, sender: str) -> int:
-        """Withdraw everything ``sender`` is owed; returns the wei received. After a forfeit, this also
-        refunds each of its stakes through the trainer."""
-        if self.phase == "forfeited":
+        """Withdraw everything ``sender`` is owed; returns the wei received. After a forfeit or an
+        abandonment, this also refunds each of its stakes still in the trainer."""
+        if self.phase in ("forfeited", "abandoned"):
             total = 0
             who = to_checksum_address(sender)
             for c in self.trainer._contributions:
@@ -414,7 +488,7 @@ class Market:
             who = self.contract.call("contributors", i)
             account = self.contract.call("accounts", who)
             balances[who] = account[0]
-            if account[3]:
+            if account[4]:
                 removed.append(who)
         return Settlement(balances, removed, self.burned, self.contract.call("settlement")[1])
 
@@ -434,8 +508,8 @@ class Market:
             who = self.contract.call("contributors", i)
             account = self.contract.call("accounts", who)
             phase = self.phase
-            balance = self.withdrawable(who) if phase in ("withdraw", "forfeited") else account[0]
-            if phase == "forfeited":
+            balance = self.withdrawable(who) if phase in ("withdraw", "forfeited", "abandoned") else account[0]
+            if phase in ("forfeited", "abandoned"):
                 balance += sum(self.trainer.contract.call("records", c.key)[1]
                                for c in self.trainer._contributions if c.contributor == who)
             staked = counts.get(who, 0) * stake
@@ -445,7 +519,7 @@ class Market:
                 "staked": staked,
                 "balance": balance,
                 "profit": balance - staked,
-                "removed": account[3],
+                "removed": account[4],
             })
         columns = ["contributor", "contributions", "staked", "balance", "profit", "removed"]
         return pd.DataFrame(rows, columns=columns)
@@ -455,17 +529,47 @@ class Market:
         if not self.pieces:
             raise ValueError("this handle has no test pieces: commit_test_set(...) keeps them for the sponsor")
 
+    @staticmethod
+    def _encode_piece(index: int, piece: Piece) -> tuple[int, bytes, list[list[int]], list[int]]:
+        """A piece as the contract reads it: ``(index, salt, rows, labels)``."""
+        rows, labels, salt = piece
+        return (index, salt, [list(r) for r in rows], list(labels))
+
+    def _piece_calldata_gas(self) -> int:
+        """About the calldata gas of one piece (16 gas per byte, the price of a non-zero byte)."""
+        return 16 * self._piece_bytes()
+
+    def _piece_bytes(self) -> int:
+        """About the ABI size of the biggest piece, in bytes: 32 per value, plus offsets and lengths."""
+        if not self.pieces:
+            return 0
+        return max(32 * (6 + 3 * len(rows) + sum(len(r) for r in rows)) for rows, _, _ in self.pieces)
+
     def _reveal(self, fn: str, indices: list[int], sender: str) -> None:
         if indices:
             self._need_pieces()
-        pieces = [self.pieces[i] for i in indices]
-        self.contract.transact(fn, indices, [p[0] for p in pieces], [p[1] for p in pieces], sender=sender)
+        pieces = [self._encode_piece(i, self.pieces[i]) for i in indices]
+        self.contract.transact(fn, *piece_arguments(pieces), sender=sender)
 
     def _settle_once(self, sender: str, batch: int, gas: int) -> Any:
-        init_code = self.trainer.incentive.init_code
-        test = [self.pieces[i] for i in self.evaluation_pieces()] if self.pieces else []
         s = self.contract.call("settlement")
-        first = s[4] if s[2] == 0 else 0
+        stage, cursor = STAGES[s[2]], s[6]
+        # The evaluation pieces in the order the contract will need them: from the current one, cyclically,
+        # as many as the gas could evaluate (each costs its evaluation and its calldata).
+        order = self.evaluation_pieces() if self.pieces else []
+        if stage == "evaluate":
+            start = order.index(s[3])
+            order = order[start:] + order[:start]
+        if order:
+            if not self._piece_gas:  # a handle that did not commit: measure once
+                self._piece_gas = self.contract.call("pieceGas", *self._encode_piece(order[0], self.pieces[order[0]])[2:])
+            order = order[:max(1, gas // (self._piece_gas + self._piece_calldata_gas()))]
+        pieces = [self._encode_piece(i, self.pieces[i]) for i in order]
+        # The samples from the next contribution to replay on (from the first if a new replay may start).
+        first = cursor if stage in ("replay", "evaluate") else 0
         xs = [list(c.x) for c in self.trainer._contributions[first:first + batch]]
-        rows, labels = [p[0] for p in test], [p[1] for p in test]
-        return self.contract.transact("settle", init_code, rows, labels, first, xs, batch, sender=sender, gas=gas)
+        starts_replay = s[0] == "0x" + "00" * 20 or stage in ("scan", "pay")
+        init_code = self.trainer.incentive.init_code if starts_replay else b""
+        return self.contract.transact(
+            "settle", init_code, *piece_arguments(pieces), first, xs, batch, sender=sender, gas=gas
+        )
