@@ -130,3 +130,17 @@ def test_encoding_rejects_nan_inf_and_overflow():
         to_fixed([1e10])
     with pytest.raises(ValueError, match="int48"):
         sk.models.DensePerceptron.from_floats([2e5])
+
+
+@pytest.mark.parametrize("rate", [0, -1, -SCALE])
+def test_a_learning_rate_of_zero_or_below_is_refused_in_python_and_on_chain(rate):
+    # Issue 12, finding 7: with 0 the model never learns, below 0 it learns backwards (away from each label).
+    with pytest.raises(ValueError, match="learning rate must be positive"):
+        sk.models.DensePerceptron([SCALE, -SCALE], 0, rate)
+    chain = sk.Chain()
+    with pytest.raises(sk.Reverted) as e:
+        chain.deploy("DensePerceptron", chain.owner, [SCALE, -SCALE], 0, rate)
+    assert e.value.error == "NonPositiveLearningRate"
+    assert e.value.args_ == {"learningRate": rate}
+    assert "must be positive" in e.value.hint
+    assert chain.deploy("DensePerceptron", chain.owner, [SCALE, -SCALE], 0, 1).call("learningRate") == 1

@@ -175,7 +175,7 @@ def test_the_sample_is_logged_packed_and_checked_value_by_value(chain, trainer):
     assert unpack_sample(logged["x"]) == c.x == (-1_500_000_000, 0, 2_250_000_000)
     assert len(bytes.fromhex(logged["x"][2:])) == 8 * len(x)
     # A word that is not a valid int64 (here 2**63) is refused before anything is recorded or learned, as the
-    # ABI decoder would: the trainer forwards the sample to the model unre-encoded, so the key's check is the gate.
+    # ABI decoder would (the contribution key's check is the first to read it).
     data = bytearray(trainer.contract._signature("addData").encode_call(([0, 0, 0], 1)))
     data[-32:] = (2**63).to_bytes(32, "big")
     before = balances(chain, trainer)
@@ -354,3 +354,85 @@ def test_money_conservation_every_wei_paid_out_exactly_once(chain):
         assert end[who] - start[who] == paid.get(who, 0) - deposits.get(who, 0)
     table = trainer.contributions()
     assert (table["claimable"] == 0).all()
+
+
+# -- flip the model, then take (issue 12, finding 4) ----------------------------------------------
+
+FLIPPABLE = ([1.0, -1.0, 0.0], -0.5)  # POSITIVE scores 0.5: one update towards 0 (learning rate 1) flips it
+
+
+def flippable_trainer(chain, take_delay=0):
+    model = sk.models.DensePerceptron.from_floats(*FLIPPABLE)
+    incentive = sk.incentives.DepositRefundTake(refund_wait=WAIT, owner_claim_wait=OWNER_WAIT,
+                                                any_address_claim_wait=ANY_WAIT, cost_weight=COST_WEIGHT,
+                                                take_delay=take_delay)
+    return sk.deploy(chain, model, incentive, name="flippable")
+
+
+def flip_and_take(chain, trainer):
+    """Mallory earns one good contribution; Alice adds a correct sample; once Alice's refund opens, Mallory
+    sends one mislabelled copy of it (the model flips) and reports Alice's contribution. Returns Alice's
+    contribution, Mallory's flip and what the report paid."""
+    mallory = trainer.add_data(NEGATIVE, 0, sender=chain.mallory)
+    travel_to(chain, mallory.added_at + 100)
+    alice = trainer.add_data(POSITIVE, 1, sender=chain.alice)  # 100 s after an update: 0.036 ether
+    assert alice.deposit == sk.ether(0.036)
+    travel_to(chain, alice.added_at + WAIT)
+    trainer.refund(mallory, sender=chain.mallory)  # Mallory now has good data: she may take
+    assert trainer.predict(POSITIVE) == 1  # Alice could be refunded now...
+    flip = trainer.add_data(POSITIVE, 0, sender=chain.mallory)
+    assert trainer.predict(POSITIVE) == 0  # ...but one cheap sample flipped the model
+    return alice, flip, trainer.report(alice, sender=chain.mallory)
+
+
+def test_flip_then_take_succeeds_without_a_take_delay(chain):
+    trainer = flippable_trainer(chain)
+    start = balances(chain, trainer)
+    alice, flip, paid = flip_and_take(chain, trainer)
+    assert paid == alice.deposit and flip.deposit < alice.deposit / 10  # the flip cost 0.0012 ether
+    e = expect_revert(chain, trainer, "NothingLeftToClaim", trainer.refund, alice, sender=chain.alice)
+    assert e.args_ == {"key": alice.key}
+    end = balances(chain, trainer)
+    assert end["alice"] - start["alice"] == -alice.deposit
+    assert end["mallory"] - start["mallory"] == alice.deposit - flip.deposit > 0
+
+
+def test_a_take_delay_lets_the_victim_put_the_model_right_and_be_refunded(chain):
+    trainer = flippable_trainer(chain, take_delay=sk.days(1))
+    alice, flip, paid = flip_and_take(chain, trainer)
+    assert paid == 0  # only a flag: nothing moved
+    flagged = chain.last_receipt
+    event = chain.events("TakeFlagged").iloc[-1]
+    assert (event["reporter"], event["contributor"], event["addedAt"], event["takeAt"]) == (
+        chain.mallory, chain.alice, alice.added_at, flagged.block_time + sk.days(1))
+    assert trainer.contract.call("records", alice.key) == (alice.deposit, alice.deposit, True)
+    e = expect_revert(chain, trainer, "TooEarly", trainer.report, alice, sender=chain.mallory)
+    assert e.args_["availableAt"] == flagged.block_time + sk.days(1)
+    # Alice, warned, sends her sample again: the model agrees again, and she is refunded in full.
+    trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    assert trainer.predict(POSITIVE) == 1
+    assert trainer.refund(alice, sender=chain.alice) == alice.deposit
+    chain.travel(days=1)
+    expect_revert(chain, trainer, "UnknownContribution", trainer.report, alice, sender=chain.mallory)
+    # Mallory's flip is now bad data the model disagrees with: it can be taken from her in turn.
+    assert trainer.predict(POSITIVE) == 1 and flip.label == 0
+
+
+def test_a_take_delay_keeps_takes_of_bad_data_in_two_steps_to_the_second(chain):
+    trainer = make_trainer(chain, take_delay=sk.hours(6))  # a wide margin: one sample does not flip it
+    good_reporter(chain, trainer, chain.alice)
+    bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
+    chain.travel(days=1)
+    assert trainer.report(bad, sender=chain.alice) == 0
+    flagged_at = chain.last_receipt.block_time
+    travel_to(chain, flagged_at + sk.hours(6) - 1)
+    e = expect_revert(chain, trainer, "TooEarly", trainer.report, bad, sender=chain.alice)
+    assert e.args_ == {"availableAt": flagged_at + sk.hours(6), "now": flagged_at + sk.hours(6) - 1}
+    chain.travel(seconds=1)
+    before = chain.balance(chain.alice)
+    assert trainer.report(bad, sender=chain.alice) == bad.deposit
+    assert chain.balance(chain.alice) - before == bad.deposit
+    # The owner's and anyone's claims after their waits stay one-step.
+    late = trainer.add_data(NEGATIVE, 1, sender=chain.bob)
+    chain.travel(seconds=ANY_WAIT)
+    assert trainer.report(late, sender=chain.carol) == late.deposit

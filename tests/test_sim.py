@@ -228,3 +228,24 @@ def test_points_contributions_are_claimed_for_points(data):
     account = next(a for a in points.chain.accounts if points.chain.name_of(a) == address)
     assert len(refunds) > 0 and points.incentive_contract.call("points", account) == len(refunds)  # one point each
     assert result.final_balances == result.start_balances
+
+
+def test_flip_and_take_wins_without_a_take_delay_and_loses_with_one():
+    # Issue 12, finding 4, with the benchmark's story (benchmarks/flip_and_take.py): Mallory flips the model on
+    # Alice's refundable samples and takes their deposits; under a one-day take delay her reports only flag,
+    # Alice puts the model right and is refunded first.
+    from benchmarks.flip_and_take import measures, run
+
+    attack = measures(run(0, seed=0), 0, 0)
+    assert attack["flips"] > 0 and attack["takes_from_alice"] > 0
+    assert attack["mallory_change"] > 0 > attack["alice_change"]
+    defended = measures(run(sk.days(1), seed=0), sk.days(1), 0)
+    assert defended["flips"] > 0 and defended["flags"] > 0 and defended["alice_defends"] > 0
+    assert defended["takes_from_alice"] == 0 and defended["mallory_change"] < 0
+    assert defended["alice_change"] > attack["alice_change"]
+
+
+def test_flip_and_take_is_exported_and_validated():
+    assert sim.FlipAndTake("m").good is False
+    with pytest.raises(ValueError, match="wait_mean must be >= 1 second"):
+        sim.FlipAndTake("m", wait_mean=0)

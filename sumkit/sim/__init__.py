@@ -10,13 +10,25 @@
 Balances and deposits are in units of :data:`UNIT` wei (0.001 ether), as in the paper's experiment.
 """
 
-from .agents import UNIT, Agent, Careless, Honest, LabelFlipper, Reporter, Spammer, Sybil, TargetedPoisoner
+from .agents import (
+    UNIT,
+    Agent,
+    Careless,
+    FlipAndTake,
+    Honest,
+    LabelFlipper,
+    Reporter,
+    Spammer,
+    Sybil,
+    TargetedPoisoner,
+)
 from .simulation import Simulation, SimulationResult
 
 __all__ = [
     "UNIT",
     "Agent",
     "Careless",
+    "FlipAndTake",
     "Honest",
     "LabelFlipper",
     "Reporter",

@@ -98,6 +98,9 @@ class Agent:
         """The most (in wei) the agent is willing to deposit for its next contribution."""
         return max(0, round(rng.normal(self.deposit_mean, self.deposit_std) * UNIT))
 
+    def act(self, sim: Simulation, rng: np.random.Generator) -> None:
+        """Anything the agent does at an action before its claims and its contribution (nothing by default)."""
+
     def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
         """Whether to contribute at this action (always, by default)."""
         return self.contributes
@@ -122,7 +125,32 @@ class Agent:
 class Honest(Agent):
     """Sends true labels (up to ``mistake_prob``); like the paper, it contributes with probability
     ``accuracy + 0.15`` (a useful model is worth improving), claims its refunds when due and takes from
-    bad contributions when it can."""
+    bad contributions when it can.
+
+    Under a take delay (``DepositRefundTake(take_delay=...)``) it defends its flagged contributions: when a
+    reporter has flagged one that the model now disagrees with, and sending that sample again with its label
+    puts the model right (checked on a copy of the mirror: the flag followed a flip), it sends it once (within
+    its deposit budget) and claims the refund before the take can come.
+    """
+
+    def act(self, sim: Simulation, rng: np.random.Generator) -> None:
+        mine = set(sim.addresses(self))
+        model = sim.trainer.model
+        for item in sim.open_contributions():
+            c = item.contribution
+            if c.contributor not in mine or item.refunded or not item.flagged_at or item.claimable == 0:
+                continue
+            if sim.chain.now - c.added_at < sim.refund_wait:
+                break  # the rest are younger
+            if model.predict_encoded(item.x) != item.label:
+                trial = model.copy()
+                trial.update_encoded(item.x, item.label)
+                if trial.predict_encoded(item.x) != item.label:
+                    continue  # one sample does not put it right: the model really disagrees
+                if sim.add(self, item.sample, c.label, c.contributor, self.next_budget(rng), action="defend") is None:
+                    continue
+            if model.predict_encoded(item.x) == item.label:
+                sim.claim(self, item, c.contributor, refund=True)
 
     def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
         return bool(rng.random() < sim.current_accuracy + HONEST_BONUS)
@@ -223,6 +251,64 @@ class Sybil(LabelFlipper):
         if getattr(self, "_honest_next", False):
             return addresses[1 + int(rng.integers(len(addresses) - 1))]
         return addresses[0]
+
+
+@dataclass(eq=False, repr=False)
+class FlipAndTake(Honest):
+    """An attacker who flips the model, then takes (issue 12, finding 4). It contributes true labels like an
+    honest agent until one of its contributions is refunded (it then has good data and may take), then stops
+    contributing and only attacks. At each
+    action it looks for someone else's contribution past the refund wait that the model agrees with (so its
+    contributor is about to be refunded); if one cheap sample, that contribution's own sample with another
+    label, flips the model on it (checked on a copy of the mirror) and costs less than what it would take,
+    it sends that sample and at once reports the victim: without a take delay it takes the deposit in the
+    next block. With a take delay its report only flags; it confirms after the delay, first flipping the
+    model again if the victim put it right (and was not refunded yet).
+
+    Its ``events`` rows: the flip is an ``add``, the take a ``report`` (or ``flag`` then ``report``).
+    """
+
+    wait_mean: float = 5 * MINUTE
+    wait_std: float = 1 * MINUTE
+    good = False
+
+    def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
+        me = sim.addresses(self)[0]
+        waiting = any(item.contribution.contributor == me and not item.refunded for item in sim.open_contributions())
+        return sim.good_data(me) == 0 and not waiting
+
+    def act(self, sim: Simulation, rng: np.random.Generator) -> None:
+        me = sim.addresses(self)[0]
+        if sim.good_data(me) == 0:
+            return  # no refunded data yet: a take would fail NoGoodData
+        model = sim.trainer.model
+        for item in sim.open_contributions():
+            c = item.contribution
+            if sim.chain.now - c.added_at < sim.refund_wait:
+                break  # the rest are younger
+            if c.contributor == me or item.refunded or item.claimable == 0 or me in item.taken_by:
+                continue
+            flagged = item.flagged_at.get(me)
+            if flagged is not None and sim.chain.now < flagged + sim.take_delay:
+                continue  # flagged: wait for the delay
+            if model.predict_encoded(item.x) == item.label and not self._flip(sim, item, rng):
+                continue
+            sim.claim(self, item, me, refund=False)
+
+    def _flip(self, sim: Simulation, item: Any, rng: np.random.Generator) -> bool:
+        """Send the victim's sample with another label if that one sample flips the model on it and costs less
+        than the victim's deposit left; returns whether the model now disagrees with the victim."""
+        model = sim.trainer.model
+        price = sim.price()
+        if price >= item.claimable:
+            return False
+        label = sim.other_label(item.contribution.label, rng)
+        trial = model.copy()
+        trial.update_encoded(item.x, model.encode_label(label))
+        if trial.predict_encoded(item.x) == item.label:
+            return False  # one sample is not enough: not worth it
+        sent = sim.add(self, item.sample, label, sim.addresses(self)[0], self.next_budget(rng))
+        return sent is not None and model.predict_encoded(item.x) != item.label
 
 
 @dataclass(eq=False, repr=False)

@@ -45,6 +45,8 @@ class _Open:
     claimable: int
     refunded: bool = False
     taken_by: set[str] = field(default_factory=set)
+    sample: Any = None  # the sample as the agent sent it (before encoding)
+    flagged_at: dict[str, int] = field(default_factory=dict)  # reporter -> time of its flag (with a take delay)
 
     @property
     def done(self) -> bool:
@@ -57,10 +59,11 @@ class SimulationResult:
     """What a simulation produced: plain pandas tables, plus a plot.
 
     ``events`` has one row per action: ``time`` (unix s), ``day`` (days since the start), ``agent``,
-    ``address`` (account name), ``action`` (``add``, ``refund``, ``report``, or ``skip`` when the deposit
-    was above the agent's budget or balance), ``amount`` (wei: the deposit paid, the refund or the take;
-    for a skip, the price refused), ``gas``, ``label``, ``contributor`` (whose contribution was refunded or
-    taken) and ``error`` (the revert's error name, if any).
+    ``address`` (account name), ``action`` (``add``, ``refund``, ``report``; under a take delay
+    ``flag``, a report that only flagged, and ``defend``, an add that puts the model right on a flagged
+    contribution; or ``skip`` when the deposit was above the agent's budget or balance), ``amount`` (wei: the
+    deposit paid, the refund or the take; for a skip, the price refused), ``gas``, ``label``, ``contributor``
+    (whose contribution was refunded, flagged or taken) and ``error`` (the revert's error name, if any).
     ``history`` has one row per evaluation: ``time``, ``day``, ``accuracy`` on the test set, ``held`` (what
     the trainer holds) and one column per agent with its balance (all its accounts together), both in units
     of :data:`UNIT` wei. ``start_balances`` and ``final_balances`` are exact, in wei.
@@ -116,8 +119,8 @@ class SimulationResult:
                     "start": start / UNIT,
                     "final": self.final_balances[agent.name] / UNIT,
                     "change_%": (self.final_balances[agent.name] - start) / start * 100,
-                    "adds": int((mine["action"] == "add").sum()),
-                    "deposited": total("add"),
+                    "adds": int(mine["action"].isin(["add", "defend"]).sum()),
+                    "deposited": total("add") + total("defend"),
                     "refunded": total("refund"),
                     "taken": total("report"),
                     "skips": int((mine["action"] == "skip").sum()),
@@ -201,6 +204,7 @@ class Simulation:
         incentive = trainer.incentive
         self.refund_wait = int(getattr(incentive, "refund_wait", 0))
         self.any_address_claim_wait = getattr(incentive, "any_address_claim_wait", None)
+        self.take_delay = int(getattr(incentive, "take_delay", 0))
         self._classes = tuple(model.classes)
         self._addresses: dict[str, list[str]] = {}
         self._open: list[_Open] = []
@@ -270,6 +274,45 @@ class Simulation:
             return None
         i = int(mask[rng.integers(len(mask))])
         return self._pool_X[i], self._pool_y[i]
+
+    def open_contributions(self) -> list[_Open]:
+        """The contributions the simulation still follows (something may still be claimed from them), oldest
+        first."""
+        return list(self._open)
+
+    def price(self) -> int:
+        """The deposit required now, in wei."""
+        return self._price()
+
+    def add(self, agent: Agent, x: Any, label: Any, address: str, budget: int, action: str = "add") -> _Open | None:
+        """``agent`` adds ``(x, label)`` from ``address`` if the deposit required now is within ``budget`` wei and
+        the account's balance; logs it as ``action``; returns the followed contribution (None if skipped or
+        refused)."""
+        price = self._price()
+        if price > budget or price > self.chain.balance(address):
+            self._event(agent, address, "skip", price, label)
+            return None
+        try:
+            c = self.trainer.add_data(x, label, sender=address, value=price)
+        except (Reverted, ValueError) as e:
+            self._event(agent, address, action, 0, label, error=getattr(e, "error", None) or type(e).__name__)
+            return None
+        self._event(agent, address, action, c.deposit, label)
+        if self._last_update is not None:
+            self._last_update = c.added_at
+        item = _Open(c, list(c.x), self.trainer.model.encode_label(c.label), c.deposit, sample=x)
+        if c.deposit > 0 or self._last_update is None:  # free data matters only to other mechanisms (Points)
+            self._open.append(item)
+        return item
+
+    def claim(self, agent: Agent, item: _Open, address: str, *, refund: bool) -> int:
+        """``agent`` claims from ``item`` from ``address``: its refund, or a report; logs it; returns the wei paid
+        (0 for a refused claim, or for a report that only flagged, with a take delay)."""
+        return self._transact(agent, item, address, refund=refund)
+
+    def good_data(self, address: str) -> int:
+        """How many of ``address``'s contributions were refunded in this simulation."""
+        return self._good.get(address, 0)
 
     def other_label(self, y: Any, rng: np.random.Generator) -> Any:
         """A class other than ``y``, at random among the model's classes."""
@@ -421,33 +464,21 @@ class Simulation:
 
     # -- one action ----------------------------------------------------------------------------------
     def _act(self, agent: Agent) -> None:
+        agent.act(self, self.rng)
         self._claim(agent)
         if self.chain.now < self._adding_ends and agent.contributes and agent.wants_to_contribute(self, self.rng):
             self._contribute(agent)
 
     def _contribute(self, agent: Agent) -> None:
-        rng, trainer, model = self.rng, self.trainer, self.trainer.model
+        rng = self.rng
         budget = agent.next_budget(rng)
         for _ in range(agent.burst):
             choice = agent.choose(self, rng)
             if choice is None:
                 return
             x, label = choice
-            address = agent.contributor_address(self, rng)
-            price = self._price()
-            if price > budget or price > self.chain.balance(address):
-                self._event(agent, address, "skip", price, label)
+            if self.add(agent, x, label, agent.contributor_address(self, rng), budget) is None:
                 return
-            try:
-                c = trainer.add_data(x, label, sender=address, value=price)
-            except (Reverted, ValueError) as e:
-                self._event(agent, address, "add", 0, label, error=getattr(e, "error", None) or type(e).__name__)
-                return
-            self._event(agent, address, "add", c.deposit, label)
-            if self._last_update is not None:
-                self._last_update = c.added_at
-            if c.deposit > 0 or self._last_update is None:  # free data matters only to other mechanisms (Points)
-                self._open.append(_Open(c, list(c.x), model.encode_label(c.label), c.deposit))
 
     def _price(self) -> int:
         """The deposit required now: the incentive's Python twin (same integer arithmetic) when it has one,
@@ -479,11 +510,14 @@ class Simulation:
                     break
                 if address == c.contributor or address in item.taken_by:
                     continue
+                flagged = item.flagged_at.get(address)
+                if flagged is not None and self.chain.now < flagged + self.take_delay:
+                    continue  # flagged: the take comes after the delay
                 if age >= any_wait or (not agrees and self._good.get(address, 0) > 0):
                     self._transact(agent, item, address, refund=False)
         self._open = [item for item in self._open if not item.done]
 
-    def _transact(self, agent: Agent, item: _Open, address: str, *, refund: bool) -> None:
+    def _transact(self, agent: Agent, item: _Open, address: str, *, refund: bool) -> int:
         c = item.contribution
         action = "refund" if refund else "report"
         try:
@@ -492,9 +526,13 @@ class Simulation:
             self._event(agent, address, action, 0, c.label, error=e.error or "Reverted", contributor=c.contributor)
             if refund:
                 item.refunded = e.error == "UnknownContribution"  # a refund deletes the record
-            else:
+            elif e.error != "TooEarly":
                 item.taken_by.add(address)
-            return
+            return 0
+        if not refund and paid == 0 and self.take_delay:  # a flag: the take may come after the delay
+            self._event(agent, address, "flag", 0, c.label, contributor=c.contributor)
+            item.flagged_at[address] = self.chain.last_receipt.block_time
+            return 0
         self._event(agent, address, action, paid, c.label, contributor=c.contributor)
         item.claimable -= paid
         if refund:
@@ -502,3 +540,4 @@ class Simulation:
             self._good[address] = self._good.get(address, 0) + 1
         else:
             item.taken_by.add(address)
+        return paid
