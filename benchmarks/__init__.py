@@ -1,4 +1,5 @@
-"""Benchmarks: ``python -m benchmarks.gas`` (gas per operation), ``python -m benchmarks.startup``."""
+"""Benchmarks: ``python -m benchmarks.gas`` (gas per operation), ``.sim`` and ``.paper`` (simulations, per
+backend), ``.backends`` (ms per transaction, per backend), ``.startup``."""
 
 from __future__ import annotations
 

@@ -29,14 +29,12 @@ from typing import Any
 
 import pyrevm
 from eth_keys import KeyAPI
-from eth_tester.backends.pyevm.main import get_default_account_keys
 from eth_utils import keccak, to_checksum_address
 
-from .base import CallResult, Log, TxResult
+from .base import CallResult, Log, TransactionRejected, TxResult
+from .pyevm import BLOCK_GAS_LIMIT, DEV_BALANCE, dev_keys
 
-CHAIN_ID = 131_277_322_940_537  # eth-tester's chain id, so CHAINID and signatures agree with py-evm
-FUNDED_BALANCE = 10**24  # 1,000,000 ether for each funded account
-BLOCK_GAS_LIMIT = 1_000_000_000
+CHAIN_ID = 131_277_322_940_537  # the py-evm backend's (eth-tester's) chain id: CHAINID gives the same
 # pyrevm 0.3.7 bundles revm 8, whose newest rules are Cancun: the opcodes and execution gas of Prague are the
 # same; what Prague changed for a plain transaction (the calldata floor of EIP-7623) is applied here.
 SPEC = "Cancun"
@@ -65,13 +63,8 @@ _ACCOUNT = re.compile(r"(0x[0-9a-f]{40}): Account \{ info: AccountInfo \{ balanc
 _SLOT = re.compile(r"(\d+): StorageSlot \{ previous_or_original_value: (\d+), present_value: (\d+) \}")
 _CODE = re.compile(r"Some\(Bytecode \{ bytecode: 0x([0-9a-f]*), state: (?:Raw|Checked \{ len: (\d+) \}|"
                    r"Analysed \{ len: (\d+),)")
-_FAILURE = re.compile(r"^(Revert|Halt) \{ (?:reason: (\w+)(?:\(\w+\))?, )?gas_used: (\d+)(?:, output: 0x([0-9a-f]*))? \}$")
-
-
-@functools.cache
-def funded_keys() -> tuple[Any, ...]:
-    """The private keys of the funded accounts (the same as the py-evm backend's)."""
-    return tuple(get_default_account_keys())
+_FAILURE = re.compile(r"^(Revert|Halt) \{ (?:reason: (\w+)(?:\(\w+\))?, )?gas_used: (\d+)"
+                      r"(?:, output: 0x([0-9a-f]*))? \}$")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -103,11 +96,12 @@ class RevmBackend:
     """revm in this process: one block per transaction, at the timestamp :class:`~sumkit.Chain` gives."""
 
     name = "revm"
+    chain_id = CHAIN_ID
 
     def __init__(self, *, start_time: int, block_gas_limit: int = BLOCK_GAS_LIMIT) -> None:
+        del start_time  # no genesis header to stamp here: each block's time comes with its transaction
         env = pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=CHAIN_ID))
         self._evm = pyrevm.EVM(env=env, gas_limit=block_gas_limit, spec_id=SPEC)
-        self.start_time = start_time
         self._block = 1  # the next block to be mined (the genesis block is 0)
         self._infos: dict[str, _Info] = {}  # lowercase address -> what the database holds
         self._codes: dict[bytes, bytes] = {EMPTY_CODE_HASH: b""}
@@ -117,9 +111,9 @@ class RevmBackend:
         self._next_snapshot = 0
         self._keys: dict[str, Any] = {}
         self.accounts: list[str] = []
-        for key in funded_keys():
+        for key in dev_keys():  # the py-evm backend's accounts
             address = self.add_account(key.to_bytes())
-            self._write_info(address.lower(), _Info(balance=FUNDED_BALANCE), undoable=False)
+            self._write_info(address.lower(), _Info(balance=DEV_BALANCE), undoable=False)
 
     # -- reading state ----------------------------------------------------------------------------------
     @property
@@ -161,18 +155,18 @@ class RevmBackend:
         return CallResult(success, output=output, gas_used=used + refunded, error=error, halt=halt)
 
     def send(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int,
-             nonce: int | None = None) -> TxResult:
+             nonce: int | None = None) -> TxResult | CallResult:
         sender_key = sender.lower()
         if sender_key not in self._keys:
-            raise ValueError(f"this chain cannot sign for {sender}")
+            raise TransactionRejected(f"this chain cannot sign for {sender}")
         if nonce is not None and nonce != self.nonce(sender):
-            raise ValueError(f"nonce {nonce} is not {sender}'s next nonce ({self.nonce(sender)})")
+            raise TransactionRejected(f"nonce {nonce} is not {sender}'s next nonce ({self.nonce(sender)})")
         nonce = self.nonce(sender)
         checkpoint = self._evm.snapshot()
         try:
             success, output, used, refunded, logs, error, halt = self._run(sender, to, data, value, gas, timestamp)
             if not success:
-                return TxResult(False, gas_used=used + refunded, error=error, halt=halt)  # type: ignore[return-value]
+                return CallResult(False, gas_used=used + refunded, error=error, halt=halt)  # not mined
             state = self._evm.journal_str
         finally:
             self._evm.revert(checkpoint)
@@ -210,10 +204,10 @@ class RevmBackend:
         """
         intrinsic, floor = intrinsic_gas(data, create=to is None)
         if gas < max(intrinsic, floor):
-            raise ValueError(f"intrinsic gas too low: the gas limit {gas:,} is below the {max(intrinsic, floor):,} "
-                             "this transaction costs up front")
+            raise TransactionRejected(f"intrinsic gas too low: the gas limit {gas:,} is below the "
+                                      f"{max(intrinsic, floor):,} this transaction costs up front")
         if value > self.balance(sender):
-            raise ValueError(f"{sender} cannot send {value} wei: its balance is {self.balance(sender)}")
+            raise TransactionRejected(f"{sender} cannot send {value} wei: its balance is {self.balance(sender)}")
         self._evm.set_block_env(pyrevm.BlockEnv(
             number=self._block, timestamp=timestamp, prevrandao=ZERO_WORD, basefee=0, difficulty=0,
             excess_blob_gas=0))
@@ -225,7 +219,7 @@ class RevmBackend:
         except RuntimeError as e:
             failure = _FAILURE.match(str(e))
             if failure is None:  # refused before running
-                raise ValueError(str(e)) from None
+                raise TransactionRejected(str(e)) from None
             kind, reason, used, revert_data = failure.groups()
             halt = "" if kind == "Revert" else HALTS.get(reason or "", reason or "Halt")
             return False, b"", int(used), 0, (), bytes.fromhex(revert_data or ""), halt
@@ -249,9 +243,9 @@ class RevmBackend:
                 length = int(checked_len or analysed_len or len(hex_code) // 2)
                 self._codes[code_hash] = bytes.fromhex(hex_code[: 2 * length])
             storage = state.index("}, storage: {", match.end(), end) + len("}, storage: {")
+            storage_end = state.index("}, status: ", storage, end)
             slots = {int(slot): (int(original), int(present))
-                     for slot, original, present in _SLOT.findall(state, storage, state.index("}, status: ", storage, end))
-                     if original != present}
+                     for slot, original, present in _SLOT.findall(state, storage, storage_end) if original != present}
             changes[address] = (_Info(int(balance), int(nonce), code_hash), slots)
         return changes
 
