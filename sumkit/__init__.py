@@ -10,12 +10,15 @@
 
 from . import course, datasets, encoding, incentives, lab, models, plots, sim, widgets
 from .chain import Chain
+from .solidity import CompileError, compile_source, register_magic
 from .errors import Reverted
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
 from .units import days, ether, format_ether, hours, minutes, seconds
 
 __all__ = [
     "Chain",
+    "CompileError",
+    "compile_source",
     "Contribution",
     "DeployInterrupted",
     "Reverted",
@@ -37,3 +40,5 @@ __all__ = [
     "sim",
     "widgets",
 ]
+
+register_magic()  # %%solidity in a notebook (see sumkit.solidity)

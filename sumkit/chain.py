@@ -74,11 +74,11 @@ class Receipt:
 class Contract:
     """A deployed contract: ``call`` its views for free, ``transact`` to change its state."""
 
-    def __init__(self, chain: Chain, name: str, address: str) -> None:
+    def __init__(self, chain: Chain, name: str, address: str, abi: list[dict[str, Any]] | None = None) -> None:
         self.chain = chain
         self.name = name
         self.address = to_checksum_address(address)
-        self.abi = _artifacts.load(name)["abi"]
+        self.abi = _artifacts.load(name)["abi"] if abi is None else abi
         self._functions = _abi.functions(self.abi)
 
     def __repr__(self) -> str:
@@ -253,9 +253,13 @@ class Chain:
         return pd.DataFrame(rows).dropna(axis=1, how="all") if rows else pd.DataFrame(columns=["block", "address", "event"])
 
     # -- contracts --------------------------------------------------------------------------------
-    def deploy(self, name: str, *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT) -> Contract:
-        """Deploy the compiled contract ``name`` with constructor ``args``; returns its handle."""
-        artifact = _artifacts.load(name)
+    def deploy(
+        self, name: str | dict[str, Any], *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT
+    ) -> Contract:
+        """Deploy the compiled contract ``name`` (or an artifact dict, e.g. from ``sk.compile_source``) with
+        constructor ``args``; returns its handle."""
+        artifact = _artifacts.load(name) if isinstance(name, str) else name
+        name = artifact["contractName"]
         if artifact["bytecode"] in ("0x", ""):
             raise ValueError(f"{name} is an interface or abstract contract: it cannot be deployed")
         ctor = _abi.constructor(artifact["abi"])
@@ -263,7 +267,7 @@ class Chain:
         receipt = self._transact(sender or self.owner, None, data, value=0, gas=gas, context=(name, "deploy"))
         assert receipt.contract_address is not None
         self._names.setdefault(receipt.contract_address, name)
-        return Contract(self, name, receipt.contract_address)
+        return Contract(self, name, receipt.contract_address, abi=artifact["abi"])
 
     # -- execution --------------------------------------------------------------------------------
     @property
