@@ -10,6 +10,7 @@
 
 from . import course, datasets, encoding, incentives, lab, models, plots, sim, widgets
 from .chain import Chain
+from .solidity import CompileError, compile_source, register_magic
 from .errors import Reverted
 from .node import LocalNode
 from .trainer import Contribution, DeployInterrupted, Trainer, deploy
@@ -17,6 +18,8 @@ from .units import days, ether, format_ether, hours, minutes, seconds
 
 __all__ = [
     "Chain",
+    "CompileError",
+    "compile_source",
     "Contribution",
     "DeployInterrupted",
     "LocalNode",
@@ -39,3 +42,5 @@ __all__ = [
     "sim",
     "widgets",
 ]
+
+register_magic()  # %%solidity in a notebook (see sumkit.solidity)

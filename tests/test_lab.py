@@ -1,4 +1,6 @@
-"""The attack lab: every level is won by its reference exploit, and the same exploit fails on the fixed twin."""
+"""The attack lab: every level is won by its reference exploit, the same exploit fails on the fixed twin, and the lab
+hands out hints one at a time and no solution. The reference exploits live here and in the notebook-05 answers
+(notebooks/solutions/answers/05.py, loaded below): sumkit itself ships none."""
 
 from __future__ import annotations
 
@@ -6,11 +8,13 @@ import pytest
 
 import sumkit as sk
 from sumkit import artifacts, lab
+from sumkit.course import build
 
-NAMES = ["reentrancy", "open_record", "tx_origin", "stale_prediction", "unchecked_take"]
+NAMES = ["reentrancy", "own_attacker", "open_record", "tx_origin", "stale_prediction", "unchecked_take"]
 # The custom error each reference exploit hits on the fixed twin.
 FIXED_ERRORS = {
     "reentrancy": "Reentrancy",
+    "own_attacker": "Reentrancy",
     "open_record": "NotTrainer",
     "tx_origin": "NotOwner",
     "stale_prediction": "ModelDisagrees",
@@ -19,15 +23,54 @@ FIXED_ERRORS = {
 WARNING = "DELIBERATELY VULNERABLE — for the attack lab only; never deploy"
 
 
+def _answers() -> dict:
+    """The notebook-05 answers file, run as the solution notebook runs it (with ``sk`` imported)."""
+    namespace = {"sk": sk}
+    exec(compile("\n".join(build.read_answers(build.ANSWERS / "05.py").values()), "answers/05.py", "exec"), namespace)
+    return namespace
+
+
+ANSWERS = _answers()
+
+
+def _exploit_tx_origin(level):
+    phisher = level.deploy("AirdropPhisher", level.contract.address)
+    level.lure(phisher.address)  # the owner signs; the phisher calls report(id) for every contribution
+
+
+def _exploit_unchecked_take(level):
+    chain, player, trainer = level.chain, level.player, level.contract
+    good = trainer.transact("addData", list(lab.POSITIVE), 1, sender=player, value=lab.DEPOSIT).output
+    chain.travel(seconds=lab.REFUND_WAIT)
+    trainer.transact("refund", good, sender=player)  # now the player has good data too
+    share = lab.DEPOSIT * trainer.call("numGoodData", player) // trainer.call("totalGoodData")
+    while chain.balance(trainer.address) >= share:  # report again and again: claimable wraps around
+        trainer.transact("report", level.ids["carol"], sender=player)
+
+
+EXPLOITS = {
+    "reentrancy": ANSWERS["drain"],
+    "own_attacker": ANSWERS["drain_with_solidity"],
+    "open_record": ANSWERS["forge"],
+    "tx_origin": _exploit_tx_origin,
+    "stale_prediction": ANSWERS["stale_refund"],
+    "unchecked_take": _exploit_unchecked_take,
+}
+
+
 def test_levels_lists_every_level_with_a_one_line_goal():
     goals = lab.levels()
     assert list(goals) == NAMES
     assert all(goal and "\n" not in goal for goal in goals.values())
-    assert set(lab.exploits) == set(NAMES)
+
+
+def test_the_lab_hands_out_no_solution():
+    level = lab.level("reentrancy")
+    assert not hasattr(lab, "exploits") and not hasattr(level, "solution")
 
 
 def test_unknown_level_is_a_value_error_naming_the_valid_levels():
-    with pytest.raises(ValueError, match="unknown level 'reentrancy2'.*reentrancy, open_record, tx_origin"):
+    with pytest.raises(ValueError, match="unknown level 'reentrancy2'.*reentrancy, own_attacker, open_record, tx_origin"):
         lab.level("reentrancy2")
 
 
@@ -45,7 +88,7 @@ def test_a_player_from_another_chain_or_the_owner_is_a_value_error():
 def test_tx_origin_is_not_won_by_gains_elsewhere_on_the_chain():
     chain = sk.Chain()
     target = lab.level("tx_origin", chain)
-    lab.level("reentrancy", chain).solution()  # Mallory gets richer elsewhere: that is not this level
+    EXPLOITS["reentrancy"](lab.level("reentrancy", chain))  # Mallory gets richer elsewhere: that is not this level
     assert chain.balance(target.player) > target.start_balance and not target.validate()
 
 
@@ -53,7 +96,7 @@ def test_tx_origin_is_not_won_by_gains_elsewhere_on_the_chain():
 def test_the_reference_exploit_wins_the_level(name):
     level = lab.level(name)
     assert not level.validate(), "a fresh level must not be won already"
-    level.solution()
+    EXPLOITS[name](level)
     assert level.validate()
 
 
@@ -61,7 +104,7 @@ def test_the_reference_exploit_wins_the_level(name):
 def test_the_same_exploit_fails_against_the_fixed_twin(name):
     level = lab.level(name, fixed=True)
     with pytest.raises(sk.Reverted) as failure:
-        lab.exploits[name](level)
+        EXPLOITS[name](level)
     assert failure.value.error == FIXED_ERRORS[name], failure.value.reason
     assert failure.value.hint
     assert not level.validate()
@@ -85,7 +128,7 @@ def test_reentrancy_pays_the_same_refund_three_times():
 def test_after_a_failed_attack_the_fixed_twin_still_refunds_the_victims():
     level = lab.level("reentrancy", fixed=True)
     with pytest.raises(sk.Reverted):
-        level.solution()
+        EXPLOITS["reentrancy"](level)
     alice = level.chain.alice
     before = level.chain.balance(alice)
     level.contract.transact("refund", level.ids["alice"], sender=alice)
@@ -95,7 +138,7 @@ def test_after_a_failed_attack_the_fixed_twin_still_refunds_the_victims():
 def test_tx_origin_sends_the_forgotten_deposits_to_the_thief_not_the_owner():
     level = lab.level("tx_origin")
     owner_before = level.chain.balance(level.chain.owner)
-    level.solution()
+    EXPLOITS["tx_origin"](level)
     assert level.chain.balance(level.player) - level.start_balance == 2 * lab.DEPOSIT
     assert level.chain.balance(level.chain.owner) == owner_before
     with pytest.raises(ValueError, match="tx_origin"):
@@ -104,18 +147,18 @@ def test_tx_origin_sends_the_forgotten_deposits_to_the_thief_not_the_owner():
 
 def test_unchecked_take_wraps_the_claimable_amount_around():
     level = lab.level("unchecked_take")
-    level.solution()
+    EXPLOITS["unchecked_take"](level)
     carol = level.contract.call("contribution", level.ids["carol"])
     assert carol["claimable"] > carol["deposit"]  # 2**96 minus a bit: the subtraction underflowed
     fixed = lab.level("unchecked_take", fixed=True)
     with pytest.raises(sk.Reverted):
-        fixed.solution()
+        EXPLOITS["unchecked_take"](fixed)
     assert fixed.contract.call("contribution", fixed.ids["carol"])["claimable"] == 0
 
 
 def test_stale_prediction_refunds_data_the_model_disagrees_with():
     level = lab.level("stale_prediction")
-    level.solution()
+    EXPLOITS["stale_prediction"](level)
     table = level.contributions()
     bad = table[(table.contributor == "mallory") & (table.label == 1)].iloc[0]
     assert bad.refunded and not bad.model_agrees
@@ -137,12 +180,50 @@ def test_levels_share_a_chain_and_honest_mistakes_get_hints():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_describe_and_excerpt_show_the_goal_hints_and_the_bug(name):
+def test_describe_shows_the_goal_not_the_hints_and_excerpt_shows_the_bug(name):
     level = lab.level(name)
     text = level.describe()
-    assert level.goal in text and all(hint in text for hint in level.hints)
+    assert level.goal in text and "level.hint()" in text
+    assert not any(hint in text for hint in lab._SPECS[name].hints)
     assert "BUG" in level.excerpt() and "FIX" in level.excerpt(fixed=True)
     assert level.fix
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hints_come_one_at_a_time_and_the_last_is_not_code(name):
+    level = lab.level(name)
+    every = lab._SPECS[name].hints
+    assert len(every) >= 2 and level.hints == ()
+    for n in range(1, len(every) + 1):
+        shown = level.hint()
+        assert shown.startswith(f"Hint {n}/{len(every)}: ") and every[n - 1] in shown
+        assert level.hints == every[:n] and every[n - 1] not in level.describe()
+    assert "No more hints" in level.hint() and level.hints == every
+    last = every[-1]
+    assert "(" not in last, "the last hint names the idea, not the calls"
+    assert ".transact" not in last and "sender=" not in last
+
+
+def test_own_attacker_accepts_only_a_compiled_artifact():
+    level = lab.level("own_attacker")
+    with pytest.raises(ValueError, match="write the attacker yourself"):
+        level.deploy("ReentrancyAttacker", level.contract.address)
+    with pytest.raises(TypeError, match="artifact"):
+        level.deploy(42)
+    assert level.owed == 3 * lab.DEPOSIT and level.chain.balance(level.contract.address) == level.owed
+
+
+def test_own_attacker_is_not_won_while_the_loot_sits_in_the_attacker_contract():
+    level = lab.level("own_attacker")
+    chain, player = level.chain, level.player
+    attacker = chain.deploy("ReentrancyAttacker", level.contract.address, sender=player)  # past level.deploy's refusal
+    attacker.transact("contribute", list(lab.POSITIVE), 1, sender=player, value=lab.DEPOSIT)
+    chain.travel(days=1)
+    attacker.transact("attack", sender=player)
+    assert chain.balance(level.contract.address) == 0 and attacker.call("timesPaid") == 4
+    assert not level.validate()  # emptied, but the deposits are in the contract, not in the player's account
+    attacker.transact("withdraw", sender=player)
+    assert level.validate() and chain.balance(player) - level.start_balance == level.owed == 3 * lab.DEPOSIT
 
 
 def test_every_vulnerable_contract_carries_the_warning():
@@ -154,11 +235,11 @@ def test_every_vulnerable_contract_carries_the_warning():
         assert WARNING in (artifacts.CONTRACTS.parent / artifact["sourceName"]).read_text()
 
 
-def test_the_notebook_has_a_hidden_solution_and_an_empty_exploit_cell_per_level():
+def test_the_notebook_has_exercises_and_no_solution_code():
     import nbformat
 
     nb = nbformat.read(artifacts.ROOT / "notebooks" / "05_attack_lab.ipynb", as_version=4)
-    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
-    assert len(solutions) == len(NAMES)
-    assert all(c.metadata["jupyter"]["source_hidden"] and "assert level.validate()" in c.source for c in solutions)
-    assert sum("# your code here" in c.source for c in nb.cells if c.cell_type == "code") == len(NAMES)
+    assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert "sk.lab.exploits" not in "".join(c.source for c in nb.cells)
+    assert sorted(build.exercise_cells(nb)) == ["05.1", "05.2", "05.3", "05.4"]
+    assert sum("# your code here" in c.source for c in nb.cells if c.cell_type == "code") == 2  # the practice levels

@@ -1,0 +1,97 @@
+"""Exercises of notebook 05, the attack lab: each answer is an exploit function ``f(level)``.
+
+A checker runs the learner's function on a fresh instance of the level (on a chain of its own, so the
+notebook's chain is untouched), asks the level's validator whether it is won, then runs the same function
+against the fixed twin, which must refuse it. Under the grader it also runs as another player ("eve"), so an
+exploit that hard-codes ``chain.mallory`` instead of ``level.player`` does not score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import lab
+from ..chain import Chain
+from ..errors import Reverted
+from ..units import ether, format_ether
+from . import Partial, Wrong, exercise, grading
+
+# The attackers contracts/lab/attackers/ ships: level own_attacker must be won with a contract of your own.
+SHIPPED_ATTACKERS = {"ReentrancyAttacker", "AirdropPhisher"}
+
+
+def _hints(name: str) -> list[str]:
+    return list(lab._SPECS[name].hints)
+
+
+def _state(level: lab.Level) -> str:
+    chain = level.chain
+    return (f"the trainer holds {format_ether(chain.balance(level.contract.address))} and owes the honest "
+            f"contributors {format_ether(level.owed)}; {chain.name_of(level.player)} gained "
+            f"{format_ether(chain.balance(level.player) - level.start_balance)}")
+
+
+def _attempt(name: str, exploit: Callable[[lab.Level], object], *, fixed: bool = False,
+             as_eve: bool = False) -> tuple[lab.Level, Reverted | None]:
+    """Run ``exploit`` on a fresh instance of level ``name``; returns the level and the revert it hit (if any)."""
+    chain = Chain()
+    player = chain.new_account(ether(100), name="eve") if as_eve else None
+    level = lab.level(name, chain, fixed=fixed, player=player)
+    try:
+        exploit(level)
+    except Reverted as e:
+        return level, e
+    return level, None
+
+
+def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: float, *,
+                   own_contract: bool = False) -> Partial:
+    """Full ``points`` (with what happened) if ``exploit`` wins level ``name`` and the fixed twin refuses it."""
+    if not callable(exploit):
+        raise Wrong(f"the answer must be a function taking the level, like def attack(level): ..., "
+                    f"not a {type(exploit).__name__}")
+    level, failure = _attempt(name, exploit)
+    if own_contract:
+        shipped = SHIPPED_ATTACKERS & set(level.chain.gas_log.query("function == 'deploy'").contract)
+        if shipped:
+            raise Wrong(f"you deployed the lab's {', '.join(sorted(shipped))}: in this level the attacker is "
+                        "yours, compiled from your own Solidity with sk.compile_source")
+    if failure is not None:
+        raise Wrong(f"your exploit reverted on the vulnerable level: {failure.reason}. {failure.hint} "
+                    f"(level.hint() helps; {_state(level)})")
+    if not level.validate():
+        if name == "own_attacker" and level.chain.balance(level.contract.address) == 0:
+            return Partial(points / 3, "the trainer is empty, but the deposits are not in your account: the level counts "
+                              f"level.player's balance, not your contract's ({_state(level)})")
+        raise Wrong(f"the level is not won yet. Goal: {level.goal} Now {_state(level)}.")
+    won = _state(level)
+    twin, refused = _attempt(name, exploit, fixed=True)
+    if twin.validate():  # cannot happen with the fixed contracts; kept so the check can never pass silently
+        raise Wrong("your exploit also wins the fixed twin: tell your instructor, the lab has a bug")
+    if grading():
+        eve, failure = _attempt(name, exploit, as_eve=True)
+        if failure is not None or not eve.validate():
+            raise Wrong("your exploit wins only when the player is Mallory: attack as level.player and use the "
+                        "level's own contracts (level.contract, level.ids, ...), not names from your chain")
+    why = f" with {refused.error or refused.reason}" if refused is not None else ""
+    return Partial(points, f"won: {won}. The fixed twin refused it{why}.")
+
+
+@exercise("05.1", title="Drain the refund that pays first", points=2, hints=_hints("reentrancy"))
+def _(drain):
+    return _check_exploit("reentrancy", drain, 2)
+
+
+@exercise("05.2", title="Your own attacker, in Solidity", points=3, hints=_hints("own_attacker"))
+def _(drain_with_solidity):
+    return _check_exploit("own_attacker", drain_with_solidity, 3, own_contract=True)
+
+
+@exercise("05.3", title="Forge a record", points=2, hints=_hints("open_record"))
+def _(forge):
+    return _check_exploit("open_record", forge, 2)
+
+
+@exercise("05.4", title="A refund for bad data", points=2, hints=_hints("stale_prediction"))
+def _(stale_refund):
+    return _check_exploit("stale_prediction", stale_refund, 2)

@@ -1,0 +1,71 @@
+"""Learners compile Solidity in a notebook: sk.compile_source and %%solidity give deployable artifacts, and errors
+give line, column and message."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from sumkit import artifacts, solidity
+
+needs_node = pytest.mark.skipif(
+    shutil.which("node") is None or not (artifacts.ROOT / "node_modules" / "solc" / "soljson.js").is_file(),
+    reason="compiling needs Node.js and the pinned soljson.js (`npm ci`)",
+)
+
+
+@needs_node
+def test_compile_source_returns_deployable_artifacts():
+    import sumkit as sk
+
+    source = (
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.28;\n"
+        "interface IGreeter { function n() external view returns (uint256); }\n"
+        "contract Counter { uint256 public n = 1; function bump(uint256 by) external { n += by; } }\n"
+    )
+    built = solidity.compile_source(source)
+    assert set(built) == {"IGreeter", "Counter"} and built["IGreeter"]["bytecode"] == "0x"
+    chain = sk.Chain()
+    counter = chain.deploy(built["Counter"], sender=chain.mallory)
+    counter.transact("bump", 41, sender=chain.alice)
+    assert counter.call("n") == 42 and chain.gas_log.iloc[-1].contract == "Counter"
+    with pytest.raises(ValueError, match="interface or abstract"):
+        chain.deploy(built["IGreeter"])
+    with pytest.raises(ValueError, match="non-empty string"):
+        solidity.compile_source("")
+
+
+@needs_node
+def test_compile_source_errors_give_line_column_and_message():
+    source = "pragma solidity ^0.8.28;\ncontract A {\n    uint256 x = ;\n    function f() external { y = 1; }\n}\n"
+    with pytest.raises(solidity.CompileError) as failure:
+        solidity.compile_source(source)
+    [error] = failure.value.errors  # the parser stops at the first error
+    assert (error.line, error.column, error.kind) == (3, 17, "ParserError")
+    assert error.code_line == "    uint256 x = ;"
+    assert "line 3, column 17: ParserError: Expected primary expression." in str(failure.value)
+    with pytest.raises(solidity.CompileError) as failure:
+        solidity.compile_source("pragma solidity ^0.8.28;\ncontract A {\n    function f() external { y = 1; }\n}\n")
+    assert [(e.line, e.kind) for e in failure.value.errors] == [(3, "DeclarationError")]
+    assert "Undeclared identifier" in failure.value.errors[0].message
+
+
+def test_compile_source_without_node_says_what_is_needed(monkeypatch, tmp_path):
+    monkeypatch.setenv("SUMKIT_SOLJSON", str(tmp_path / "missing.js"))
+    solidity._compile_cached.cache_clear()
+    with pytest.raises(solidity.CompileError, match="npm ci.*SUMKIT_SOLJSON"):
+        solidity.compile_source("contract Fresh {}")
+
+
+@needs_node
+def test_the_solidity_cell_magic_binds_each_contract_by_name(capsys):
+    from IPython.testing.globalipapp import start_ipython
+
+    ip = start_ipython()
+    solidity.register_magic()
+    ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Hello { uint256 public n = 7; }\n")
+    assert ip.user_ns["Hello"]["contractName"] == "Hello"
+    assert "compiled Hello" in capsys.readouterr().out
+    ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Oops { uint256 n = ; }\n")
+    assert "line 2, column 29: ParserError" in capsys.readouterr().err and "Oops" not in ip.user_ns
