@@ -71,9 +71,13 @@ def check_deposit_rule(deposit_rule):
     # The smallest waits cannot be reached on chain (a block comes 12 s after the last): check them on the rule.
     for cost_weight in weights:
         for wait in (0, 1):
-            yours = require_wei(rule(cost_weight, wait), f"deposit_rule({cost_weight}, {wait})")
+            try:
+                yours = require_wei(rule(cost_weight, wait), f"deposit_rule({cost_weight}, {wait})")
+            except ZeroDivisionError:
+                yours = None
             if yours != cost_weight * 3600:
-                raise Wrong(f"deposit_rule({cost_weight}, {wait}) gave {yours}, but with less than 2 seconds since "
+                gave = "divided by zero" if yours is None else f"gave {yours}"
+                raise Wrong(f"deposit_rule({cost_weight}, {wait}) {gave}, but with less than 2 seconds since "
                             "the last update the contract does not divide by the square root at all (that would "
                             "be a division by 0 or by 1): look at the `elapsed > 1` test in nextDeposit")
 
@@ -178,11 +182,16 @@ def check_boundary_rows(choose_rows, trainer, X_unused, y_unused, X_test, y_test
             hidden = sk.deploy(chain, sk.models.DensePerceptron.from_sklearn(est), sk.incentives.DepositRefundTake(
                 refund_wait=sk.days(1), owner_claim_wait=sk.days(9), any_address_claim_wait=sk.days(9),
                 cost_weight=10**14), name="hidden")
-            got, hidden_feedback = _boundary_attack(choose, hidden, data.X_train[n:], data.y_train[n:],
-                                                    data.X_test, data.y_test)
+            try:
+                got, hidden_feedback = _boundary_attack(choose, hidden, data.X_train[n:], data.y_train[n:],
+                                                        data.X_test, data.y_test)
+            except Wrong as e:
+                got, hidden_feedback = 0, str(e)
             if got < 3:
                 return Partial(2, f"{feedback}. On another model (split seed {seed}) your choice got {got} of 3 "
                                   f"refunds back: {hidden_feedback}")
+    if refunded == 0:
+        raise Wrong(feedback)
     return Partial(refunded, feedback)
 
 

@@ -7,6 +7,7 @@ choice must work for the mechanism's reasons, not by luck of one schedule.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ def _story(seed: int):
     return model, X_pool, script
 
 
+@functools.cache  # deterministic: checking the same answer twice replays nothing
 def _play_for_money(cost_weight: int, seed: int) -> dict[str, int]:
     """Play the story under Deposit-Refund-Take; each person's balance change minus their gas at 10 gwei."""
     import sumkit as sk
@@ -131,7 +133,8 @@ ANY_ADDRESS_CLAIM_WAIT = 14 * 86_400
 LOOKS = {"carol": (8, range(7)), "alice": (10, (5,)), "owner": (12, (0,))}
 
 
-def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> list[str]:
+@functools.cache  # deterministic: checking the same answer twice replays nothing
+def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> tuple[str, ...]:
     """Mallory adds a bad contribution on each of ``days`` days (at ``mallory_hour``); Alice (good data) looks
     every Saturday, the owner every Monday, Carol (no data at all) every day. Returns what went wrong, if anything."""
     import sumkit as sk
@@ -179,7 +182,7 @@ def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> l
         elif "carol" in order:
             problems.append(f"{when}: Carol, who never sent any data, took what was left before the owner's weekly "
                             "sweep")
-    return problems
+    return tuple(problems)
 
 
 @exercise("03.2", title="The owner before the free rider", points=2, hints=[
@@ -201,7 +204,7 @@ def check_owner_claim_wait(owner_claim_wait):
     if not sk.days(1) < wait <= ANY_ADDRESS_CLAIM_WAIT:
         raise Wrong(f"owner_claim_wait={sk.units.format_duration(wait)} breaks the contract's order of waits: "
                     "refund_wait (1 day) < owner_claim_wait <= any_address_claim_wait (14 days)")
-    problems = _sweep_story(wait, mallory_hour=15)
+    problems = list(_sweep_story(wait, mallory_hour=15))
     if grading() and not problems:  # other times of day: the choice must not hang on one schedule
         for hour in (7.5, 11, 23.75):
             problems += _sweep_story(wait, mallory_hour=hour)
