@@ -4,8 +4,12 @@ visible cases. Also ``sumkit.artifacts.source_of``, which the notebooks use to p
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +17,14 @@ import pytest
 import sumkit as sk
 from sumkit.artifacts import source_of
 from sumkit.course import GRADING_ENV, evaluate
+
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = {"01": "01_deploy_and_contribute.ipynb", "02": "02_model_zoo.ipynb", "03": "03_incentives.ipynb"}
+
+
+def cells(number):
+    return nbformat.read(ROOT / "notebooks" / NOTEBOOKS[number], as_version=4).cells
 
 
 @pytest.fixture
@@ -35,6 +47,47 @@ def assert_wrong(result, *phrases):
 def test_unanswered_is_not_answered_yet(exercise, names):
     result = evaluate(exercise, **{name: ... for name in names})
     assert result.status == "not answered" and result.feedback.startswith("not answered yet")
+
+
+@pytest.mark.parametrize("number", NOTEBOOKS)
+def test_notebook_follows_the_exercise_conventions(number):
+    nb = nbformat.read(ROOT / "notebooks" / NOTEBOOKS[number], as_version=4)
+    assert nb.metadata["sumkit"] == {"notebook": number}
+    exercises = sk.course.exercises(number)
+    assert 2 <= len(exercises) <= 4
+    text = (ROOT / "notebooks" / "solutions" / "answers" / f"{number}.py").read_text()
+    assert re.findall(r"^# %% (\d\d\.\d+)$", text, flags=re.M) == [e.id for e in exercises]
+
+    def position(kind, ex):
+        hits = [i for i, c in enumerate(nb.cells)
+                if c.metadata.get("sumkit", {}).get("exercise") == ex.id and kind in c.metadata.get("tags", [])]
+        assert len(hits) == 1, (ex.id, kind, hits)
+        return hits[0]
+
+    for ex in exercises:
+        turn = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                and c.source.startswith(f"### Your turn {ex.id}: {ex.title}\n")]
+        assert len(turn) == 1, ex.id
+        assert f'Stuck? `sk.course.hint("{ex.id}")` reveals one hint at a time' in nb.cells[turn[0]].source
+        scaffold, check = position("answer", ex), position("check", ex)
+        assert turn[0] < scaffold < check
+        assert "= ..." in nb.cells[scaffold].source  # the learner replaces the ... (unanswered until then)
+        names = list(inspect.signature(ex.checker).parameters)
+        assert nb.cells[check].source == f'sk.course.check("{ex.id}", {", ".join(f"{n}={n}" for n in names)})'
+        assert len(ex.hints) >= 3
+    checks_left = [c for c in nb.cells if c.source.startswith("**Check yourself.**") or "\n**Check yourself.**" in c.source]
+    assert len(checks_left) == (1 if number == "03" else 0)  # 03's prediction-market check belongs to the market
+
+
+def test_learner_walk_fixes_of_notebooks_01_and_02():
+    text01 = "\n".join(c.source for c in cells("01"))
+    assert "four transactions" not in text01 and "len(chain.gas_log)} transactions" in text01
+    for function in ("addData", "refund", "report"):
+        assert f'source_of("CollaborativeTrainer", "{function}")' in text01
+    assert 'chain.events("ContributionAdded"' in text01 and 'chain.events("GoodDataCounted"' in text01
+    assert "public forever" in text01 and "medical data" in text01
+    text02 = "\n".join(c.source for c in cells("02"))
+    assert "(the data\n  handler," not in text02 and "which is also the data handler" in text02
 
 
 # -- source_of -------------------------------------------------------------------------------------------------
