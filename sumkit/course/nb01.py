@@ -49,8 +49,9 @@ def _tiny_deployment(cost_weight: int, weight: float = 10.0):
     "Start from the formula above: cost_weight times one hour (in seconds), divided by a square root.",
     "Contracts have no floating point: every step is an integer. Python's math.isqrt(n) is the integer square "
     "root, rounded down, and // divides rounding down, as the EVM does.",
-    "Look at what nextDeposit does when less than 2 seconds have passed: dividing by 0 would revert.",
-    "The contract's own nextDeposit (printed above with source_of) is the rule you reproduce: read it line by line.",
+    "Look at what nextDeposit (printed above) does when less than 2 seconds have passed: dividing by 0 would revert.",
+    "The deposit is a price on impatience: wait four times longer and it halves. The chain charges it in whole "
+    "wei, so every step of the price rounds the way the EVM does.",
 ])
 def check_deposit_rule(deposit_rule):
     rule = require_function(deposit_rule, "deposit_rule", "def deposit_by_hand(cost_weight, seconds): ...")
@@ -104,8 +105,8 @@ def _deposit_feedback(yours: int, on_chain: int, cost_weight: int, elapsed: int)
     "A reporter's share is a fraction of the contribution's initial deposit: their good data over everybody's.",
     "The contract multiplies first and divides last, rounding down (integer division //).",
     "Read the last lines of handleReport in DepositRefundTake.sol: one case pays out what is left instead.",
-    "A share that rounds down to nothing, or is larger than what is left, would leave ether stuck or overdraw the "
-    "contribution: the contract pays what is left in both cases.",
+    "Money safety: every deposited wei is paid out exactly once, never twice and never stuck. Ask what a fair "
+    "share would do to that in the corner cases.",
 ])
 def check_take_share(take_share, trainer, contribution):
     rule = require_function(take_share, "take_share",

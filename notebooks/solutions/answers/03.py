@@ -13,8 +13,9 @@ trial = sk.deploy(sk.Chain(), model, sk.incentives.DepositRefundTake(
 trial_ledger, _, _ = play(trial, script)
 earned = trial_ledger.groupby("who")["wei"].sum()
 gas_cost = trial.chain.gas_log.groupby("sender")["gas_used"].sum() * sk.units.gwei(10)
-lowest = max(trial_weight * float(gas_cost[n]) / float(earned[n]) for n in ("alice", "bob"))  # below this, gas eats the gain
-highest = sk.ether("0.1") * math.isqrt(2 * 3600) // 3600  # above this, 2 hours after the last costs > 0.1 ether
+# below `lowest` gas eats the gain; above `highest` a contribution 2 hours after the last costs > 0.1 ether
+lowest = max(trial_weight * float(gas_cost[n]) / float(earned[n]) for n in ("alice", "bob"))
+highest = sk.ether("0.1") * math.isqrt(2 * 3600) // 3600
 cost_weight = int((lowest + highest) / 2)
 print(f"between {lowest:.3g} and {highest:.3g}: cost_weight = {cost_weight:.3g}")
 
