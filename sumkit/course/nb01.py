@@ -49,8 +49,9 @@ def _tiny_deployment(cost_weight: int, weight: float = 10.0):
     "Start from the formula above: cost_weight times one hour (in seconds), divided by a square root.",
     "Contracts have no floating point: every step is an integer. Python's math.isqrt(n) is the integer square "
     "root, rounded down, and // divides rounding down, as the EVM does.",
-    "Look at what nextDeposit does when less than 2 seconds have passed: dividing by 0 would revert.",
-    "The contract's own nextDeposit (printed above with source_of) is the rule you reproduce: read it line by line.",
+    "Look at what nextDeposit (printed above) does when less than 2 seconds have passed: dividing by 0 would revert.",
+    "The deposit is a price on impatience: wait four times longer and it halves. The chain charges it in whole "
+    "wei, so every step of the price rounds the way the EVM does.",
 ])
 def check_deposit_rule(deposit_rule):
     rule = require_function(deposit_rule, "deposit_rule", "def deposit_by_hand(cost_weight, seconds): ...")
@@ -71,9 +72,13 @@ def check_deposit_rule(deposit_rule):
     # The smallest waits cannot be reached on chain (a block comes 12 s after the last): check them on the rule.
     for cost_weight in weights:
         for wait in (0, 1):
-            yours = require_wei(rule(cost_weight, wait), f"deposit_rule({cost_weight}, {wait})")
+            try:
+                yours = require_wei(rule(cost_weight, wait), f"deposit_rule({cost_weight}, {wait})")
+            except ZeroDivisionError:
+                yours = None
             if yours != cost_weight * 3600:
-                raise Wrong(f"deposit_rule({cost_weight}, {wait}) gave {yours}, but with less than 2 seconds since "
+                gave = "divided by zero" if yours is None else f"gave {yours}"
+                raise Wrong(f"deposit_rule({cost_weight}, {wait}) {gave}, but with less than 2 seconds since "
                             "the last update the contract does not divide by the square root at all (that would "
                             "be a division by 0 or by 1): look at the `elapsed > 1` test in nextDeposit")
 
@@ -100,8 +105,8 @@ def _deposit_feedback(yours: int, on_chain: int, cost_weight: int, elapsed: int)
     "A reporter's share is a fraction of the contribution's initial deposit: their good data over everybody's.",
     "The contract multiplies first and divides last, rounding down (integer division //).",
     "Read the last lines of handleReport in DepositRefundTake.sol: one case pays out what is left instead.",
-    "A share that rounds down to nothing, or is larger than what is left, would leave ether stuck or overdraw the "
-    "contribution: the contract pays what is left in both cases.",
+    "Money safety: every deposited wei is paid out exactly once, never twice and never stuck. Ask what a fair "
+    "share would do to that in the corner cases.",
 ])
 def check_take_share(take_share, trainer, contribution):
     rule = require_function(take_share, "take_share",
@@ -178,11 +183,16 @@ def check_boundary_rows(choose_rows, trainer, X_unused, y_unused, X_test, y_test
             hidden = sk.deploy(chain, sk.models.DensePerceptron.from_sklearn(est), sk.incentives.DepositRefundTake(
                 refund_wait=sk.days(1), owner_claim_wait=sk.days(9), any_address_claim_wait=sk.days(9),
                 cost_weight=10**14), name="hidden")
-            got, hidden_feedback = _boundary_attack(choose, hidden, data.X_train[n:], data.y_train[n:],
-                                                    data.X_test, data.y_test)
+            try:
+                got, hidden_feedback = _boundary_attack(choose, hidden, data.X_train[n:], data.y_train[n:],
+                                                        data.X_test, data.y_test)
+            except Wrong as e:
+                got, hidden_feedback = 0, str(e)
             if got < 3:
                 return Partial(2, f"{feedback}. On another model (split seed {seed}) your choice got {got} of 3 "
                                   f"refunds back: {hidden_feedback}")
+    if refunded == 0:
+        raise Wrong(feedback)
     return Partial(refunded, feedback)
 
 
