@@ -65,6 +65,8 @@ class SimulationResult:
     the trainer holds) and one column per agent with its balance (all its accounts together), both in units
     of :data:`UNIT` wei. ``start_balances`` and ``final_balances`` are exact, in wei.
     ``interrupted`` is True when the run was stopped early (Ctrl-C / kernel interrupt).
+    ``contributions`` lists every :class:`~sumkit.Contribution` the agents added, in order: the objects
+    ``trainer.refund`` and ``trainer.report`` take, e.g. to claim by hand what the run left behind.
     """
 
     events: pd.DataFrame
@@ -75,6 +77,7 @@ class SimulationResult:
     days: float
     wall_time: float
     interrupted: bool = False
+    contributions: list[Contribution] = field(default_factory=list)
 
     def __repr__(self) -> str:
         state = "interrupted" if self.interrupted else "complete"
@@ -203,6 +206,7 @@ class Simulation:
         self._classes = tuple(model.classes)
         self._addresses: dict[str, list[str]] = {}
         self._open: list[_Open] = []
+        self._contributions: list[Contribution] = []
         self._good: dict[str, int] = {}
         self._events: list[tuple[Any, ...]] = []
         self._history: list[dict[str, Any]] = []
@@ -389,6 +393,7 @@ class Simulation:
             days=float(history["day"].iloc[-1]) if len(history) else 0.0,
             wall_time=self._wall,
             interrupted=interrupted,
+            contributions=list(self._contributions),
         )
 
     # -- one action ----------------------------------------------------------------------------------
@@ -416,6 +421,7 @@ class Simulation:
                 self._event(agent, address, "add", 0, label, error=getattr(e, "error", None) or type(e).__name__)
                 return
             self._event(agent, address, "add", c.deposit, label)
+            self._contributions.append(c)
             if self._last_update is not None:
                 self._last_update = c.added_at
             if c.deposit > 0 or self._last_update is None:  # free data matters only to other mechanisms (Points)
