@@ -68,6 +68,8 @@ class SimulationResult:
     the trainer holds) and one column per agent with its balance (all its accounts together), both in units
     of :data:`UNIT` wei. ``start_balances`` and ``final_balances`` are exact, in wei.
     ``interrupted`` is True when the run was stopped early (Ctrl-C / kernel interrupt).
+    ``contributions`` lists every :class:`~sumkit.Contribution` the agents added, in order: the objects
+    ``trainer.refund`` and ``trainer.report`` take, e.g. to claim by hand what the run left behind.
     """
 
     events: pd.DataFrame
@@ -78,6 +80,7 @@ class SimulationResult:
     days: float
     wall_time: float
     interrupted: bool = False
+    contributions: list[Contribution] = field(default_factory=list)
 
     def __repr__(self) -> str:
         state = "interrupted" if self.interrupted else "complete"
@@ -208,6 +211,7 @@ class Simulation:
         self._classes = tuple(model.classes)
         self._addresses: dict[str, list[str]] = {}
         self._open: list[_Open] = []
+        self._contributions: list[Contribution] = []
         self._good: dict[str, int] = {}
         self._events: list[tuple[Any, ...]] = []
         self._history: list[dict[str, Any]] = []
@@ -298,6 +302,7 @@ class Simulation:
             self._event(agent, address, action, 0, label, error=getattr(e, "error", None) or type(e).__name__)
             return None
         self._event(agent, address, action, c.deposit, label)
+        self._contributions.append(c)
         if self._last_update is not None:
             self._last_update = c.added_at
         item = _Open(c, list(c.x), self.trainer.model.encode_label(c.label), c.deposit, sample=x)
@@ -460,6 +465,7 @@ class Simulation:
             days=float(history["day"].iloc[-1]) if len(history) else 0.0,
             wall_time=self._wall,
             interrupted=self._interrupted,
+            contributions=list(self._contributions),
         )
 
     # -- one action ----------------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""Exercises of notebook 06 (the playground): drive the panel from code, as notebook 06's scenario does.
+
+Each answer is a function of a panel (``sk.widgets.Playground``); the checker builds a fresh deployment and
+panel of its own, calls the function, and reads what happened from the panel's log and from the chain. Under
+the grader it does so again with other settings (another price, budget and deadline; another data split).
+
+>>> from sumkit.course import nb06
+>>> panel = nb06.fresh_panel(seed=0)           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import Partial, Wrong, exercise, grading
+
+# 06.1: (cost_weight, budget for three adds, deadline) of the visible check, then of the hidden ones.
+CHEAP_CASES = ((10**14, 3 * 10**16, 6 * 3600), (4 * 10**14, 6 * 10**16, 12 * 3600), (10**14, 12 * 10**15, 24 * 3600))
+TAKE_SPLITS = (0, 3, 7)  # 06.2: data splits (seeds of sk.datasets.breast_cancer); the first is the visible one
+N_SAMPLES = 40  # the panel offers the first 40 test samples, as in the notebook
+
+
+def fresh_panel(seed: int = 0, cost_weight: int = 10**14) -> Any:
+    """Notebook 06's deployment on a fresh chain (a perceptron trained on a fifth of the breast-cancer training
+    split, learning rate 1, Deposit, Refund and Take) and a panel over its first 40 test samples."""
+    from sklearn.linear_model import Perceptron
+
+    import sumkit as sk
+
+    chain = sk.Chain()
+    data = sk.datasets.breast_cancer(seed=seed)
+    first = len(data.X_train) // 5
+    estimator = Perceptron(random_state=0).fit(data.X_train[:first], data.y_train[:first])
+    model = sk.models.DensePerceptron.from_sklearn(estimator)
+    incentive = sk.incentives.DepositRefundTake(refund_wait=sk.days(1), owner_claim_wait=sk.days(9),
+                                                any_address_claim_wait=sk.days(9), cost_weight=cost_weight)
+    trainer = sk.deploy(chain, model, incentive, name="playground")
+    return sk.widgets.Playground(trainer, data.X_test[:N_SAMPLES], data.y_test[:N_SAMPLES])
+
+
+def _call(function: Callable[..., Any], name: str, *args: Any) -> None:
+    if not callable(function):
+        raise Wrong(f"{name} must be a function, got {type(function).__name__}")
+    function(*args)
+
+
+def _ether(wei: float) -> str:
+    from ..units import format_ether
+
+    return format_ether(int(wei))
+
+
+# -- 06.1 ---------------------------------------------------------------------------------------------------
+@exercise(
+    "06.1",
+    title="Three wrong labels on a budget",
+    points=2,
+    hints=[
+        "Before each add, the panel shows the deposit due now (panel.trainer.next_deposit(), a free call). "
+        "Set panel.wait.value (600 for 10 minutes, 3600 for an hour, ...) and click panel.travel_button to let "
+        "time pass; set panel.account.value = panel.chain.mallory and click panel.add_button to add.",
+        "The deposit is cost_weight x 1 hour / sqrt(seconds since the LAST update), whoever made it: four times "
+        "the wait halves the price. Waiting until each add costs at most a third of the budget is enough; "
+        "waiting a day each time is not needed and misses the deadline.",
+        "The price of data is a price of time, not of volume: the same sender pays little after a quiet spell "
+        "and the most right after anyone's update. Spend the budget by spacing the adds just enough.",
+    ],
+)
+def _cheap(add_cheaply: Callable[..., Any]) -> Partial | None:
+    cases = CHEAP_CASES if grading() else CHEAP_CASES[:1]
+    for n, (cost_weight, budget, deadline) in enumerate(cases):
+        panel = fresh_panel(0, cost_weight)
+        start = panel.chain.now
+        _call(add_cheaply, "add_cheaply", panel, budget, deadline)
+        problem = _cheap_problem(panel, start, budget, deadline)
+        if problem:
+            where = "" if n == 0 else (f" (hidden check with cost_weight {cost_weight}, budget {_ether(budget)}, "
+                                       f"deadline {deadline // 3600} h)")
+            if problem.startswith("over budget"):  # three adds in time, but too expensive: half the marks
+                return Partial(1, problem + where)
+            raise Wrong(problem + where)
+    return None
+
+
+def _cheap_problem(panel: Any, start: int, budget: int, deadline: int) -> str | None:
+    log = panel.history
+    adds = log[(log.action == "add") & log.error.isna() & (log.account == "mallory")]
+    others = log[(log.action == "add") & log.error.isna() & (log.account != "mallory")]
+    if len(others):
+        return f"only Mallory adds here, but {', '.join(sorted(set(others.account)))} added data through the panel"
+    if len(adds) != 3:
+        refused = log[(log.action == "add") & log.error.notna()]
+        why = f" ({len(refused)} add(s) refused: {refused.message.iloc[-1]})" if len(refused) else ""
+        return (f"Mallory added {len(adds)} samples through the panel; she must add exactly 3 (set panel.account, "
+                f"click panel.add_button){why}")
+    paid = int(-adds.amount.sum())
+    late = int(adds.time.iloc[-1]) - start
+    if paid > budget:
+        return (f"over budget: the three deposits cost {_ether(paid)}, more than {_ether(budget)}; each add "
+                "costs less the longer the chain has gone without an update before it")
+    if late > deadline:
+        return (f"the third add came {late / 3600:.1f} h after the start, later than the deadline of "
+                f"{deadline / 3600:g} h: you waited longer than the budget needs")
+    return None
+
+
+# -- 06.2 ---------------------------------------------------------------------------------------------------
+@exercise(
+    "06.2",
+    title="Take from bad data",
+    points=3,
+    hints=[
+        "Three things must be true when Alice reports: the refund wait (1 day) is over, Alice has good data "
+        "(a contribution of her own refunded: add one the model already gets right, travel, refund it), and the "
+        "model disagrees with Mallory's label at that moment.",
+        "If the report is refused with ModelAgrees, Mallory's own update taught the model her label: with "
+        "learning rate 1, one update moves the score of her sample by |x|² + 1. Choose her sample where the model "
+        "is sure: try it first on a copy, m = panel.trainer.model.copy(); m.update(panel.rows[i], wrong).",
+        "Deposit, Refund and Take judges data by the model's opinion after the wait, not by the truth: bad data "
+        "can only be taken when the model still disagrees with it.",
+    ],
+)
+def _take(take_from_mallory: Callable[..., Any]) -> Partial | None:
+    splits = TAKE_SPLITS if grading() else TAKE_SPLITS[:1]
+    for n, seed in enumerate(splits):
+        panel = fresh_panel(seed)
+        _call(take_from_mallory, "take_from_mallory", panel)
+        points, problem = _take_problem(panel)
+        if problem:
+            if n:
+                problem = f"on another data split (hidden check, seed {seed}): {problem}"
+            if points == 0:
+                raise Wrong(problem)
+            return Partial(points, problem)
+    return None
+
+
+def _take_problem(panel: Any) -> tuple[float, str | None]:
+    trainer, model = panel.trainer, panel.trainer.model
+    truth = {tuple(model.encode(row)): model.encode_label(label) for row, label in zip(panel.rows, panel.y)}
+    contributions = [c for _, c in panel.contribution.options]
+    wrong = [c for c in contributions if panel.chain.name_of(c.contributor) == "mallory"
+             and truth.get(tuple(c.x)) is not None and truth[tuple(c.x)] != model.encode_label(c.label)]
+    if not wrong:
+        return 0, ("Mallory has no contribution with a WRONG label: as Mallory, choose a sample, set panel.label "
+                   "to the other class and click panel.add_button")
+    log = panel.history
+    reports = log[(log.action == "report") & (log.account == "alice")]
+    taken = reports[reports.error.isna() & (reports.amount > 0)]
+    on_chain = sum(c.deposit - trainer.contract.call("records", c.key)[1] for c in wrong
+                   if trainer.contract.call("records", c.key)[2])
+    if len(taken) and on_chain > 0:
+        return 3, None
+    if len(reports):
+        errors = ", ".join(sorted(set(reports.error.dropna())))
+        return 1, (f"Mallory's wrong label is on chain, but Alice's report was refused ({errors}): read the hint "
+                   "in panel.history.message; each refusal names what was missing")
+    return 1, ("Mallory's wrong label is on chain, but Alice never reported it through the panel: choose it in "
+               "panel.contribution and click panel.report_button as Alice")
