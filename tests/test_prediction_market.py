@@ -293,6 +293,238 @@ def test_without_the_selected_reveal_the_bounty_is_burned(chain, trainer):
     assert m.burned == EVAL_ROWS and chain.balance(m.contract.address) == 0
 
 
+# -- the audit's findings (issue 12) ------------------------------------------------------------------
+
+def test_salted_commitments_defeat_recovering_hidden_pieces_from_a_known_source(chain, trainer):
+    """Finding 3. When the test data come from a known source, an attacker hashes candidate pieces (here every
+    ordered pair of the source's rows, with their true labels) and compares with the commitments on chain.
+    Against unsalted commitments, keccak256(abi.encode(rows, labels)), that recovers every hidden piece during
+    participation; against the salted ones it recovers none."""
+    import itertools
+
+    import eth_abi
+    from eth_utils import keccak
+
+    m = trainer.market
+    open_market(chain, trainer, bounty=EVAL_ROWS * 10**17)
+    assert m.phase == "participation"
+    encode = trainer.model.encode
+    source = [(encode(x), int(y)) for x, y in zip(TEST_X, TEST_Y)]  # what the attacker knows
+
+    def unsalted(rows, labels) -> str:
+        return "0x" + keccak(eth_abi.encode(["int64[][]", "uint64[]"], [rows, labels])).hex()
+
+    def recover(commitments: list[str]) -> dict[int, list]:
+        found = {}
+        for a, b in itertools.permutations(source, 2):
+            guess = unsalted([a[0], b[0]], [a[1], b[1]])
+            if guess in commitments:
+                found[commitments.index(guess)] = [a[0], b[0]]
+        return found
+
+    hidden = m.evaluation_pieces()
+    # The attack works on the old, unsalted commitments of the same pieces: every hidden piece is recovered.
+    old = [unsalted(rows, labels) for rows, labels, _ in m.pieces]
+    recovered = recover(old)
+    assert set(hidden) <= set(recovered) and all(recovered[i] == m.pieces[i][0] for i in hidden)
+    # On chain the commitments are salted: the same search finds nothing.
+    assert m.hashes == [piece_hash(rows, labels, salt) for rows, labels, salt in m.pieces]
+    assert recover(m.hashes) == {}
+    assert not any(f"{salt.hex()}" in repr(m) for _, _, salt in m.pieces)  # the handle never shows a salt
+
+
+def test_settlement_cost_does_not_depend_on_how_contributions_interleave():
+    """Finding 5. Two accounts sending neutral contributions (the model already agrees), alternating or grouped:
+    the settlements cost the same within 2% (the model is evaluated after every contribution, not at every
+    change of contributor), and the stakes come back in full either way."""
+    costs = {}
+    orders = {"alternating": [chain_name for _ in range(5) for chain_name in ("alice", "bob")],
+              "grouped": ["alice"] * 5 + ["bob"] * 5}
+    for order, names in orders.items():
+        chain = sk.Chain()
+        trainer = make_trainer(chain)
+        open_market(chain, trainer, bounty=EVAL_ROWS * 10**15)
+        trainer.add_data(*HELPFUL, sender=chain.carol)
+        for name in names:
+            trainer.add_data(*NEUTRAL, sender=getattr(chain, name))
+        chain.travel(days=1)
+        trainer.market.end(sender=chain.bob)
+        trainer.market.reveal_rest(sender=chain.owner)
+        log_len = len(chain.gas_log)
+        trainer.market.settle(sender=chain.bob, progress=False)
+        costs[order] = int(chain.gas_log["gas_used"].iloc[log_len:].sum())
+        table = trainer.market.balances().set_index("contributor")
+        assert table.loc["alice", "profit"] == table.loc["bob", "profit"] == 0
+    ratio = costs["alternating"] / costs["grouped"]
+    assert 0.98 <= ratio <= 1.02, costs
+
+
+def test_market_parameters_that_let_anyone_act_before_the_sponsor_are_refused(chain, trainer):
+    """Finding 6 (the market's half): a reveal window or a minimum duration under an hour (or over a year),
+    and min_contributions of 0, are refused in Python (ValueError naming the rule) and by the constructor."""
+    from sumkit.incentives.prediction_market import MAX_WINDOW, MIN_WINDOW
+
+    with pytest.raises(ValueError, match="reveal_window must be from .* anyone could forfeit"):
+        sk.incentives.PredictionMarket(reveal_window=0)
+    with pytest.raises(ValueError, match="reveal_window must be"):
+        sk.incentives.PredictionMarket(reveal_window=MAX_WINDOW + 1)
+    with pytest.raises(ValueError, match="min_duration must be from .* anyone could end participation"):
+        sk.incentives.PredictionMarket(min_duration=MIN_WINDOW - 1)
+    with pytest.raises(ValueError, match="min_contributions must be at least 1"):
+        sk.incentives.PredictionMarket(min_contributions=0)
+    assert sk.incentives.PredictionMarket(reveal_window=MIN_WINDOW, min_duration=MAX_WINDOW).reveal_window == MIN_WINDOW
+    code_hash = keccak_of(trainer.incentive.init_code)
+    good = dict(minDuration=sk.days(1), minContributions=1, revealWindow=sk.days(3))
+    bad = [
+        ("RevealWindowOutOfRange", dict(revealWindow=0)),
+        ("RevealWindowOutOfRange", dict(revealWindow=MIN_WINDOW - 1)),
+        ("RevealWindowOutOfRange", dict(revealWindow=MAX_WINDOW + 1)),
+        ("MinDurationOutOfRange", dict(minDuration=0)),
+        ("MinContributionsZero", dict(minContributions=0)),
+    ]
+    for error, change in bad:
+        args = {**good, **change}
+        with pytest.raises(sk.Reverted) as e:
+            chain.deploy("PredictionMarket", trainer.address, STAKE, args["minDuration"], args["minContributions"],
+                         args["revealWindow"], code_hash, sender=chain.owner)
+        assert e.value.error == error, e.value.reason
+        assert "anyone could" in e.value.hint
+    deployed = chain.deploy("PredictionMarket", trainer.address, STAKE, MIN_WINDOW, 1, MIN_WINDOW, code_hash,
+                            sender=chain.owner)
+    assert deployed.call("revealWindow") == MIN_WINDOW
+
+
+def keccak_of(data: bytes) -> bytes:
+    from eth_utils import keccak
+
+    return keccak(data)
+
+
+def test_pieces_too_big_to_evaluate_in_one_step_are_refused(chain):
+    """Finding 1, at commit and reveal: a piece whose evaluation could not fit one settlement step is refused
+    before sending (Python measures it with the free view pieceGas), and by the contract (rows per piece at
+    commit, measured gas at reveal)."""
+    from sumkit.incentives.prediction_market import MAX_PIECE_GAS, MAX_ROWS_PER_PIECE
+
+    rng = np.random.default_rng(1)
+    model = sk.models.DensePerceptron.from_floats(rng.normal(size=30) * 0.1, 0.0)
+    trainer = sk.deploy(chain, model, sk.incentives.PredictionMarket(stake=STAKE), name="wide")
+    m = trainer.market
+    X = rng.normal(size=(500, 30))
+    y = (X.sum(axis=1) > 0).astype(int)
+    log_len = len(chain.gas_log)
+    with pytest.raises(ValueError, match="takes .* gas with this model, more than the 5,000,000"):
+        m.commit_test_set(X, y, pieces=2, bounty=250, sender=chain.owner)
+    with pytest.raises(ValueError, match=f"at most {MAX_ROWS_PER_PIECE} rows per piece"):
+        m.commit_test_set(np.zeros((2 * MAX_ROWS_PER_PIECE + 2, 30)), [0] * (2 * MAX_ROWS_PER_PIECE + 2),
+                          pieces=2, bounty=MAX_ROWS_PER_PIECE + 1, sender=chain.owner)
+    assert len(chain.gas_log) == log_len  # nothing sent
+    send = m.contract.transact
+    e = expect_revert(chain, trainer, "PieceTooLarge", send, "commitTestSet", [bytes(32)] * 2, MAX_ROWS_PER_PIECE + 1, 1,
+                      sender=chain.owner, value=MAX_ROWS_PER_PIECE + 1)
+    assert e.args_ == {"rowsPerPiece": MAX_ROWS_PER_PIECE + 1, "maxRows": MAX_ROWS_PER_PIECE}
+    # Sent anyway: the first reveal measures the piece and refuses it, before anyone can stake.
+    rows = [model.encode(r) for r in X]
+    labels = [int(v) for v in y]
+    salts = [bytes([7]) * 32, bytes([8]) * 32]
+    pieces = [(i, salts[i], rows[250 * i:250 * (i + 1)], labels[250 * i:250 * (i + 1)]) for i in range(2)]
+    send("commitTestSet", [piece_hash(r, lab, salt) for _, salt, r, lab in pieces], 250, 1, sender=chain.owner,
+         value=250)
+    (i,) = m.selected()
+    e = expect_revert(chain, trainer, "PieceTooCostly", send, "revealSelected", *piece_arguments([pieces[i]]),
+                      sender=chain.owner)
+    assert e.args_["gasUsed"] > e.args_["maxGas"] == MAX_PIECE_GAS and "smaller pieces" in e.hint
+
+
+def test_a_stalled_settlement_is_abandoned_stakes_come_back_and_the_bounty_is_burned(chain, trainer):
+    """Finding 1's way out. Nobody pushes the settlement for reveal_window: anyone may abandon it. Every
+    contributor gets all its stakes back (those already collected from the market, the rest through the
+    trainer), the bounty is burned, nothing is left in either contract. Each push of the settlement restarts
+    the wait."""
+    m = trainer.market
+    bounty = EVAL_ROWS * 10**18
+    sponsor_before = chain.balance(chain.owner)
+    open_market(chain, trainer, bounty)
+    story = [(chain.alice, HELPFUL), (chain.mallory, HARMFUL), (chain.bob, NEUTRAL), (chain.alice, NEUTRAL)]
+    for who, (x, y) in story:
+        trainer.add_data(x, y, sender=who)
+    start = {n: chain.balance(getattr(chain, n)) for n in ("alice", "bob", "mallory")}
+    chain.travel(days=1)
+    m.end(sender=chain.bob)
+    m.reveal_rest(sender=chain.owner)
+    window = m.contract.call("revealWindow")
+    e = expect_revert(chain, trainer, "SettlementNotStalled", m.abandon, sender=chain.carol)
+    assert "settle" in e.hint
+    # Three steps: create the replay model, evaluate it (one piece per step)... then nothing for a while.
+    m._settle_once(chain.carol, 3, sk.chain.TX_GAS_LIMIT)
+    deadline = m.contract.call("progressDeadline")
+    assert deadline == chain.now - 12 + window  # the push restarted the wait
+    m._settle_once(chain.carol, 3, sk.chain.TX_GAS_LIMIT)  # ... replays contribution 0 and collects its stake
+    assert m.contract.call("settlement")[6] >= 1 and chain.balance(m.contract.address) == bounty + STAKE
+    chain.travel(seconds=m.contract.call("progressDeadline") - chain.now - 1)
+    expect_revert(chain, trainer, "SettlementNotStalled", m.abandon, sender=chain.carol)
+    chain.travel(seconds=1)
+    burn_before = chain.balance(BURN_ADDRESS)
+    m.abandon(sender=chain.carol)
+    assert m.phase == "abandoned" and m.burned == bounty
+    assert chain.balance(BURN_ADDRESS) - burn_before == bounty
+    expect_revert(chain, trainer, "WrongPhase", m.settle, sender=chain.bob, progress=False)
+    expected = {"alice": 2 * STAKE, "mallory": STAKE, "bob": STAKE}
+    assert m.balances().set_index("contributor")["balance"].to_dict() == expected
+    for name, amount in expected.items():
+        assert m.withdraw(sender=getattr(chain, name)) == amount
+        assert chain.balance(getattr(chain, name)) == start[name] + amount
+    expect_revert(chain, trainer, "NothingToWithdraw", m.withdraw, sender=chain.alice)
+    assert chain.balance(trainer.address) == 0 and chain.balance(m.contract.address) == 0
+    assert chain.balance(chain.owner) == sponsor_before - bounty  # the sponsor gets nothing back
+
+
+def test_a_market_of_the_audits_size_settles_in_transactions_that_fit_a_block():
+    """Finding 1 at the audit's size: 1,100 rows of 30 features in 55 pieces of 20 (1,080 evaluation rows,
+    whose evaluation alone took 37M gas in one step before). Every transaction, reveals and settlement
+    included, fits a mainnet block (30M gas); the result equals the Python settlement; everyone withdraws and
+    every wei is accounted for."""
+    from sumkit.incentives.prediction_market import settle_offline
+
+    chain = sk.Chain()
+    rng = np.random.default_rng(12)
+    truth = rng.normal(size=30)
+    h0 = sk.models.DensePerceptron.from_floats(rng.normal(size=30) * 0.05, 0.0)
+    stake = sk.ether("0.1")
+    trainer = sk.deploy(chain, h0, sk.incentives.PredictionMarket(stake=stake), name="audit size")
+    m = trainer.market
+    X = rng.normal(size=(1100, 30))
+    y = (X @ truth > 0).astype(int)
+    bounty = 1080 * 10**15
+    start = {n: chain.balance(getattr(chain, n)) for n in ("owner", "alice", "bob")}
+    m.commit_test_set(X, y, pieces=55, bounty=bounty, sender=chain.owner)
+    m.reveal_selected(sender=chain.owner)
+    x_good, x_bad = rng.normal(size=30), rng.normal(size=30)
+    trainer.add_data(x_good, int(x_good @ truth > 0), sender=chain.alice)
+    trainer.add_data(x_bad, 1 - int(x_bad @ truth > 0), sender=chain.bob)
+    chain.travel(days=1)
+    m.end(sender=chain.alice)
+    m.reveal_rest(sender=chain.owner)
+    log_len = len(chain.gas_log)
+    sent = m.settle(sender=chain.carol, progress=False)
+    settles = chain.gas_log.iloc[log_len:]
+    assert m.phase == "withdraw" and sent == len(settles) > 3  # several transactions were needed
+    assert chain.gas_log["gas_used"].max() <= 30_000_000  # every transaction of the story
+    evaluation = [m.pieces[i] for i in m.evaluation_pieces()]
+    rows = [r for piece in evaluation for r in piece[0]]
+    labels = [v for piece in evaluation for v in piece[1]]
+    assert len(rows) == 1080
+    contributions = [(c.contributor, c.x, h0.encode_label(c.label)) for c in trainer._contributions]
+    expected = settle_offline(h0, contributions, rows, labels, bounty=bounty, stake=stake)
+    assert m.result().balances == expected.balances and m.burned == expected.burned
+    paid = {n: m.withdraw(sender=getattr(chain, n)) for n in ("alice", "bob") if m.withdrawable(getattr(chain, n))}
+    assert sum(paid.values()) + m.burned == bounty + 2 * stake
+    assert chain.balance(m.contract.address) == chain.balance(trainer.address) == 0
+    assert chain.balance(chain.owner) == start["owner"] - bounty
+    for name in ("alice", "bob"):
+        assert chain.balance(getattr(chain, name)) == start[name] - stake + paid.get(name, 0)
+
+
 # -- every phase refuses the others' calls -----------------------------------------------------------
 
 def test_wrong_phase_wrong_stake_wrong_account(chain, trainer):
@@ -413,7 +645,8 @@ SAMPLES = [HELPFUL[0], NEUTRAL[0], [0.5, 1.5], [-1.0, 2.0], [2.0, 2.5]]
 
 class MarketMoneySafety(RuleBasedStateMachine):
     """Random interleavings of contributions, time travel and every market phase (the sponsor reveals, or
-    walks away and the bounty is forfeited), settled in random batch sizes and withdrawn in random order.
+    walks away and the bounty is forfeited), settled in random batch sizes (or abandoned half-way when
+    nobody pushes the settlement in time) and withdrawn in random order.
 
     Always: no wei is created or lost (accounts + trainer + market + burned stay constant), and once settled
     the market holds exactly what its contributors may withdraw. In the end: both contracts are empty, every
@@ -485,7 +718,17 @@ class MarketMoneySafety(RuleBasedStateMachine):
         self.market._settle_once(self.chain.alice, batch, sk.chain.TX_GAS_LIMIT)
         assert self.chain.last_receipt.gas_used < sk.chain.TX_GAS_LIMIT
 
-    @precondition(lambda self: self.market.phase in ("withdraw", "forfeited"))
+    @precondition(lambda self: self.market.phase == "settle")
+    @rule()
+    def abandon(self):
+        try:
+            self.market.abandon(sender=self.chain.carol)
+        except sk.Reverted as e:
+            assert e.error == "SettlementNotStalled" and self.chain.now < self.market.contract.call("progressDeadline")
+            return
+        assert self.market.burned == self.bounty  # the whole bounty, whatever the settlement had done
+
+    @precondition(lambda self: self.market.phase in ("withdraw", "forfeited", "abandoned"))
     @rule(who=st.sampled_from(CONTRIBUTORS))
     def withdraw(self, who):
         account = getattr(self.chain, who)
@@ -500,12 +743,13 @@ class MarketMoneySafety(RuleBasedStateMachine):
         self.withdrawn[who] += paid
 
     def owed(self, who: str) -> int:
-        """What ``who`` may still withdraw: its market balance, and after a forfeit its stakes still in the trainer."""
+        """What ``who`` may still withdraw: its market balance, and after a forfeit or an abandonment its stakes
+        still in the trainer."""
         account = getattr(self.chain, who)
         stakes = sum(
             self.trainer.contract.call("records", c.key)[1]
             for c in self.trainer._contributions
-            if c.contributor == account and self.market.phase == "forfeited"
+            if c.contributor == account and self.market.phase in ("forfeited", "abandoned")
         )
         return self.market.withdrawable(account) + stakes
 
@@ -515,7 +759,7 @@ class MarketMoneySafety(RuleBasedStateMachine):
 
     @invariant()
     def a_settled_market_holds_exactly_what_is_withdrawable(self):
-        if self.market.phase == "withdraw":
+        if self.market.phase in ("withdraw", "abandoned"):
             owed = sum(self.market.withdrawable(getattr(self.chain, n)) for n in CONTRIBUTORS)
             assert self.chain.balance(self.market.contract.address) == owed
 

@@ -156,9 +156,10 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     /// @notice The most gas the evaluation of one test piece may take (checked when it is revealed): one
     /// settlement step, several of which fit a mainnet block.
     uint256 public constant MAX_PIECE_GAS = 5_000_000;
-    /// @notice The most rows a piece may have (checked at commit): even at 5,000 gas per prediction, less
-    /// than any model of the kit needs, a bigger piece would exceed `MAX_PIECE_GAS`.
-    uint256 public constant MAX_ROWS_PER_PIECE = MAX_PIECE_GAS / 5_000;
+    /// @notice The most rows a piece may have (checked at commit): a bigger piece could never be evaluated
+    /// within `MAX_PIECE_GAS`, even at 2,000 gas per row (less than the cheapest prediction of the kit's
+    /// models, about 2,300 gas for an empty sparse sample).
+    uint256 public constant MAX_ROWS_PER_PIECE = MAX_PIECE_GAS / 2_000;
     /// @notice The shortest `revealWindow` and `minDuration`: the sponsor (and the contributors) must have
     /// time to act before anyone may forfeit, abandon or end.
     uint256 public constant MIN_WINDOW = 1 hours;

@@ -52,7 +52,7 @@ PHASES: tuple[str, ...] = (
 )
 MAX_PIECES = 255  # the contract's MAX_PIECES
 MAX_PIECE_GAS = 5_000_000  # the contract's MAX_PIECE_GAS: the most gas one piece's evaluation may take
-MAX_ROWS_PER_PIECE = MAX_PIECE_GAS // 5_000  # the contract's MAX_ROWS_PER_PIECE
+MAX_ROWS_PER_PIECE = MAX_PIECE_GAS // 2_000  # the contract's MAX_ROWS_PER_PIECE
 MIN_WINDOW, MAX_WINDOW = HOUR, 365 * DAY  # the contract's bounds on reveal_window and min_duration
 STAGES = ("replay", "evaluate", "scan", "pay")  # the contract's settlement stages, in order
 BURN_ADDRESS = to_checksum_address("0x000000000000000000000000000000000000dEaD")  # the contract's BURN_ADDRESS
