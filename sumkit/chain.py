@@ -195,15 +195,15 @@ class Chain:
     # -- accounts ---------------------------------------------------------------------------------
     def balance(self, account: str) -> int:
         """The balance of ``account`` in wei."""
-        return self.backend.balance(to_checksum_address(account))
+        return self.backend.balance(_abi.checksum(account))
 
     def name_of(self, address: str) -> str:
         """A readable name for an address: the account's name, a contract's name, or the address."""
-        return self._names.get(to_checksum_address(address), address)
+        return self._names.get(_abi.checksum(address), address)
 
     def nonce(self, account: str) -> int:
         """How many transactions ``account`` has sent."""
-        return self.backend.nonce(to_checksum_address(account))
+        return self.backend.nonce(_abi.checksum(account))
 
     def new_account(self, balance: int, *, name: str | None = None, funder: str | None = None) -> str:
         """A new account this chain signs for, funded with ``balance`` wei by a plain transfer from
@@ -415,7 +415,7 @@ class Chain:
     def _run_call(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int,
                   context: tuple[str, str]) -> CallResult:
         try:
-            return self.backend.call(to_checksum_address(sender), to, data, value=value, gas=gas, timestamp=self.now)
+            return self.backend.call(_abi.checksum(sender), to, data, value=value, gas=gas, timestamp=self.now)
         except TransactionRejected as e:
             raise self._invalid(e, context, gas) from None
 
@@ -431,8 +431,8 @@ class Chain:
         sig: _abi.Signature | None = None,
         nonce: int | None = None,
     ) -> Receipt:
-        sender = to_checksum_address(sender)
-        to = to_checksum_address(to) if to else None
+        sender = _abi.checksum(sender)
+        to = _abi.checksum(to) if to else None
         if sender not in self.accounts:
             raise ValueError(f"{sender} is not an account of this chain: use chain.alice, chain.bob, ...")
         if value < 0:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from eth_utils import to_checksum_address
 
+from .abi import checksum
 from .chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
 from .encoding import unpack_sample
 from .incentives import DepositRefundTake, Points, PredictionMarket
@@ -164,7 +164,7 @@ class Trainer:
 
     def refund(self, c: Contribution, *, sender: str) -> int:
         """Claim back the deposit of your own contribution ``c``; returns the wei paid."""
-        if to_checksum_address(sender) != c.contributor:
+        if checksum(sender) != c.contributor:
             raise ValueError(
                 f"only the contributor ({self.chain.name_of(c.contributor)}) can claim this refund, not "
                 f"{self.chain.name_of(sender)}; to take from someone else's bad data use trainer.report(...)"
