@@ -13,6 +13,13 @@ from eth_utils import keccak, to_checksum_address
 from . import artifacts as _artifacts
 
 
+@functools.lru_cache(maxsize=65_536)
+def checksum(address: str | bytes) -> str:
+    """``eth_utils.to_checksum_address``, remembered: a chain sees the same few addresses again and again, and
+    each checksum is a keccak hash."""
+    return to_checksum_address(address)
+
+
 def abi_type(param: dict[str, Any]) -> str:
     """The canonical type string of an ABI parameter (tuples spelled out)."""
     t = param["type"]
@@ -40,7 +47,7 @@ def _normalize(value: Any, param: dict[str, Any]) -> Any:
     if t == "tuple":
         return {c["name"]: _normalize(v, c) for v, c in zip(value, param["components"])}
     if t == "address":
-        return to_checksum_address(value)
+        return checksum(value)
     if t.startswith("bytes"):
         return "0x" + bytes(value).hex()
     return value
@@ -60,7 +67,7 @@ class Signature:
     inputs: tuple[dict[str, Any], ...]
     outputs: tuple[dict[str, Any], ...] = ()
 
-    @property
+    @functools.cached_property
     def types(self) -> list[str]:
         return [abi_type(p) for p in self.inputs]
 
@@ -68,7 +75,7 @@ class Signature:
     def text(self) -> str:
         return f"{self.name}({','.join(self.types)})"
 
-    @property
+    @functools.cached_property
     def selector(self) -> bytes:
         return keccak(text=self.text)[:4]
 

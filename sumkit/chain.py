@@ -223,7 +223,7 @@ class Chain:
             raise ValueError(f"{who!r} is not an account of this chain: use one of {named} (or an address)")
         if not is_address(who):
             raise TypeError(f"an account is an address string like chain.alice, got {who!r}")
-        return to_checksum_address(who)
+        return _abi.checksum(who)
 
     def balance(self, account: str) -> int:
         """The balance of ``account`` in wei."""
@@ -231,11 +231,11 @@ class Chain:
 
     def name_of(self, address: str) -> str:
         """A readable name for an address: the account's name, a contract's name, or the address."""
-        return self._names.get(to_checksum_address(address), address)
+        return self._names.get(_abi.checksum(address), address)
 
     def nonce(self, account: str) -> int:
         """How many transactions ``account`` has sent."""
-        return self.backend.nonce(to_checksum_address(account))
+        return self.backend.nonce(_abi.checksum(account))
 
     def new_account(self, balance: int, *, name: str | None = None, funder: str | None = None) -> str:
         """A new account this chain signs for, funded with ``balance`` wei by a plain transfer from
@@ -482,7 +482,7 @@ class Chain:
     def _run_call(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int,
                   context: tuple[str, str]) -> CallResult:
         try:
-            return self.backend.call(to_checksum_address(sender), to, data, value=value, gas=gas, timestamp=self.now)
+            return self.backend.call(_abi.checksum(sender), to, data, value=value, gas=gas, timestamp=self.now)
         except TransactionRejected as e:
             raise self._invalid(e, context, gas) from None
 
@@ -499,7 +499,7 @@ class Chain:
         nonce: int | None = None,
     ) -> Receipt:
         sender = self.account(sender)
-        to = to_checksum_address(to) if to else None
+        to = _abi.checksum(to) if to else None
         if sender not in self.accounts:
             raise ValueError(f"{sender} is not an account of this chain: use chain.alice, chain.bob, ...")
         if not isinstance(value, int) or isinstance(value, bool):

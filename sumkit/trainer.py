@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from eth_utils import to_checksum_address
 
 from .chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
 from .encoding import EncodedSample, unpack_sample

@@ -22,7 +22,6 @@ more than running it), as is the block hash this backend reports.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ import pyrevm
 from eth_keys import KeyAPI
 from eth_utils import keccak, to_checksum_address
 
+from ..abi import checksum
 from .base import CallResult, Log, TransactionRejected, TxResult
 from .pyevm import BLOCK_GAS_LIMIT, DEV_BALANCE, dev_keys
 
@@ -65,11 +65,6 @@ _CODE = re.compile(r"Some\(Bytecode \{ bytecode: 0x([0-9a-f]*), state: (?:Raw|Ch
                    r"Analysed \{ len: (\d+),)")
 _FAILURE = re.compile(r"^(Revert|Halt) \{ (?:reason: (\w+)(?:\(\w+\))?, )?gas_used: (\d+)"
                       r"(?:, output: 0x([0-9a-f]*))? \}$")
-
-
-@functools.lru_cache(maxsize=4096)
-def _checksum(address: str) -> str:
-    return to_checksum_address(address)
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,9 @@ class RevmBackend:
         self._keys: dict[str, Any] = {}
         self.accounts: list[str] = []
         for key in dev_keys():  # the py-evm backend's accounts
-            address = self.add_account(key.to_bytes())
+            address = key.public_key.to_checksum_address()
+            self._keys[address.lower()] = key.to_bytes()
+            self.accounts.append(address)
             self._write_info(address.lower(), _Info(balance=DEV_BALANCE), undoable=False)
 
     # -- reading state ----------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ class RevmBackend:
                 self._write_info(address, info)
         created = None
         if to is None:  # deploy() returned the new contract's address; a mined creation's output is its code
-            created = _checksum("0x" + output.hex())
+            created = checksum("0x" + output.hex())
             output = self.code(created)
         _, floor = intrinsic_gas(data, create=to is None)
         number = self._block
@@ -192,7 +189,7 @@ class RevmBackend:
             gas_used=max(used, floor),
             tx_hash="0x" + keccak(b"".join(fields)).hex(),  # unsigned: see the module's docstring
             block_number=number,
-            logs=tuple(Log(_checksum(log.address), tuple(topics), data) for log in logs for topics, data in [log.data]),
+            logs=tuple(Log(checksum(log.address), tuple(topics), data) for log in logs for topics, data in [log.data]),
             created=created,
             block_hash="0x" + self.block_hash(number).hex(),
         )
