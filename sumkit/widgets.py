@@ -276,7 +276,6 @@ class SimulationDashboard:
             raise ValueError(f"refresh must be a positive number of seconds, got {refresh!r}")
         self.simulation, self.refresh = simulation, float(refresh)
         self.total = simulation.days + simulation.settle_days
-        self.draws = 0  # how many times the panel was redrawn
         self._handle: Any = None
         self._began = 0.0
         self.progress = w.FloatProgress(value=0, min=0, max=self.total, description="day 0.00")
@@ -352,7 +351,6 @@ class SimulationDashboard:
         day = self._day(result)
         self.progress.value = day
         self.progress.description = f"day {day:.2f}"
-        self.draws += 1
         if result is None:
             self.chart.value = "<i>the chart appears when the run starts</i>"
             self.table.value = ""

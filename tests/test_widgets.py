@@ -1,4 +1,4 @@
-"""The Playground panel: real ipywidgets driving the real chain through the Trainer, clicks and all."""
+"""The widgets: the Playground panel and the simulation dashboard, real ipywidgets on the real chain, clicks and all."""
 
 from __future__ import annotations
 
