@@ -1,4 +1,5 @@
-"""Benchmarks: ``python -m benchmarks.gas`` (gas per operation), ``python -m benchmarks.startup``."""
+"""Benchmarks: ``python -m benchmarks.gas`` (gas per operation), ``python -m benchmarks.startup``,
+``python -m benchmarks.course`` (reading and run time per notebook)."""
 
 from __future__ import annotations
 

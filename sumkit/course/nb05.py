@@ -63,8 +63,12 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
         if name == "own_attacker" and level.chain.balance(level.contract.address) == 0:
             return Partial(points / 3, "the trainer is empty, but the deposits are not in your account: the level counts "
                               f"level.player's balance, not your contract's ({_state(level)})")
+        if name == "stale_prediction":
+            raise Wrong(f"the level is not won yet. Goal: {level.goal} Look at level.contributions(): which of "
+                        "yours were refunded, and does the model agree with them now?")
         raise Wrong(f"the level is not won yet. Goal: {level.goal} Now {_state(level)}.")
-    won = _state(level)
+    won = ("a contribution of yours that the model now disagrees with was refunded" if name == "stale_prediction"
+           else _state(level))
     twin, refused = _attempt(name, exploit, fixed=True)
     if twin.validate():  # cannot happen with the fixed contracts; kept so the check can never pass silently
         raise Wrong("your exploit also wins the fixed twin: tell your instructor, the lab has a bug")
