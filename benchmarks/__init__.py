@@ -1,5 +1,6 @@
 """Benchmarks: ``python -m benchmarks.gas`` (gas per operation), ``.sim`` and ``.paper`` (simulations, per
-backend), ``.backends`` (ms per transaction, per backend), ``.startup``."""
+backend), ``.backends`` (ms per transaction, per backend), ``.startup``, ``.course`` (reading and run time per
+notebook)."""
 
 from __future__ import annotations
 

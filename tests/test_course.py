@@ -117,3 +117,39 @@ def test_problems_finds_every_broken_convention():
 def test_the_lab_exercises_reuse_the_level_hints():
     assert course.get("05.1").hints == list(sk.lab._SPECS["reentrancy"].hints)
     assert course.get("05.2").points == 3 and len(course.exercises("05")) == 4
+
+
+def _lab_answers() -> dict:
+    namespace = {"sk": sk}
+    exec("\n".join(build.read_answers(build.ANSWERS / "05.py").values()), namespace)
+    return namespace
+
+
+def test_a_lab_exploit_that_hard_codes_mallory_scores_only_outside_the_grader(monkeypatch):
+    def forge(level):
+        mallory = level.chain.mallory  # should be level.player
+        loot = level.chain.balance(level.contract.address)
+        fake = level.handler.transact("record", mallory, list(sk.lab.POSITIVE), 1, loot, sender=mallory).output
+        level.chain.travel(days=1)
+        level.contract.transact("refund", fake, sender=mallory)
+
+    monkeypatch.delenv(course.GRADING_ENV, raising=False)
+    visible = course.evaluate("05.3", forge=forge)
+    assert visible.status == "correct" and "refused it with NotTrainer" in visible.feedback
+    monkeypatch.setenv(course.GRADING_ENV, "1")
+    hidden = course.evaluate("05.3", forge=forge)
+    assert hidden.status == "wrong" and "level.player" in hidden.feedback
+
+
+def test_a_solidity_attacker_without_a_stopping_rule_is_told_why_it_reverted():
+    source = _lab_answers()["DRAINER"].replace("if (address(target).balance >= deposit) target.refund(id);",
+                                               "target.refund(id);")
+
+    def drain_with_solidity(level):
+        drainer = level.deploy(sk.compile_source(source)["Drainer"], level.contract.address)
+        drainer.transact("contribute", list(sk.lab.POSITIVE), 1, sender=level.player, value=sk.lab.DEPOSIT)
+        level.chain.travel(days=1)
+        drainer.transact("drain", sender=level.player)
+
+    result = course.evaluate("05.2", drain_with_solidity=drain_with_solidity)
+    assert result.status == "wrong" and "When should receive() stop asking?" in result.feedback

@@ -56,6 +56,11 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
         if shipped:
             raise Wrong(f"you deployed the lab's {', '.join(sorted(shipped))}: in this level the attacker is "
                         "yours, compiled from your own Solidity with sk.compile_source")
+    if failure is not None and failure.error == "PaymentFailed" and name in ("reentrancy", "own_attacker"):
+        raise Wrong("your exploit reverted on the vulnerable level: one refund in the chain of calls could not be "
+                    "paid (the trainer held less than a deposit), and one revert undoes the whole transaction, "
+                    "every earlier refund included. When should receive() stop asking? "
+                    f"({_state(level)})")
     if failure is not None:
         raise Wrong(f"your exploit reverted on the vulnerable level: {failure.reason}. {failure.hint} "
                     f"(level.hint() helps; {_state(level)})")
@@ -63,14 +68,18 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
         if name == "own_attacker" and level.chain.balance(level.contract.address) == 0:
             return Partial(points / 3, "the trainer is empty, but the deposits are not in your account: the level counts "
                               f"level.player's balance, not your contract's ({_state(level)})")
+        if name == "stale_prediction":
+            raise Wrong(f"the level is not won yet. Goal: {level.goal} Look at level.contributions(): which of "
+                        "yours were refunded, and does the model agree with them now?")
         raise Wrong(f"the level is not won yet. Goal: {level.goal} Now {_state(level)}.")
-    won = _state(level)
+    won = ("a contribution of yours that the model now disagrees with was refunded" if name == "stale_prediction"
+           else _state(level))
     twin, refused = _attempt(name, exploit, fixed=True)
     if twin.validate():  # cannot happen with the fixed contracts; kept so the check can never pass silently
         raise Wrong("your exploit also wins the fixed twin: tell your instructor, the lab has a bug")
     if grading():
         eve, failure = _attempt(name, exploit, as_eve=True)
-        if failure is not None or not eve.validate():
+        if failure is not None or not eve.validate() or (eve.chain.gas_log.sender == "mallory").any():
             raise Wrong("your exploit wins only when the player is Mallory: attack as level.player and use the "
                         "level's own contracts (level.contract, level.ids, ...), not names from your chain")
     why = f" with {refused.error or refused.reason}" if refused is not None else ""
