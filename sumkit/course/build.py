@@ -33,7 +33,7 @@ NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = NOTEBOOKS / "solutions"
 ANSWERS = SOLUTIONS / "answers"
 _SECTION = re.compile(r"^# %% (\d\d\.\d+)[ \t]*$", re.MULTILINE)
-_YOUR_TURN = re.compile(r"^### Your turn (\d\d\.\d+): \S")
+_YOUR_TURN = re.compile(r"^### Your turn (\d\d\.\d+): \S", re.M)  # a heading line of its own, anywhere in the cell
 
 
 class BuildError(ValueError):
@@ -78,7 +78,7 @@ def exercise_cells(nb: Any) -> dict[str, ExerciseCells]:
     found: dict[str, dict[str, int]] = {}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            match = _YOUR_TURN.match(cell.source)
+            match = _YOUR_TURN.search(cell.source)
             if match:
                 found.setdefault(match.group(1), {}).setdefault("your_turn", i)
         elif cell.cell_type == "code" and _exercise_of(cell):
@@ -92,8 +92,9 @@ def read_answers(path: Path) -> dict[str, str]:
     """The sections of an answers file, by exercise id (each section's code, surrounding blank lines removed)."""
     text = path.read_text()
     marks = list(_SECTION.finditer(text))
-    if text[: marks[0].start() if marks else len(text)].strip():
-        raise BuildError(f"{path}: text before the first '# %% NN.K' section line")
+    header = text[: marks[0].start() if marks else len(text)]
+    if any(line.strip() and not line.lstrip().startswith("#") for line in header.splitlines()):
+        raise BuildError(f"{path}: code before the first '# %% NN.K' section line (only comments may stand there)")
     answers: dict[str, str] = {}
     for mark, following in zip(marks, [*marks[1:], None]):
         ex = mark.group(1)
