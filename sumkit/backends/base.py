@@ -11,7 +11,9 @@ Conventions every backend keeps, so the same story gives the same gas everywhere
 
 - one block per transaction; ``send`` mines it at the ``timestamp`` it is given (the chain's clock);
 - ``call`` and ``send`` never leave a failed transaction behind: a revert comes back as a result with
-  ``success=False`` and the revert ``error`` bytes, and changes nothing;
+  ``success=False`` and the revert ``error`` bytes, and changes nothing (on a shared node a transaction that
+  passed its dry run may still fail once mined, after others' transactions: its :class:`TxResult` then has
+  ``success=False`` and a ``tx_hash``, and its gas was spent);
 - a transaction invalid before it runs (a gas limit below its upfront cost, a sender it cannot sign for, a
   nonce or balance the node refuses) raises :class:`TransactionRejected`;
 - addresses are checksummed strings, data is ``bytes``.
