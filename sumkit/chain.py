@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -146,7 +145,7 @@ class Chain:
         # For addresses without a known ABI (e.g. contracts created by contracts): every known error and event.
         self._any_error = {selector: sig for selector, (_, sig) in _abi.known_errors().items()}
         self._any_event = {topic: item for topic, (_, item) in _abi.known_events().items()}
-        self._mirrors: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._reverts = 0  # how many snapshots were undone (see version)
         self._w3: Web3 | None = None
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
@@ -268,18 +267,10 @@ class Chain:
         return contract_address(deployer, self.nonce(deployer) + skip)
 
     # -- snapshots --------------------------------------------------------------------------------
-    def track(self, mirror: Any) -> None:
-        """Have :meth:`snapshot` also save and restore ``mirror``'s Python-side state.
-
-        ``mirror`` provides ``save_state() -> object`` and ``restore_state(state)``; a
-        :class:`~sumkit.Trainer` registers itself, so its model mirror follows the chain.
-        """
-        self._mirrors.add(mirror)
-
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Chain]:
         """Everything done inside the ``with`` block is undone when it ends: chain state, time, gas
-        log, and the Python mirrors kept in step with the chain (trainers' models and contributions).
+        log and events (and so everything derived from them, such as a trainer's contributions and mirror).
         On a node this needs ``evm_snapshot``/``evm_revert`` (development nodes have them, testnets do not).
 
         >>> with chain.snapshot():                 # doctest: +SKIP
@@ -288,7 +279,6 @@ class Chain:
         backend_snapshot = self.backend.snapshot()
         saved = (self._now, len(self._log), len(self._events), dict(self._names), len(self.accounts),
                  list(self._receipts), self._derived)
-        mirrors = [(m, m.save_state()) for m in self._mirrors]
         try:
             yield self
         finally:
@@ -300,8 +290,7 @@ class Chain:
             del self._events[n_events:]
             for tx_hash in list(self._receipts)[len(receipts):]:
                 del self._receipts[tx_hash]
-            for mirror, state in mirrors:
-                mirror.restore_state(state)
+            self._reverts += 1
 
     # -- gas and events -----------------------------------------------------------------------------
     @property
@@ -311,6 +300,19 @@ class Chain:
 
         columns = ["contract", "function", "sender", "gas_used", "block_time", "block"]
         return pd.DataFrame(self._log, columns=columns)
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the chain's history does (a transaction mined, a snapshot undone): the cache key of
+        anything derived from the chain, such as a trainer's contributions and its mirror model."""
+        return self._reverts, len(self._events)
+
+    def logs(self, name: str | None = None, *, address: str | None = None, start: int = 0) -> list[dict[str, Any]]:
+        """The events of :meth:`events` as plain dicts (``block``, ``address``, ``event`` and the arguments), oldest
+        first: cheaper than a table when code, not a person, reads them. ``start`` skips the first ``start``
+        events of the whole log (``version[1]`` is its length), to read only what came since."""
+        wanted = to_checksum_address(address) if address is not None else None
+        return [e for e in self._events[start:] if (name is None or e["event"] == name) and wanted in (None, e["address"])]
 
     def events(self, name: str | None = None, *, address: str | None = None) -> pd.DataFrame:
         """Every event logged so far (or only those called ``name``, or emitted by ``address``), oldest first:
@@ -322,8 +324,7 @@ class Chain:
         """
         import pandas as pd
 
-        wanted = to_checksum_address(address) if address is not None else None
-        rows = [e for e in self._events if (name is None or e["event"] == name) and wanted in (None, e["address"])]
+        rows = self.logs(name, address=address)
         return pd.DataFrame(rows).dropna(axis=1, how="all") if rows else pd.DataFrame(columns=["block", "address", "event"])
 
     # -- contracts --------------------------------------------------------------------------------

@@ -48,7 +48,11 @@ class Trainer:
     """A deployed SUM model: a ``CollaborativeTrainer`` (which is also the data handler: it holds the
     records and the deposits) with its incentive mechanism and classifier. Create it with :func:`deploy`.
 
-    ``model`` is the off-chain mirror, updated in step with the chain after every ``add_data``.
+    Everything it tells about the past is derived from the chain, whoever sent the transactions (sumkit,
+    ``chain.w3``, another handle): :meth:`added` rebuilds the contributions from the trainer's
+    ``ContributionAdded`` events, and :attr:`model`, the off-chain mirror, is the deployed model with every
+    added sample replayed on it (the mirror does the contract's integer arithmetic, so it equals the chain:
+    :meth:`check_model`). Both are cached until the chain changes (:attr:`Chain.version`).
     """
 
     def __init__(
@@ -64,10 +68,43 @@ class Trainer:
         self.contract = contract
         self.incentive_contract = incentive_contract
         self.classifier = classifier
-        self.model = model
         self.incentive = incentive
-        self._contributions: list[Contribution] = []
-        chain.track(self)
+        self._deployed = model.copy()  # the parameters the classifier was deployed with
+        self._derived: tuple[Any, list[Contribution], Any] | None = None  # (chain version, contributions, model)
+
+    @property
+    def model(self) -> Any:
+        """The off-chain mirror of the on-chain model, as the chain is now (read-only: change the model by
+        adding data)."""
+        return self._sync()[1]
+
+    def added(self) -> list[Contribution]:
+        """Every contribution added to this trainer, by anyone, oldest first, rebuilt from its
+        ``ContributionAdded`` events: what :meth:`refund` and :meth:`report` take.
+
+        >>> c = trainer.added()[-1]      # doctest: +SKIP
+        """
+        return list(self._sync()[0])
+
+    def _sync(self) -> tuple[list[Contribution], Any]:
+        """The contributions and the mirror, brought up to the chain's current version: new events are
+        replayed on the cached mirror; after a snapshot was undone, everything is replayed from the deployed model."""
+        version = self.chain.version
+        if self._derived is not None and self._derived[0] == version:
+            return self._derived[1], self._derived[2]
+        if self._derived is not None and self._derived[0][0] == version[0]:  # no snapshot undone: read what is new
+            seen, contributions, model = self._derived[0][1], list(self._derived[1]), self._derived[2]
+        else:
+            seen, contributions, model = 0, [], self._deployed.copy()
+        for event in self.chain.logs("ContributionAdded", address=self.address, start=seen):
+            x = EncodedSample(unpack_sample(event["x"]))
+            model.update_encoded(list(x), event["label"])
+            contributions.append(Contribution(
+                contributor=event["contributor"], label=model.decode_label(event["label"]), added_at=event["addedAt"],
+                deposit=event["deposit"], x=x, key=event["key"],
+            ))
+        self._derived = (version, contributions, model)
+        return contributions, model
 
     def __repr__(self) -> str:
         return f"<Trainer {self.name!r} at {self.address}: {type(self.model).__name__}, {type(self.incentive).__name__}>"
@@ -84,15 +121,6 @@ class Trainer:
     @property
     def owner(self) -> str:
         return self.contract.call("owner")
-
-    def save_state(self) -> tuple[Any, list[Contribution]]:
-        """The Python-side state that follows the chain (used by ``chain.snapshot()``)."""
-        return self.model.copy(), list(self._contributions)
-
-    def restore_state(self, state: tuple[Any, list[Contribution]]) -> None:
-        """Put back a state from :meth:`save_state`."""
-        model, contributions = state
-        self.model, self._contributions = model.copy(), list(contributions)
 
     # -- free calls -------------------------------------------------------------------------------
     def predict(self, x: Sequence[float] | np.ndarray) -> Any:
@@ -148,19 +176,8 @@ class Trainer:
             value = self._deposit_to_send(max_deposit)
         elif max_deposit is not None:
             raise ValueError("give either value= (the exact wei to send) or max_deposit= (the most to pay), not both")
-        receipt = self.contract.transact("addData", encoded, label, sender=sender, value=value)
-        self.model.update_encoded(encoded, label)
-        recorded = receipt.event("ContributionAdded")
-        contribution = Contribution(
-            contributor=recorded["contributor"],
-            label=self.model.decode_label(label),
-            added_at=recorded["addedAt"],
-            deposit=recorded["deposit"],
-            x=EncodedSample(encoded),
-            key=recorded["key"],
-        )
-        self._contributions.append(contribution)
-        return contribution
+        key = self.contract.transact("addData", encoded, label, sender=sender, value=value).event("ContributionAdded")["key"]
+        return next(c for c in reversed(self.added()) if c.key == key)  # as the chain recorded it
 
     def _deposit_to_send(self, max_deposit: int | None) -> int:
         quote = self.next_deposit()
@@ -178,7 +195,7 @@ class Trainer:
             return c
         key = c.get("key") if hasattr(c, "get") and not isinstance(c, str) else None
         if isinstance(key, str):
-            for known in self._contributions:
+            for known in self.added():
                 if known.key == key:
                     return known
         raise TypeError(
@@ -211,7 +228,8 @@ class Trainer:
 
     # -- tables ----------------------------------------------------------------------------------
     def contributions(self) -> pd.DataFrame:
-        """Every contribution added through this handle, with its state read from the chain now.
+        """Every contribution added to this trainer (by anyone: see :meth:`added`), with its state read from the
+        chain now.
 
         ``deposit`` is what was paid, ``claimable`` what is left of it (in wei); ``refunded`` says whether
         the contributor was refunded; ``model_agrees`` whether the model now predicts its label.
@@ -219,7 +237,8 @@ class Trainer:
         import pandas as pd
 
         rows = []
-        for c in self._contributions:
+        model = self.model
+        for c in self.added():
             _, claimable, exists = self.contract.call("records", c.key)
             refunded = not exists  # only a refund deletes a record
             rows.append(
@@ -230,7 +249,7 @@ class Trainer:
                     "deposit": c.deposit,
                     "claimable": claimable,
                     "refunded": refunded,
-                    "model_agrees": self.model.predict_encoded(c.x) == self.model.encode_label(c.label),
+                    "model_agrees": model.predict_encoded(c.x) == model.encode_label(c.label),
                     "key": c.key,
                 }
             )

@@ -166,7 +166,7 @@ class Playground:
             f"(true label {html.escape(str(self.y[i]))}). Adding it now costs a deposit of "
             f"<b>{format_ether(self.trainer.next_deposit())}</b>; the clock reads {self._clock()}."
         )
-        contributions = list(self.trainer._contributions)
+        contributions = list(self.trainer.added())
         chosen = self.contribution.value
         self.contribution.options = [(self._describe(c, n), c) for n, c in enumerate(contributions)]
         if contributions:  # keep the choice, unless a contribution was added: then choose the newest

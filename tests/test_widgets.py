@@ -39,7 +39,7 @@ def test_add_travel_refund_by_clicking(chain, panel):
     start = chain.balance(chain.alice)
     panel.account.value = chain.alice
     panel.add_button.click()
-    (c,) = trainer._contributions
+    (c,) = trainer.added()
     assert c.contributor == chain.alice and c.label == 1 and panel.contribution.value == c
     assert chain.balance(chain.alice) == start - c.deposit
     panel.refund_button.click()  # too early: the revert and its hint go to the log, nothing changes
@@ -69,12 +69,12 @@ def test_a_flipped_label_is_taken_by_a_contributor_of_good_data(chain, panel):
     panel.sample.value = 1
     panel.label.value = 1  # the wrong label for a negative sample
     panel.add_button.click()
-    bad = trainer._contributions[-1]
+    bad = trainer.added()[-1]
     assert panel.contribution.value == bad and bad.contributor == chain.mallory
     panel.wait.value = WAIT
     panel.travel_button.click()
     panel.account.value = chain.alice
-    panel.contribution.value = trainer._contributions[0]
+    panel.contribution.value = trainer.added()[0]
     panel.refund_button.click()  # alice now has good data
     panel.contribution.value = bad
     before = chain.balance(chain.alice)
@@ -133,7 +133,7 @@ def test_a_sparse_model_takes_lists_of_feature_indices(chain):
     panel.sample.value = 2
     assert "predicts <b>0</b> for sample 2 (true label 0)" in panel.info.value
     panel.add_button.click()
-    assert trainer._contributions[-1].x == (1, 3) and panel.history.iloc[-1]["error"] is None
+    assert trainer.added()[-1].x == (1, 3) and panel.history.iloc[-1]["error"] is None
 
 
 def test_the_playground_tables_follow_the_chain(chain, panel):
@@ -141,7 +141,7 @@ def test_the_playground_tables_follow_the_chain(chain, panel):
     assert "none yet" in panel.contribution_table.value
     panel.account.value = chain.alice
     panel.add_button.click()
-    (c,) = trainer._contributions
+    (c,) = trainer.added()
     table = panel.contribution_table.value
     assert "<td style='padding:0 8px; text-align:left'>alice</td>" in table
     assert table.count(sk.format_ether(c.deposit)) == 2  # the deposit, and all of it left to claim

@@ -37,8 +37,7 @@ from eth_utils import keccak, to_checksum_address
 
 from .. import abi as _abi
 from .. import artifacts as _artifacts
-from ..chain import TX_GAS_LIMIT, Receipt
-from ..encoding import unpack_sample
+from ..chain import TX_GAS_LIMIT
 from ..units import DAY, HOUR, ether
 
 if TYPE_CHECKING:
@@ -415,8 +414,7 @@ class Market:
             raise ValueError(f"batch must be a positive int, got {batch!r}")
         if self.phase != "settle":
             return len([self._settle_once(sender, batch, gas)])  # reverts with the phase's hint
-        contributions = self.trainer._contributions
-        if len(contributions) != self.contract.call("contributionCount"):
+        if len(self.trainer.added()) != self.contract.call("contributionCount"):
             raise ValueError("this handle did not see every contribution: settle from the session that added them")
         bar = None
         if progress:
@@ -456,29 +454,13 @@ class Market:
         if self.phase in ("forfeited", "abandoned"):
             total = 0
             who = to_checksum_address(sender)
-            for c in self.trainer._contributions:
+            for c in self.trainer.added():
                 if c.contributor == who and self.trainer.contract.call("records", c.key)[1] > 0:
                     total += self.trainer.refund(c, sender=sender)
             if self.withdrawable(sender) > 0 or total == 0:
                 total += self.contract.transact("withdraw", sender=sender).output
             return total
         return self.contract.transact("withdraw", sender=sender).output
-
-    def record_contributions(self, receipt: Receipt) -> int:
-        """Remember the contributions made in ``receipt``, a transaction that reached the trainer some other
-        way than ``trainer.add_data`` (for example through a contract), so that ``settle`` can replay them.
-        Returns how many were found."""
-        from ..trainer import Contribution
-
-        found = 0
-        for name, args in receipt.events:
-            if name == "ContributionAdded":
-                self.trainer._contributions.append(Contribution(
-                    contributor=args["contributor"], label=self.trainer.model.decode_label(args["label"]),
-                    added_at=args["addedAt"], deposit=args["deposit"], x=unpack_sample(args["x"]), key=args["key"],
-                ))
-                found += 1
-        return found
 
     def result(self) -> Settlement:
         """The settlement as the contract recorded it (after ``settle``, before anyone withdraws: a
@@ -511,7 +493,7 @@ class Market:
             balance = self.withdrawable(who) if phase in ("withdraw", "forfeited", "abandoned") else account[0]
             if phase in ("forfeited", "abandoned"):
                 balance += sum(self.trainer.contract.call("records", c.key)[1]
-                               for c in self.trainer._contributions if c.contributor == who)
+                               for c in self.trainer.added() if c.contributor == who)
             staked = counts.get(who, 0) * stake
             rows.append({
                 "contributor": self.chain.name_of(who),
@@ -567,7 +549,7 @@ class Market:
         pieces = [self._encode_piece(i, self.pieces[i]) for i in order]
         # The samples from the next contribution to replay on (from the first if a new replay may start).
         first = cursor if stage in ("replay", "evaluate") else 0
-        xs = [list(c.x) for c in self.trainer._contributions[first:first + batch]]
+        xs = [list(c.x) for c in self.trainer.added()[first:first + batch]]
         starts_replay = s[0] == "0x" + "00" * 20 or stage in ("scan", "pay")
         init_code = self.trainer.incentive.init_code if starts_replay else b""
         return self.contract.transact(

@@ -21,6 +21,7 @@ from .agents import (
     Spammer,
     Sybil,
     TargetedPoisoner,
+    World,
 )
 from .simulation import Simulation, SimulationResult
 
@@ -37,4 +38,5 @@ __all__ = [
     "Spammer",
     "Sybil",
     "TargetedPoisoner",
+    "World",
 ]

@@ -20,14 +20,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..units import MINUTE
 
-if TYPE_CHECKING:
-    from .simulation import Simulation
+
+class World(Protocol):
+    """What an agent may see and do: the small interface a :class:`~sumkit.sim.Simulation` offers its agents
+    (and any other driver of agents may offer). A followed contribution (``Followed``) has ``contribution``
+    (a :class:`~sumkit.Contribution`), ``refunded`` and the rest of the simulation's bookkeeping for it."""
+
+    trainer: Any  # the sumkit.Trainer under attack or improvement
+    chain: Any  # its sumkit.Chain
+    refund_wait: int  # seconds before a refund or a take is possible
+    take_delay: int  # seconds between flagging and taking (0: takes at once)
+    current_accuracy: float  # the model's accuracy on the test set, as of the last step
+
+    def addresses(self, agent: Agent) -> list[str]: ...
+
+    def draw(self, rng: np.random.Generator) -> tuple[Any, Any]: ...
+
+    def draw_where(self, wanted: Callable[[Any, Any], bool], rng: np.random.Generator,
+                   key: Any = None) -> tuple[Any, Any] | None: ...
+
+    def other_label(self, y: Any, rng: np.random.Generator) -> Any: ...
+
+    def open_contributions(self) -> list[Any]: ...
+
+    def price(self) -> int: ...
+
+    def add(self, agent: Agent, x: Any, label: Any, address: str, budget: int, action: str = "add") -> Any: ...
+
+    def claim(self, agent: Agent, item: Any, address: str, *, refund: bool) -> int: ...
+
+    def good_data(self, address: str) -> int: ...
 
 UNIT = 10**15  # wei per deposit "unit" (0.001 ether): the paper's balances and deposits are in these units
 HONEST_BONUS = 0.15  # the paper: honest agents contribute with probability accuracy + 0.15
@@ -98,23 +126,23 @@ class Agent:
         """The most (in wei) the agent is willing to deposit for its next contribution."""
         return max(0, round(rng.normal(self.deposit_mean, self.deposit_std) * UNIT))
 
-    def act(self, sim: Simulation, rng: np.random.Generator) -> None:
+    def act(self, sim: World, rng: np.random.Generator) -> None:
         """Anything the agent does at an action before its claims and its contribution (nothing by default)."""
 
-    def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
+    def wants_to_contribute(self, sim: World, rng: np.random.Generator) -> bool:
         """Whether to contribute at this action (always, by default)."""
         return self.contributes
 
-    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+    def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
         """The sample and the label to send, or None to skip: a random pool sample with its true label."""
         x, y = sim.draw(rng)
         return x, y
 
-    def contributor_address(self, sim: Simulation, rng: np.random.Generator) -> str:
+    def contributor_address(self, sim: World, rng: np.random.Generator) -> str:
         """The account that sends the next contribution."""
         return sim.addresses(self)[0]
 
-    def mistake(self, y: Any, sim: Simulation, rng: np.random.Generator) -> Any:
+    def mistake(self, y: Any, sim: World, rng: np.random.Generator) -> Any:
         """``y``, or with probability ``mistake_prob`` another class."""
         if self.mistake_prob and rng.random() < self.mistake_prob:
             return sim.other_label(y, rng)
@@ -133,7 +161,7 @@ class Honest(Agent):
     its deposit budget) and claims the refund before the take can come.
     """
 
-    def act(self, sim: Simulation, rng: np.random.Generator) -> None:
+    def act(self, sim: World, rng: np.random.Generator) -> None:
         mine = set(sim.addresses(self))
         model = sim.trainer.model
         for item in sim.open_contributions():
@@ -152,10 +180,10 @@ class Honest(Agent):
             if model.predict_encoded(item.x) == item.label:
                 sim.claim(self, item, c.contributor, refund=True)
 
-    def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
+    def wants_to_contribute(self, sim: World, rng: np.random.Generator) -> bool:
         return bool(rng.random() < sim.current_accuracy + HONEST_BONUS)
 
-    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+    def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
         x, y = sim.draw(rng)
         return x, self.mistake(y, sim, rng)
 
@@ -178,7 +206,7 @@ class LabelFlipper(Agent):
     wait_std: float = 10 * MINUTE
     good = False
 
-    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+    def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
         x, y = sim.draw(rng)
         return x, sim.other_label(y, rng)
 
@@ -198,7 +226,7 @@ class TargetedPoisoner(LabelFlipper):
         if self.target_class is None:
             raise ValueError(f"TargetedPoisoner {self.name!r}: give target_class, the class whose samples it flips")
 
-    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+    def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
         def wanted(x: Any, y: Any) -> bool:
             return bool(y == self.target_class and (self.region is None or self.region(x)))
 
@@ -241,12 +269,12 @@ class Sybil(LabelFlipper):
     def n_addresses(self) -> int:
         return int(self.n_accounts)
 
-    def choose(self, sim: Simulation, rng: np.random.Generator) -> tuple[Any, Any] | None:
+    def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
         x, y = sim.draw(rng)
         self._honest_next = bool(rng.random() < self.honest_fraction)
         return (x, y) if self._honest_next else (x, sim.other_label(y, rng))
 
-    def contributor_address(self, sim: Simulation, rng: np.random.Generator) -> str:
+    def contributor_address(self, sim: World, rng: np.random.Generator) -> str:
         addresses = sim.addresses(self)
         if getattr(self, "_honest_next", False):
             return addresses[1 + int(rng.integers(len(addresses) - 1))]
@@ -272,12 +300,12 @@ class FlipAndTake(Honest):
     wait_std: float = 1 * MINUTE
     good = False
 
-    def wants_to_contribute(self, sim: Simulation, rng: np.random.Generator) -> bool:
+    def wants_to_contribute(self, sim: World, rng: np.random.Generator) -> bool:
         me = sim.addresses(self)[0]
         waiting = any(item.contribution.contributor == me and not item.refunded for item in sim.open_contributions())
         return sim.good_data(me) == 0 and not waiting
 
-    def act(self, sim: Simulation, rng: np.random.Generator) -> None:
+    def act(self, sim: World, rng: np.random.Generator) -> None:
         me = sim.addresses(self)[0]
         if sim.good_data(me) == 0:
             return  # no refunded data yet: a take would fail NoGoodData
@@ -295,7 +323,7 @@ class FlipAndTake(Honest):
                 continue
             sim.claim(self, item, me, refund=False)
 
-    def _flip(self, sim: Simulation, item: Any, rng: np.random.Generator) -> bool:
+    def _flip(self, sim: World, item: Any, rng: np.random.Generator) -> bool:
         """Send the victim's sample with another label if that one sample flips the model on it and costs less
         than the victim's deposit left; returns whether the model now disagrees with the victim."""
         model = sim.trainer.model
