@@ -128,10 +128,12 @@ class Chain:
     def __init__(self, *, backend: str | Backend = "py-evm", start_time: int = GENESIS_TIME) -> None:
         self.backend: Backend = _make_backend(backend, start_time) if isinstance(backend, str) else backend
         self.accounts: list[str] = list(self.backend.accounts)
-        if len(self.accounts) < len(ACCOUNT_NAMES):
-            raise ValueError(f"a chain needs {len(ACCOUNT_NAMES)} accounts; the backend has {len(self.accounts)}")
+        if not self.accounts:
+            raise ValueError("a chain needs at least one account it can sign for")
         self._names: dict[str, str] = dict(zip(self.accounts, ACCOUNT_NAMES))
-        self.owner, self.alice, self.bob, self.carol, self.mallory = self.accounts[: len(ACCOUNT_NAMES)]
+        # With fewer accounts (a testnet with your own keys), the names past them are None.
+        named = self.accounts[: len(ACCOUNT_NAMES)] + [None] * (len(ACCOUNT_NAMES) - len(self.accounts))
+        self.owner, self.alice, self.bob, self.carol, self.mallory = named  # type: ignore[assignment]
         self._now = start_time + BLOCK_TIME
         self._log: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []  # every decoded event, in order (see events())
@@ -151,8 +153,8 @@ class Chain:
         """The same API on a JSON-RPC node at ``url`` (a local development node, or a testnet).
 
         The named accounts are the node's first five development accounts, or the accounts of
-        ``private_keys`` (at least five; transactions are signed here with eth-account, keys never leave this
-        process). On a development node (Anvil, Hardhat, Ganache) sumkit keeps its clock, so the same story
+        ``private_keys``, in order (names past the keys given are None; transactions are signed here with
+        eth-account, and keys never leave this process). On a development node (Anvil, Hardhat, Ganache) sumkit keeps its clock, so the same story
         gives the same gas as in process; on a testnet ``travel`` and ``snapshot`` refuse with the reason.
 
         >>> with sk.LocalNode() as node:                   # doctest: +SKIP

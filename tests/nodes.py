@@ -9,7 +9,21 @@ from collections.abc import Iterator
 import pytest
 
 import sumkit as sk
-from sumkit.node import NodeNotAvailable
+from sumkit.node import NodeNotAvailable, find_anvil
+
+
+def _unavailable(error: NodeNotAvailable) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the local-node tests: {error}")
+    pytest.skip(str(error))
+
+
+def require_node() -> None:
+    """Skip (fail in CI) unless the local node is installed."""
+    try:
+        find_anvil()
+    except NodeNotAvailable as e:
+        _unavailable(e)
 
 
 def start_node() -> sk.LocalNode:
@@ -17,9 +31,8 @@ def start_node() -> sk.LocalNode:
     try:
         return sk.LocalNode()
     except NodeNotAvailable as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the local-node tests: {e}")
-        pytest.skip(str(e))
+        _unavailable(e)
+        raise
 
 
 @pytest.fixture

@@ -1,0 +1,126 @@
+"""Exercises of notebook 07 (to a real network): a contribution with plain web3.py, and who paid what, read
+from the logs.
+
+Each checker runs the learner's function on a fresh in-process chain of its own, through ``chain.w3``, and
+compares with what sumkit saw (its events); under the grader it also runs hidden cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import as_reverted
+from . import Wrong, exercise, grading
+
+
+def _function(value: Any, name: str, example: str) -> Callable:
+    if not callable(value):
+        raise Wrong(f"{name} should be a function, like `{example}`, but it is a {type(value).__name__}")
+    return value
+
+
+def _deployment(weights: tuple[float, ...] = (10.0, -10.0, 0.0)) -> tuple[Any, Any, Any]:
+    """A fresh chain, a small perceptron under Deposit-Refund-Take, and its web3 contract object."""
+    import sumkit as sk
+
+    chain = sk.Chain()
+    model = sk.models.DensePerceptron.from_floats(list(weights), -0.5)
+    trainer = sk.deploy(chain, model, sk.incentives.DepositRefundTake(refund_wait=sk.days(1)), name="exercise")
+    contract = chain.w3.eth.contract(address=trainer.address, abi=trainer.contract.abi)
+    return chain, trainer, contract
+
+
+# -- 07.1 ------------------------------------------------------------------------------------------------------
+
+@exercise("07.1", title="A contribution with plain web3.py", points=2, hints=[
+    "Two steps, as in the cells above: a free call to ask the price, then a transaction that pays it.",
+    "contract.functions.nextDeposit().call() is the price now; .transact({...}) takes 'from' and 'value'.",
+    "transact returns the transaction's hash, not its receipt: w3.eth.wait_for_transaction_receipt(tx_hash) "
+    "gives the receipt.",
+])
+def check_contribute(contribute):
+    fn = _function(contribute, "contribute", "def contribute(w3, trainer, x, label, sender): ...")
+    chain, trainer, contract = _deployment()
+    cases = [([1.0, 0.0, 0.0], 1, chain.bob), ([0.0, 2.0, 0.0], 0, chain.carol)]
+    if grading():
+        cases += [([0.5, 0.25, 3.0], 1, chain.alice), ([-1.0, 1.0, 0.0], 1, chain.mallory)]
+    for i, (x, label, sender) in enumerate(cases):
+        if i:
+            chain.travel(minutes=7 * i)  # the price changes with the time since the last contribution
+        quote = trainer.next_deposit()
+        n_before = len(chain.events("ContributionAdded"))
+        try:
+            receipt = fn(chain.w3, contract, trainer.model.encode(x), label, sender)
+        except Exception as e:  # a revert, in the contract's words, is feedback; anything else is the learner's error
+            reverted = as_reverted(e)
+            if reverted is None:
+                raise
+            raise Wrong(f"the contract refused the transaction: {reverted.reason}. {reverted.hint}") from None
+        added = chain.events("ContributionAdded")
+        if len(added) == n_before:
+            raise Wrong("no contribution was added: did the function send the transaction "
+                        "(contract.functions.addData(x, label).transact({...}))?")
+        row = added.iloc[-1]
+        if row["contributor"] != sender:
+            raise Wrong(f"the contribution came from {chain.name_of(row['contributor'])}, not from the sender given "
+                        f"({chain.name_of(sender)}): pass 'from': sender to transact")
+        if row["label"] != label:
+            raise Wrong(f"the contribution was recorded with label {row['label']}, but the label given was {label}")
+        if row["deposit"] != quote:
+            raise Wrong(f"the deposit recorded is {row['deposit']} wei, but the price was {quote}")
+        if not hasattr(receipt, "get") or receipt.get("status") != 1:
+            raise Wrong(f"the contribution went through, but the function returned {type(receipt).__name__} "
+                        f"{receipt!r:.80}, not the transaction's receipt (with its status and gasUsed): wait for it "
+                        "with w3.eth.wait_for_transaction_receipt(tx_hash)")
+        if receipt.get("gasUsed") != chain.gas_log["gas_used"].iloc[-1]:
+            raise Wrong("the receipt returned is not the one of this contribution's transaction")
+
+
+# -- 07.2 ------------------------------------------------------------------------------------------------------
+
+@exercise("07.2", title="Who paid what, from the logs", points=2, hints=[
+    "Every contribution emits a ContributionAdded event; its arguments include the contributor and the deposit.",
+    "trainer.events.ContributionAdded().get_logs(from_block=0) returns every such log of this contract; each "
+    "has log['args'] with the event's arguments by name.",
+    "Add the deposits up per contributor: a contributor may appear several times.",
+])
+def check_deposits_by_contributor(deposits_by_contributor):
+    fn = _function(deposits_by_contributor, "deposits_by_contributor", "def deposits_by_contributor(w3, trainer): ...")
+    chain, trainer, contract = _deployment()
+    plan = [(chain.alice, [1.0, 0.0, 0.0], 1), (chain.bob, [0.0, 1.0, 0.0], 0), (chain.alice, [2.0, 0.0, 0.0], 1)]
+    if grading():
+        plan += [(chain.carol, [0.0, 3.0, 0.0], 0), (chain.alice, [0.5, 0.0, 0.0], 1)]
+    for sender, x, label in plan:
+        chain.travel(minutes=5)
+        trainer.add_data(x, label, sender=sender)
+    # One contribution sent with plain web3.py: the logs show it as well.
+    contract.functions.addData(trainer.model.encode([3.0, 0.0, 0.0]), 1).transact(
+        {"from": chain.mallory, "value": trainer.next_deposit()})
+    # A second trainer on the same chain, with its own contributions: they belong to it, not to this one.
+    import sumkit as sk
+
+    second = sk.deploy(chain, trainer.model.copy(), sk.incentives.DepositRefundTake(), name="another")
+    second.add_data([1.0, 0.0, 0.0], 1, sender=chain.bob)
+    added = chain.events("ContributionAdded", address=trainer.address)
+    expected: dict[str, int] = {}
+    for who, deposit in zip(added["contributor"], added["deposit"]):
+        expected[who] = expected.get(who, 0) + int(deposit)
+    yours = fn(chain.w3, contract)
+    if not isinstance(yours, dict):
+        raise Wrong(f"deposits_by_contributor returned a {type(yours).__name__}; return a dict: address -> wei")
+    names = {a: chain.name_of(a) for a in set(expected) | set(yours)}
+    missing = [names[a] for a in expected if a not in yours]
+    if missing:
+        raise Wrong(f"contributors missing: {', '.join(missing)} (every ContributionAdded log counts, however it "
+                    "was sent)")
+    extra = [names[a] for a in yours if a not in expected]
+    if extra:
+        raise Wrong(f"{', '.join(extra)} did not contribute to this trainer: read only this contract's logs "
+                    "(trainer.events... filters by its address)")
+    wrong = {names[a]: (yours[a], w) for a, w in expected.items() if yours[a] != w}
+    if wrong:
+        who, (got, want) = next(iter(wrong.items()))
+        hint = " (only the first of several?)" if got < want else ""
+        raise Wrong(f"{who}'s total is {got} wei, but the logs add up to a different amount{hint}: "
+                    f"{'too little' if got < want else 'too much'}")
