@@ -190,7 +190,8 @@ class RevmBackend:
             gas_used=max(used, floor),
             tx_hash="0x" + keccak(b"".join(fields)).hex(),  # unsigned: see the module's docstring
             block_number=number,
-            logs=tuple(Log(checksum(log.address), tuple(topics), data) for log in logs for topics, data in [log.data]),
+            logs=tuple(Log(checksum(log.address), tuple(topics), log_data) for log in logs
+                       for topics, log_data in [log.data]),
             created=created,
             block_hash="0x" + self.block_hash(number).hex(),
         )
@@ -248,6 +249,9 @@ class RevmBackend:
                 self._codes[code_hash] = bytes.fromhex(hex_code[: 2 * length])
             storage = state.index("}, storage: {", match.end(), end) + len("}, storage: {")
             storage_end = state.index("}, status: ", storage, end)
+            if "SelfDestructed" in state[storage_end:end]:  # created and destroyed in this transaction (EIP-6780)
+                changes[address] = (_EMPTY, {})
+                continue
             slots = {int(slot): (int(original), int(present))
                      for slot, original, present in _SLOT.findall(state, storage, storage_end) if original != present}
             changes[address] = (_Info(int(balance), int(nonce), code_hash), slots)
