@@ -125,6 +125,16 @@ def test_gas_across_transactions_cold_slots_original_values_refunds_and_the_call
     assert twin.compared["sends"] == 13 and twin.compared["reverted_sends"] == 0
 
 
+@pytest.mark.filterwarnings("ignore:SELFDESTRUCT opcode present:DeprecationWarning")  # py-evm's
+def test_a_contract_destroyed_in_its_own_creation_leaves_nothing():
+    twin = TwinBackend()
+    sender = twin.accounts[6]
+    # Creation code CALLER SELFDESTRUCT: the new account sends the 5 wei back and is gone (EIP-6780 allows it).
+    result = twin.send(sender, None, bytes.fromhex("33ff"), value=5, gas=GAS, timestamp=GENESIS_TIME + BLOCK_TIME)
+    assert result.success and result.created and twin.code(result.created) == b""
+    assert twin.balance(result.created) == 0 == twin.nonce(result.created) and twin.balance(sender) == 10**24
+
+
 def test_reverts_halts_and_refusals_are_the_same():
     twin = TwinBackend()
     sender, clock = twin.accounts[2], itertools.count(GENESIS_TIME + BLOCK_TIME, BLOCK_TIME)

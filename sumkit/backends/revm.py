@@ -60,6 +60,7 @@ HALTS = {  # revm's halt reasons, named as py-evm names them
 
 _ACCOUNT = re.compile(r"(0x[0-9a-f]{40}): Account \{ info: AccountInfo \{ balance: (\d+), nonce: (\d+), "
                       r"code_hash: 0x([0-9a-f]{64}), code: ")
+_ACCOUNT_MARK = ": Account { info: AccountInfo { balance: "
 _SLOT = re.compile(r"(\d+): StorageSlot \{ previous_or_original_value: (\d+), present_value: (\d+) \}")
 _CODE = re.compile(r"Some\(Bytecode \{ bytecode: 0x([0-9a-f]*), state: (?:Raw|Checked \{ len: (\d+) \}|"
                    r"Analysed \{ len: (\d+),)")
@@ -189,7 +190,8 @@ class RevmBackend:
             gas_used=max(used, floor),
             tx_hash="0x" + keccak(b"".join(fields)).hex(),  # unsigned: see the module's docstring
             block_number=number,
-            logs=tuple(Log(checksum(log.address), tuple(topics), data) for log in logs for topics, data in [log.data]),
+            logs=tuple(Log(checksum(log.address), tuple(topics), log_data) for log in logs
+                       for topics, log_data in [log.data]),
             created=created,
             block_hash="0x" + self.block_hash(number).hex(),
         )
@@ -228,10 +230,16 @@ class RevmBackend:
         """What a transaction did, read from the journal's debug text (``EVM.journal_str``) before it is rolled
         back: for each account it loaded, its info and the slots it changed (slot -> (original, present))."""
         changes = {}
-        matches = list(_ACCOUNT.finditer(state))
-        for i, match in enumerate(matches):
+        starts = []  # where each account's entry starts (str.find: the code's hex in between is long)
+        at = state.find(_ACCOUNT_MARK)
+        while at != -1:
+            starts.append(at - 42)  # the address before the marker
+            at = state.find(_ACCOUNT_MARK, at + len(_ACCOUNT_MARK))
+        for i, start in enumerate(starts):
+            match = _ACCOUNT.match(state, start)
+            assert match is not None, f"unexpected journal text at {state[start:start + 200]!r}"
             address, balance, nonce, code_hash_hex = match.groups()
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(state)
+            end = starts[i + 1] if i + 1 < len(starts) else len(state)
             code_hash = bytes.fromhex(code_hash_hex)
             if code_hash not in self._codes:  # new code: keep it, so code() and the database can serve it
                 code = _CODE.match(state, match.end(), end)
@@ -241,6 +249,9 @@ class RevmBackend:
                 self._codes[code_hash] = bytes.fromhex(hex_code[: 2 * length])
             storage = state.index("}, storage: {", match.end(), end) + len("}, storage: {")
             storage_end = state.index("}, status: ", storage, end)
+            if "SelfDestructed" in state[storage_end:end]:  # created and destroyed in this transaction (EIP-6780)
+                changes[address] = (_EMPTY, {})
+                continue
             slots = {int(slot): (int(original), int(present))
                      for slot, original, present in _SLOT.findall(state, storage, storage_end) if original != present}
             changes[address] = (_Info(int(balance), int(nonce), code_hash), slots)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,12 +19,28 @@ PARAMS_PER_WORD = 6  # ... six fields to a storage word, the intercept first
 CHUNK_WORDS = 1000  # packed words per deployment transaction (about 23M gas, under the 30M limit)
 
 
-@functools.lru_cache(maxsize=4)
-def _flattened(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _flatten(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sparse samples as numpy arrays: each one's length, all their indices one after the other, where each starts."""
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
     return lengths, flat, np.cumsum(lengths) - lengths
+
+
+_FLAT: dict[int, tuple[Sequence[Sequence[int]], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+
+def _flattened(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_flatten`, remembered for the last few tuples of tuples (immutable, so the same object always holds
+    the same samples: a test set scored again and again is flattened once)."""
+    known = _FLAT.get(id(rows))
+    if known is not None and known[0] is rows:  # the entry keeps its rows alive, so their id is not reused
+        return known[1]
+    flat = _flatten(rows)
+    if isinstance(rows, tuple) and all(isinstance(r, tuple) for r in rows):
+        if len(_FLAT) >= 4:
+            _FLAT.pop(next(iter(_FLAT)))
+        _FLAT[id(rows)] = (rows, flat)
+    return flat
 
 
 @dataclass
@@ -56,10 +71,7 @@ class SparsePerceptron(PerceptronBase):
     def predict_encoded_many(self, rows: Sequence[Sequence[int]]) -> np.ndarray:
         """The on-chain labels of many encoded samples, computed with numpy (exactly). A tuple of tuples (a test
         set scored again and again) is flattened once."""
-        try:
-            lengths, flat, starts = _flattened(rows if isinstance(rows, tuple) else tuple(rows))
-        except TypeError:  # rows that are lists cannot be a cache key
-            lengths, flat, starts = _flattened.__wrapped__(rows)
+        lengths, flat, starts = _flattened(rows)
         # Prefix sums: a sample's sum is the difference of two of them. int64 wraps around on overflow, and a
         # difference of wrapped prefix sums is still exact when the true sum fits (it does: 41-bit parameters).
         prefix = np.concatenate(([0], np.cumsum(np.asarray(self.weights, dtype=np.int64)[flat])))
