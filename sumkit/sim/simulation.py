@@ -67,7 +67,7 @@ class SimulationResult:
     ``history`` has one row per evaluation: ``time``, ``day``, ``accuracy`` on the test set, ``held`` (what
     the trainer holds) and one column per agent with its balance (all its accounts together), both in units
     of :data:`UNIT` wei. ``start_balances`` and ``final_balances`` are exact, in wei.
-    ``interrupted`` is True when the run was stopped early (Ctrl-C / kernel interrupt).
+    ``interrupted`` is True when the run was stopped early (Ctrl-C, kernel interrupt, or :meth:`Simulation.stop`).
     ``contributions`` lists every :class:`~sumkit.Contribution` the agents added, in order: the objects
     ``trainer.refund`` and ``trainer.report`` take, e.g. to claim by hand what the run left behind.
     """

@@ -113,6 +113,19 @@ class Notebook:
         self.page.screenshot(path=str(ARTIFACTS / f"{self.name.removesuffix('.ipynb')}{suffix}.png"))
 
 
+# Records, in window.curveSeen, the number of points of the dashboard's accuracy curve at every change of the page
+# while the dashboard says it is running: however fast the run, no redraw is missed.
+WATCH_THE_CURVE = """() => {
+    window.curveSeen = [];
+    new MutationObserver(() => {
+        const line = document.querySelector(".sumkit-chart polyline[data-series='accuracy']");
+        const status = document.querySelector('.sumkit-dashboard .sumkit-status')?.textContent ?? '';
+        const points = line ? line.getAttribute('points').split(' ').length : 0;
+        if (status.includes('running') && points !== window.curveSeen.at(-1)) window.curveSeen.push(points);
+    }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
 def curve_points(page: Any) -> int:
     """How many points the simulation dashboard's accuracy curve has now (0 before it is drawn)."""
     script = "() => document.querySelector(`.sumkit-chart polyline[data-series='accuracy']`)?.getAttribute('points')"

@@ -111,11 +111,12 @@ def test_the_dashboard_draws_while_the_run_goes_and_stop_ends_it(page, lab):
     page.keyboard.press("Control+Enter")  # then run that cell
     status = page.locator(".sumkit-dashboard .sumkit-status")
     status.filter(has_text="running").wait_for(timeout=300_000)
-    seen = []
-    while len(set(seen)) < 3:
+    seen, deadline = [curve_points(page)], time.monotonic() + 300
+    while len(set(seen)) < 3 and "running" in status.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
         seen.append(curve_points(page))
-        time.sleep(0.3)
-    assert seen == sorted(seen) and "running" in status.inner_text()
+    assert len(set(seen)) >= 3 and seen == sorted(seen), f"the curve did not grow while the run went: {seen}"
+    assert "running" in status.inner_text(), "the run ended before the test could click Stop"
     clicked = time.monotonic()
     page.locator(".sumkit-dashboard button", has_text="Stop").click()
     status.filter(has_text="stopped").wait_for(timeout=60_000)
