@@ -112,7 +112,8 @@ def _check_rows(rows: Any, n_pool: int) -> list[int]:
 )
 def _near_boundary(near_boundary: Callable[..., Any]) -> Partial | None:
     if not callable(near_boundary):
-        raise Wrong(f"near_boundary must be a function near_boundary(model, X, y, n), got {type(near_boundary).__name__}")
+        raise Wrong("near_boundary must be a function near_boundary(model, X, y, n), "
+                    f"got {type(near_boundary).__name__}")
     if len(inspect.signature(near_boundary).parameters) < 4:
         raise Wrong("near_boundary must take four arguments: (model, X, y, n)")
     seeds = BOUNDARY_SPLITS if grading() else BOUNDARY_SPLITS[:1]
@@ -198,7 +199,9 @@ def _attack_run(cls: type, seed: int, chosen: list[tuple[Any, Any]]) -> tuple[An
 def _loss_per_label(result: Any) -> tuple[int, float]:
     events = result.events
     adds = int(((events.agent == "mallory") & (events.action == "add") & events.error.isna()).sum())
-    lost = (result.start_balances["mallory"] - result.final_balances["mallory"]) / 10**15
+    from sumkit.sim import UNIT
+
+    lost = (result.start_balances["mallory"] - result.final_balances["mallory"]) / UNIT
     return adds, (lost / adds if adds else 0.0)
 
 
@@ -241,9 +244,11 @@ def _score_agent(outcomes: dict[str, Any]) -> tuple[float, str]:
     for x, label in mine["chosen"]:
         true = truth.get(tuple(np.asarray(x, dtype=float)))
         if true is None:
-            raise Wrong("your agent chose a sample that is not in the pool: take samples with sim.draw or sim.draw_where")
+            raise Wrong("your agent chose a sample that is not in the pool: take samples with sim.draw or "
+                        "sim.draw_where")
         if label == true:
-            raise Wrong("your agent sent a TRUE label: an attacker here sends only wrong labels (sim.other_label(y, rng))")
+            raise Wrong("your agent sent a TRUE label: an attacker here sends only wrong labels "
+                        "(sim.other_label(y, rng))")
     adds, per_label = _loss_per_label(mine["result"])
     flipper_adds, flipper_per_label = _loss_per_label(outcomes["flipper"]["result"])
     accuracy = f"accuracy {mine['result'].start_accuracy:.3f} -> {mine['result'].final_accuracy:.3f}"

@@ -148,7 +148,8 @@ ADVICE = {
     hints=[
         "Start from what worked in notebook 04 and check each number against this population: the honest agents "
         "act every 30 min and every hour with budgets of about 50 units (sim.UNIT wei); the flipper has about "
-        "100 and the spammer about 200 per deposit, and both try floods. trainer.incentive.deposit(seconds) prices a contribution before you deploy.",
+        "100 and the spammer about 200 per deposit, and both try floods. trainer.incentive.deposit(seconds) "
+        "prices a contribution before you deploy.",
         "Each criterion has its own lever: the learning rate decides how far one wrong label moves the model; "
         "cost_weight decides who can afford to add at which rhythm; refund_wait decides when deposits can come "
         "back and be taken (the run lasts 2 days plus 1 of claims); the model decides the gas.",
@@ -170,7 +171,4 @@ def _capstone(design: Callable[..., Any]) -> Partial | None:
     lines = [f"{'✔' if ok else '✘'} {name}: {text}" + ("" if ok else f"; {ADVICE[name]}")
              for name, (ok, text) in worst.criteria.items()]
     where = "" if worst_seed == seeds[0] else f"on another seed (hidden check, seed {worst_seed}): "
-    message = where + "; ".join(lines)
-    if worst.points == 4:
-        return Partial(4, message)
-    return Partial(worst.points, message)
+    return Partial(worst.points, where + "; ".join(lines))  # all four points: "correct", with the measurements
