@@ -75,3 +75,18 @@ def format_duration(secs: int) -> str:
         if count:
             parts.append(f"{count} {unit}")
     return " ".join(parts)
+
+
+def warn_if_short(name: str, seconds: int, *, allowed: bool) -> None:
+    """Warn that a wait of under a minute is probably a unit slip (``refund_wait=1`` meant as one day), unless
+    ``allowed`` (the ``short_waits=True`` of the settings that own the wait)."""
+    if seconds < MINUTE and not allowed:
+        import warnings
+
+        warnings.warn(
+            f"{name}={seconds} is {seconds} second(s), not {seconds} day(s): waits are in seconds, so write "
+            f"sk.days({seconds or 1}) or sk.hours(...). If you really mean seconds (a quick demo), pass short_waits=True.",
+            UserWarning,
+            stacklevel=4,
+        )
+

@@ -124,3 +124,12 @@ def test_revert_hints_name_accounts_instead_of_addresses():
     assert e.value.error == "NoGoodData" and e.value.args_["reporter"] == chain.bob
     assert chain.bob not in e.value.hint
     assert e.value.hint.startswith("bob ")  # NoGoodData names the reporter
+
+
+@pytest.mark.parametrize("settings", [sk.incentives.DepositRefundTake, sk.incentives.Points])
+def test_a_wait_under_a_minute_warns_that_waits_are_seconds_unless_asked(settings, recwarn):
+    with pytest.warns(UserWarning, match=r"1 second\(s\), not 1 day\(s\).*sk.days\(1\)"):
+        settings(refund_wait=1)
+    settings(refund_wait=30, short_waits=True)  # a quick demo, on purpose: no warning
+    settings(refund_wait=sk.days(1))
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]

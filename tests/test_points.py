@@ -16,7 +16,7 @@ FIRST, GOOD_10, GOOD_100, EVERY_CLASS, FOUR_WEEKS = range(5)
 
 def make_points_trainer(chain: sk.Chain, refund_wait: int = WAIT) -> sk.Trainer:
     model = sk.models.DensePerceptron.from_floats(WEIGHTS, INTERCEPT)
-    return sk.deploy(chain, model, sk.incentives.Points(refund_wait=refund_wait), name="points", owner=chain.owner)
+    return sk.deploy(chain, model, sk.incentives.Points(refund_wait=refund_wait, short_waits=refund_wait < 60), name="points", owner=chain.owner)
 
 
 @pytest.fixture

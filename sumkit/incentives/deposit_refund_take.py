@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..units import DAY, HOUR
+from ..units import DAY, HOUR, warn_if_short
 
 COST_PERIOD = HOUR  # the contract's COST_PERIOD
 
@@ -36,6 +36,7 @@ class DepositRefundTake:
     any_address_claim_wait: int = 9 * DAY
     cost_weight: int = 10**14
     take_delay: int = 0
+    short_waits: bool = False  # True: a refund_wait under a minute is meant (no warning)
     contract_name: str = field(default="DepositRefundTake", init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +50,7 @@ class DepositRefundTake:
                 "contributor has time to claim the refund before the owner or anyone may take the deposit "
                 f"(got {self.refund_wait}, {self.owner_claim_wait}, {self.any_address_claim_wait} seconds)"
             )
+        warn_if_short("refund_wait", self.refund_wait, allowed=self.short_waits)
 
     def deposit(self, seconds_since_last_update: int) -> int:
         """The deposit the contract charges, in wei (same integer arithmetic)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..units import DAY
+from ..units import DAY, warn_if_short
 
 # Badge numbers of the contract (bit ``b`` of ``Points.badges(account)``), in order, with readable names.
 BADGES: tuple[str, ...] = ("first contribution", "10 good", "100 good", "every class", "4 weeks")
@@ -43,12 +43,14 @@ class Points:
     """
 
     refund_wait: int = DAY
+    short_waits: bool = False  # True: a refund_wait under a minute is meant (no warning)
     contract_name: str = field(default="Points", init=False, repr=False)
 
     def __post_init__(self) -> None:
         value = self.refund_wait
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"refund_wait must be a non-negative int (seconds), got {value!r}")
+        warn_if_short("refund_wait", value, allowed=self.short_waits)
 
     def deposit(self, seconds_since_last_update: int) -> int:
         """Adding data is free: always 0 wei."""
