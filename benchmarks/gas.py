@@ -158,7 +158,7 @@ INCENTIVES["market-dense-perceptron-9"] = lambda: sk.incentives.PredictionMarket
 )
 CONFIGS["market-dense-perceptron-9"] = _dense_perceptron_9
 CEILINGS["market-dense-perceptron-9"] = {
-    "deploy": 5_300_000,
+    "deploy": 5_500_000,
     "commit": 290_000,
     "add_data": 233_000,
     "settle_per_contribution": 158_000,

@@ -215,6 +215,8 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     uint256 public selectedMask;
     /// @notice A bit per revealed piece.
     uint256 public revealedMask;
+    /// @notice The most gas the evaluation of a revealed piece took (what `settle` keeps for an evaluation step).
+    uint256 public maxPieceGas;
     /// @notice Wei that contributors may still withdraw (counting stakes not collected from the trainer).
     uint256 public owed;
     /// @notice Contributors not removed by the settlement.
@@ -599,11 +601,12 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @notice Pushes the settlement forward by at most `maxSteps` steps (anyone may call it). A step
-    /// creates the replay model, replays one contribution, evaluates the model on one test piece, or
-    /// tallies one contributor. Stops early, leaving room for the bookkeeping, when the gas left could not
-    /// cover the heaviest step so far, or when the next step needs data the call did not carry.
-    /// @param initCode The replay model's init code (hashing to `modelInitCodeHash`); may be empty when
-    /// no replay starts in this call.
+    /// creates the replay model (only as a call's first step), replays one contribution, evaluates the model
+    /// on one test piece, or tallies one contributor. Stops early, leaving room for the bookkeeping, when
+    /// the gas left could not cover the heaviest step so far (or an evaluation's `maxPieceGas`), or when the
+    /// next step needs data the call did not carry.
+    /// @param initCode The replay model's init code (hashing to `modelInitCodeHash`); may be empty unless
+    /// the call starts a replay.
     /// @param indices The evaluation pieces this call may need (among those not selected at the start),
     /// best in the order they will be needed from `settlement.piece` on.
     /// @param salts Each piece's salt, in the same order.
@@ -627,10 +630,12 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         Settlement memory s = settlement;
         uint256 heaviest;
         uint256 verified; // bit j: pieces[j] matched its hash in this call
-        uint256 hint; // where in `pieces` the next piece probably is
+        uint256 hint; // where in `indices` the next piece probably is
+        uint256 evaluationGas = maxPieceGas;
         while (steps < maxSteps && phase == Phase.Settle) {
             uint256 before = gasleft();
-            if (steps > 0 && before < heaviest + SETTLE_GAS_RESERVE) break;
+            uint256 need = s.stage == STAGE_EVALUATE && evaluationGas > heaviest ? evaluationGas : heaviest;
+            if (steps > 0 && before < need + SETTLE_GAS_RESERVE) break;
             bool done = true;
             if (s.stage == STAGE_REPLAY) {
                 done = s.model == address(0) ? _startReplay(s, initCode, steps) : _replayOne(s, first, xs, steps);
@@ -787,6 +792,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         IClassifier model = IMarketTrainer(trainer).classifier();
         uint64 numClasses = model.numClasses();
         uint256 count = pieceHashes.length;
+        uint256 most;
         for (uint256 k = 0; k < indices.length; ++k) {
             uint256 index = indices[k];
             if (index >= count) revert UnknownPiece(index, count);
@@ -798,9 +804,11 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
             if (hash != pieceHashes[index]) revert PieceMismatch(index, pieceHashes[index], hash);
             if (gasUsed > MAX_PIECE_GAS) revert PieceTooCostly(index, gasUsed, MAX_PIECE_GAS);
             revealed |= bit;
+            if (gasUsed > most) most = gasUsed;
             emit PieceRevealed(index, salts[k], rows[k], labels[k], gasUsed);
         }
         revealedMask = revealed;
+        if (most > maxPieceGas) maxPieceGas = most;
     }
 
     /// @dev What one evaluation of piece `index` does, measured: label checks, its hash, a prediction per
@@ -854,10 +862,10 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         if (gasleft() < before / OUT_OF_GAS_DIVISOR) revert ReplayOutOfGas();
     }
 
-    /// @dev Creates the replay copy of `h_0`, to be evaluated next. Returns false (if `steps > 0`) when the
-    /// call carried no init code.
+    /// @dev Creates the replay copy of `h_0`, to be evaluated next. Returns false unless it is the call's
+    /// first step (a deployment's gas is not known in advance: it gets the whole call).
     function _startReplay(Settlement memory s, bytes calldata initCode, uint256 steps) private returns (bool) {
-        if (initCode.length == 0 && steps > 0) return false;
+        if (steps > 0) return false;
         bytes32 hash = keccak256(initCode);
         if (hash != modelInitCodeHash) revert WrongInitCode(modelInitCodeHash, hash);
         bytes memory code = initCode;

@@ -550,7 +550,7 @@ class Market:
         # The samples from the next contribution to replay on (from the first if a new replay may start).
         first = cursor if stage in ("replay", "evaluate") else 0
         xs = [list(c.x) for c in self.trainer.added()[first:first + batch]]
-        starts_replay = s[0] == "0x" + "00" * 20 or stage in ("scan", "pay")
+        starts_replay = stage == "replay" and s[0] == "0x" + "00" * 20  # only as a call's first step
         init_code = self.trainer.incentive.init_code if starts_replay else b""
         return self.contract.transact(
             "settle", init_code, *piece_arguments(pieces), first, xs, batch, sender=sender, gas=gas
