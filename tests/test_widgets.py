@@ -200,10 +200,12 @@ def test_the_dashboard_draws_while_steps_run_and_stop_keeps_the_partial_result(c
 
 def test_without_a_kernel_the_dashboard_runs_with_the_text_progress_bar(chain):
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     simulation = small_simulation(chain, days=0.5)
     dashboard = sk.widgets.SimulationDashboard(simulation)
-    result = asyncio.run(dashboard.run())
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: whatever event loop this one runs
+        result = pool.submit(asyncio.run, dashboard.run()).result()
     assert not result.interrupted and result.days == pytest.approx(1.5)
     assert dashboard.text().startswith("simulating: 100%")
 

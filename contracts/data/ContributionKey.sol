@@ -10,7 +10,10 @@ library ContributionKey {
     /// `keccak256(abi.encode(x, label, contributor, addedAt))`. Reverts, like the ABI decoder, if a value
     /// of `x` is not a valid `int64`.
     /// @dev Builds `abi.encode`'s bytes itself: one `calldatacopy` of the sample and a check per value,
-    /// instead of the compiler's element-by-element copy (about 60 gas per value less).
+    /// instead of the compiler's element-by-element copy (about 60 gas per value less). Measured against
+    /// `keccak256(abi.encode(x, label, contributor, addedAt))` (issue 12): 640 to 1,205 gas less per add, refund
+    /// and report (under 1%), but without it the 20-value sparse perceptron's refund (110,568) and add_update
+    /// (156,594) would pass half of the original contracts' gas, the kit's hard limit.
     function compute(int64[] calldata x, uint64 label, address contributor, uint256 addedAt)
         internal
         pure

@@ -132,7 +132,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             server.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not longer: playwright's event loop would stay on for the tests after these
 def browser(chromium: str) -> Iterator[object]:
     try:
         from playwright.sync_api import sync_playwright
