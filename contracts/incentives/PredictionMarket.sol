@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TrainerOwned} from "../access/TrainerOwned.sol";
+import {ReentrancyGuard} from "../utils/ReentrancyGuard.sol";
 import {ContributionKey} from "../data/ContributionKey.sol";
 import {IClassifier} from "../models/Classifier.sol";
 import {IIncentiveMechanism} from "./IncentiveMechanism.sol";
@@ -83,7 +84,7 @@ interface IMarketTrainer {
 /// initial model, bound to this market), so every replay provably starts from the same `h_0`; sumkit
 /// builds it from the same parameters as the trainer's model. Only models deployed in one transaction
 /// can be replayed.
-contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
+contract PredictionMarket is TrainerOwned, ReentrancyGuard, IIncentiveMechanism {
     /// @notice The market's phases, in order (`Forfeited` replaces the last three when the sponsor does
     /// not reveal in time; `Abandoned` replaces `Withdraw` when the settlement stalls).
     enum Phase {
@@ -236,9 +237,6 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     /// @notice Each contributor's account.
     mapping(address contributor => Account) public accounts;
 
-    /// @dev Reentrancy lock, cleared at the end of every transaction.
-    bool private transient _locked;
-
     /// @notice The sponsor deposited `bounty` wei and committed to a test set of `pieces` pieces of
     /// `rowsPerPiece` rows; `revealCount` of them will be revealed first, picked with the hash of block `atBlock`.
     event TestSetCommitted(
@@ -357,10 +355,6 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
     error UseMarketWithdraw();
     /// @notice Only the trainer may send ether here (the stakes it collects).
     error UnexpectedEther(address sender);
-    /// @notice A function that sends ether was entered again before it finished.
-    error Reentrancy();
-    /// @notice Sending `amount` wei to `to` failed.
-    error PaymentFailed(address to, uint256 amount);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this market.
     /// @param stake_ The stake per contribution, in wei (positive).
@@ -391,14 +385,6 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         minContributions = minContributions_;
         revealWindow = revealWindow_;
         modelInitCodeHash = modelInitCodeHash_;
-    }
-
-    /// @dev Guards the functions that send ether.
-    modifier nonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
     }
 
     /// @dev Lets through only calls of phase `expected`.
@@ -654,7 +640,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         settlement = s;
         if (steps > 0 && phase == Phase.Settle) progressDeadline = block.timestamp + revealWindow;
         emit SettleProgress(s.replay, s.stage, s.cursor, steps, progressDeadline);
-        if (phase == Phase.Withdraw) _send(BURN_ADDRESS, burned);
+        if (phase == Phase.Withdraw) _sendValue(BURN_ADDRESS, burned);
     }
 
     /// @notice If the settlement made no progress until `progressDeadline`, anyone may abandon it: every
@@ -670,7 +656,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         uint256 toBurn = address(this).balance - owed;
         burned = toBurn;
         emit SettlementAbandoned(owed, toBurn);
-        _send(BURN_ADDRESS, toBurn);
+        _sendValue(BURN_ADDRESS, toBurn);
     }
 
     /// @notice If the sponsor did not reveal in time, anyone may end the market: the bounty goes to the
@@ -691,7 +677,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         owed = share * count;
         burned = dust;
         emit MarketForfeited(share, dust);
-        _send(BURN_ADDRESS, dust);
+        _sendValue(BURN_ADDRESS, dust);
     }
 
     /// @notice What `account` may withdraw from this market now, in wei (after a forfeit: its share of the
@@ -722,7 +708,7 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         account.collected = 0;
         owed -= amount;
         emit Withdrawn(msg.sender, amount);
-        _send(msg.sender, amount);
+        _sendValue(msg.sender, amount);
     }
 
     // -- views -------------------------------------------------------------------------------------
@@ -1063,13 +1049,6 @@ contract PredictionMarket is TrainerOwned, IIncentiveMechanism {
         uint256 toBurn = address(this).balance - owed;
         burned = toBurn;
         emit Settled(owed, toBurn);
-        if (contributions.length == 0) _send(BURN_ADDRESS, toBurn);
-    }
-
-    /// @dev Sends `amount` wei to `to`; called last, after every state change.
-    function _send(address to, uint256 amount) private {
-        if (amount == 0) return;
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert PaymentFailed(to, amount);
+        if (contributions.length == 0) _sendValue(BURN_ADDRESS, toBurn);
     }
 }
