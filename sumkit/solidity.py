@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ process.stdin.on('end', () => {
   process.stdout.write(JSON.stringify({version: version(), output}));
 });
 """
+ATTEMPTS = 3  # runs of the compiler when Node is short of memory for it
 CELL = "cell.sol"  # the source name of code compiled with compile_source
 
 
@@ -120,9 +122,15 @@ def _pinned_version() -> str:
 def run_soljson(std_input: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Run the pinned soljson.js on a standard-JSON input; returns (version, standard-JSON output)."""
     node, soljson = _node(), _soljson()
-    proc = subprocess.run(
-        [node, "-e", _NODE_DRIVER, str(soljson)], input=json.dumps(std_input), capture_output=True, text=True
-    )
+    for attempt in range(1, ATTEMPTS + 1):
+        proc = subprocess.run(
+            [node, "-e", _NODE_DRIVER, str(soljson)], input=json.dumps(std_input), capture_output=True, text=True
+        )
+        # Node refuses a new WebAssembly instance when the machine's address space is short (many compilers
+        # at once): that passes, so try again; any other failure is reported at once.
+        if proc.returncode == 0 or "memory" not in proc.stderr.lower() or attempt == ATTEMPTS:
+            break
+        time.sleep(attempt)
     if proc.returncode != 0:
         raise CompileError(f"solc failed to run: {proc.stderr.strip()[-2000:]}")
     result = json.loads(proc.stdout)
@@ -184,15 +192,12 @@ def solidity(line: str, cell: str) -> None:
         pragma solidity ^0.8.28;
         contract Hello { uint256 public n = 1; }
 
-    then ``chain.deploy(Hello, sender=chain.mallory)``. Errors are shown with their line and column.
+    then ``chain.deploy(Hello, sender=chain.mallory)``. Errors raise :class:`CompileError` with their line
+    and column, so "Run All" stops at the cell to fix.
     """
     from IPython import get_ipython
 
-    try:
-        artifacts = compile_source(cell)
-    except CompileError as e:
-        print(e, file=sys.stderr)
-        return
+    artifacts = compile_source(cell)
     get_ipython().user_ns.update(artifacts)
     for name, artifact in artifacts.items():
         kind = "interface/abstract (not deployable)" if artifact["bytecode"] == "0x" else (

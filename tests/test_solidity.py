@@ -67,5 +67,6 @@ def test_the_solidity_cell_magic_binds_each_contract_by_name(capsys):
     ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Hello { uint256 public n = 7; }\n")
     assert ip.user_ns["Hello"]["contractName"] == "Hello"
     assert "compiled Hello" in capsys.readouterr().out
-    ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Oops { uint256 n = ; }\n")
-    assert "line 2, column 29: ParserError" in capsys.readouterr().err and "Oops" not in ip.user_ns
+    with pytest.raises(solidity.CompileError, match="line 2, column 29: ParserError"):
+        ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Oops { uint256 n = ; }\n")
+    assert "Oops" not in ip.user_ns
