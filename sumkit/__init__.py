@@ -8,7 +8,7 @@
 1
 """
 
-from . import course, datasets, encoding, incentives, lab, models, plots, sim, widgets
+from . import course, datasets, encoding, incentives, lab, market, models, plots, sim, widgets
 from .chain import Chain
 from .solidity import CompileError, compile_source, register_magic
 from .errors import Reverted
@@ -35,6 +35,7 @@ __all__ = [
     "hours",
     "incentives",
     "lab",
+    "market",
     "minutes",
     "models",
     "plots",

@@ -42,21 +42,6 @@ def _when(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-# The PredictionMarket's phases (its Phase enum) and what to call in each.
-_MARKET_PHASES = {0: "commit", 1: "reveal_selected", 2: "participation", 3: "reveal_rest", 4: "settle", 5: "withdraw",
-                  6: "forfeited", 7: "abandoned"}
-_MARKET_NEXT = {
-    0: "the sponsor commits with trainer.market.commit_test_set(X, y, pieces=..., bounty=..., sender=...)",
-    1: "the sponsor reveals the selected pieces with trainer.market.reveal_selected(sender=...)",
-    2: "contributors add data with trainer.add_data(x, y, sender=...); trainer.market.end(sender=...) closes it",
-    3: "the sponsor reveals the rest with trainer.market.reveal_rest(sender=...) (after the deadline anyone may "
-       "trainer.market.forfeit(sender=...))",
-    4: "anyone pushes the settlement with trainer.market.settle(sender=...)",
-    5: "everyone withdraws with trainer.market.withdraw(sender=...)",
-    6: "contributors withdraw their stakes and share with trainer.market.withdraw(sender=...)",
-    7: "contributors withdraw their stakes with trainer.market.withdraw(sender=...)",
-}
-
 HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "DepositTooLow": lambda a: (
         f"This contribution needs a deposit of {format_ether(a['required'])} but {format_ether(a['sent'])} "
@@ -228,11 +213,6 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "NotAttacker": lambda a: "Only the account that deployed this attacker contract may use it: send as level.player.",
     "ForwardFailed": lambda a: f"The attacker contract could not forward {format_ether(a['amount'])} to its deployer.",
     # -- PredictionMarket --------------------------------------------------------------------------
-    "WrongPhase": lambda a: (
-        f"The prediction market is in phase {_MARKET_PHASES.get(a['current'], a['current'])!r}, and this call belongs "
-        f"to phase {_MARKET_PHASES.get(a['expected'], a['expected'])!r}. Now: {_MARKET_NEXT.get(a['current'], '')} "
-        "(trainer.market.phase tells the phase)."
-    ),
     "NotSponsor": lambda a: (
         f"Only the sponsor ({a['sponsor']}) may do this; {a['caller']} is not the sponsor. The sponsor is the "
         "trainer's owner: it commits the test set and the bounty, and reveals the pieces."
@@ -383,6 +363,12 @@ class Reverted(Exception):
         self.function = function
         where = f"{contract}.{function}: " if contract and function else ""
         super().__init__(f"{where}{reason}\nHint: {hint}")
+
+
+def add_hint(error: str, hint: Callable[[dict[str, Any]], str]) -> None:
+    """Give the custom error ``error`` a hint (a function of its decoded arguments): the module that knows what a
+    learner should do next registers it (for example :mod:`sumkit.market` for the market's ``WrongPhase``)."""
+    HINTS[error] = hint
 
 
 GENERIC_HINT = "The contract refused this transaction; nothing was changed. Check its rules and your inputs."

@@ -18,7 +18,7 @@ from .units import format_ether
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .incentives.prediction_market import Market
+    from .market import Market
 
 # Samples per free predictMany call: a call, like a transaction, runs under a 30M gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.
@@ -327,7 +327,7 @@ class Trainer:
     def market(self) -> Market:
         """The prediction market's handle (``sk.incentives.PredictionMarket`` only): commit, reveal, end,
         settle, withdraw, balances."""
-        from .incentives.prediction_market import Market
+        from .market import Market
 
         self._require_incentive(PredictionMarket, "market")
         if getattr(self, "_market", None) is None:

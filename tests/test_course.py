@@ -3,7 +3,6 @@ time, and the build refuses missing or extra answers."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 import sumkit as sk
