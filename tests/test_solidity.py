@@ -3,16 +3,27 @@ give line, column and message."""
 
 from __future__ import annotations
 
+import filecmp
+import os
 import shutil
 
 import pytest
 
 from sumkit import artifacts, solidity
 
-needs_node = pytest.mark.skipif(
-    shutil.which("node") is None or not (artifacts.ROOT / "node_modules" / "solc" / "soljson.js").is_file(),
-    reason="compiling needs Node.js and the pinned soljson.js (`npm ci`)",
-)
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="compiling needs Node.js")
+
+
+def test_the_shipped_compiler_is_the_pinned_one():
+    """sumkit ships npm solc's soljson.js so that a plain pip install compiles; it must be the pinned one."""
+    pinned = artifacts.ROOT / "node_modules" / "solc" / "soljson.js"
+    if not pinned.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs `npm ci`: node_modules/solc/soljson.js must be there")
+        pytest.skip("node_modules/solc is not installed (`npm ci`)")
+    assert filecmp.cmp(solidity.PACKAGED_SOLJSON, pinned, shallow=False), (
+        "sumkit/solc/soljson.js differs from the pinned npm solc: copy node_modules/solc/soljson.js over it"
+    )
 
 
 @needs_node
