@@ -37,13 +37,14 @@ def test_answer_files_have_one_section_per_exercise():
 
 
 @pytest.mark.parametrize("id, name", [("04.1", "near_boundary"), ("04.2", "MyAttacker"), ("06.1", "add_cheaply"),
-                                      ("06.2", "take_from_mallory"), ("08.1", "design")])
+                                      ("06.2", "take_from_mallory"), ("08.1", "choose_model"),
+                                      ("08.2", "design")])
 def test_unanswered_is_not_answered_yet(id, name):
     result = course.evaluate(id, **{name: ...})
     assert result.status == "not answered" and "not answered yet" in result.feedback and result.points == 0
 
 
-@pytest.mark.parametrize("id", ["04.1", "04.2", "06.1", "06.2", "08.1"])
+@pytest.mark.parametrize("id", ["04.1", "04.2", "06.1", "06.2", "08.1", "08.2"])
 def test_hints_come_one_at_a_time(id, capsys):
     ex = course.get(id)
     ex.hints_shown = 0
@@ -245,8 +246,75 @@ def _played(function, seed):
 
 
 # -- 08.1 --------------------------------------------------------------------------------------------------
-def test_08_1_reference_meets_every_criterion():
-    result = course.evaluate("08.1", design=answers("08")["design"])
+def test_08_1_reference_scores_every_point_with_its_measurements():
+    result = course.evaluate("08.1", choose_model=answers("08")["choose_model"])
+    assert result.status == "correct" and result.points == 3, result.feedback
+    assert result.feedback.count("✔") == 3 and "on-chain test accuracy" in result.feedback
+    assert "mean addData gas" in result.feedback
+
+
+def test_08_1_measures_on_chain():
+    outcome = nb08.model_trial(answers("08")["choose_model"], seed=0)
+    sklearn_accuracy, bar = nb08.sklearn_bar(0)
+    assert outcome.sklearn_accuracy == sklearn_accuracy and bar == pytest.approx(sklearn_accuracy - nb08.MODEL_MARGIN)
+    assert outcome.accuracy >= bar and 0 < outcome.gas_per_add <= nb08.GAS_BUDGET
+
+
+def test_08_1_a_scikit_learn_estimator_is_told_to_use_from_sklearn():
+    from sklearn.linear_model import LogisticRegression
+
+    result = course.evaluate("08.1", choose_model=lambda X, y: LogisticRegression().fit(X, y))
+    assert result.status == "wrong" and result.points == 0
+    assert "LogisticRegression" in result.feedback and "from_sklearn" in result.feedback
+
+
+def test_08_1_wrong_models_get_specific_feedback():
+    from sklearn.linear_model import Perceptron
+
+    def few_features(X, y):
+        return sk.models.DensePerceptron.from_sklearn(Perceptron(random_state=0).fit(X[:, :4], y))
+
+    assert "expects 4 features but the diabetes rows have 10" in course.evaluate("08.1", choose_model=few_features).feedback
+    assert "must be a function" in course.evaluate("08.1", choose_model=42).feedback
+    assert "must return a sumkit model" in course.evaluate("08.1", choose_model=lambda X, y: "perceptron").feedback
+
+
+def test_08_1_a_model_that_cannot_generalise_loses_the_accuracy_point_and_is_told_the_bar():
+    from sklearn.linear_model import Perceptron
+
+    def one_row_per_class(X, y):  # fitted on two rows only
+        rows = [int(np.argmax(y == 0)), int(np.argmax(y == 1))]
+        return sk.models.DensePerceptron.from_sklearn(Perceptron(random_state=0).fit(X[rows], y[rows]))
+
+    outcome = nb08.model_trial(one_row_per_class, seed=0)
+    result = course.evaluate("08.1", choose_model=one_row_per_class)
+    assert outcome.accuracy < outcome.bar  # measured, so the claim below is about a model that really is poor
+    assert result.status == "partial" and result.points == 2
+    assert f"on-chain test accuracy {outcome.accuracy:.3f}, bar {outcome.bar:.3f}" in result.feedback
+    assert "✘ accuracy" in result.feedback and "generalise" in result.feedback
+
+
+def test_08_1_grading_catches_a_model_fitted_elsewhere(grading):
+    """A model fitted once on the visible split (train and test rows) and returned whatever the input: the hidden
+    splits permute the features, so it loses the accuracy point there."""
+    from sklearn.linear_model import Perceptron
+
+    X_train, X_test, y_train, y_test = nb08.diabetes(0)
+    fixed = sk.models.DensePerceptron.from_sklearn(
+        Perceptron(random_state=0).fit(np.vstack([X_train, X_test]), np.concatenate([y_train, y_test])))
+    result = course.evaluate("08.1", choose_model=lambda X, y: fixed)
+    assert result.status == "partial" and result.points == 2
+    assert "hidden check" in result.feedback and "✘ accuracy" in result.feedback
+
+
+def test_08_1_grading_passes_a_model_fitted_on_what_it_is_given(grading):
+    result = course.evaluate("08.1", choose_model=answers("08")["choose_model"])
+    assert result.status == "correct", result.feedback
+
+
+# -- 08.2 --------------------------------------------------------------------------------------------------
+def test_08_2_reference_meets_every_criterion():
+    result = course.evaluate("08.2", design=answers("08")["design"])
     assert result.status == "correct", result.feedback
     assert result.feedback.count("✔") == 4
 
@@ -260,7 +328,7 @@ def naive(chain, X, y):
     return sk.deploy(chain, model, incentive)
 
 
-def test_08_1_a_price_nobody_can_pay_gets_partial_credit_with_advice():
+def test_08_2_a_price_nobody_can_pay_gets_partial_credit_with_advice():
     def too_expensive(chain, X, y):
         from sklearn.linear_model import Perceptron
 
@@ -269,7 +337,7 @@ def test_08_1_a_price_nobody_can_pay_gets_partial_credit_with_advice():
                                                     any_address_claim_wait=sk.days(9), cost_weight=sk.ether(1))
         return sk.deploy(chain, model, incentive)
 
-    result = course.evaluate("08.1", design=too_expensive)
+    result = course.evaluate("08.2", design=too_expensive)
     assert result.status == "partial" and result.points == 1  # only the accuracy is kept: nobody could add
     assert "✔ accuracy kept" in result.feedback
     assert "✘ honest ahead" in result.feedback and "can they afford the deposit" in result.feedback
@@ -277,16 +345,16 @@ def test_08_1_a_price_nobody_can_pay_gets_partial_credit_with_advice():
     assert "over 0 contributions" in result.feedback
 
 
-def test_08_1_designs_that_cannot_be_simulated_are_refused():
+def test_08_2_designs_that_cannot_be_simulated_are_refused():
     def own_chain(chain, X, y):
         return naive(sk.Chain(), X, y)
 
-    assert "on the chain it is given" in course.evaluate("08.1", design=own_chain).feedback
-    assert "sk.deploy gave you" in course.evaluate("08.1", design=lambda chain, X, y: None).feedback
-    assert "must be a function" in course.evaluate("08.1", design=42).feedback
+    assert "on the chain it is given" in course.evaluate("08.2", design=own_chain).feedback
+    assert "sk.deploy gave you" in course.evaluate("08.2", design=lambda chain, X, y: None).feedback
+    assert "must be a function" in course.evaluate("08.2", design=42).feedback
 
 
-def test_08_1_grading_runs_the_hidden_seeds(grading, monkeypatch):
+def test_08_2_grading_runs_the_hidden_seeds(grading, monkeypatch):
     seen = []
 
     def trial(design, seed=0, progress=False):
@@ -295,7 +363,7 @@ def test_08_1_grading_runs_the_hidden_seeds(grading, monkeypatch):
         return nb08.CapstoneOutcome(None, 1.0, {name: (ok, "measured") for name in nb08.ADVICE})
 
     monkeypatch.setattr(nb08, "capstone_trial", trial)
-    result = course.evaluate("08.1", design=naive)
+    result = course.evaluate("08.2", design=naive)
     assert seen == list(nb08.SEEDS) and result.points == 0 and "hidden check" in result.feedback
 
 

@@ -1,6 +1,15 @@
 # Answers of notebook 08: each section replaces the scaffold cell of the exercise it names.
 
 # %% 08.1
+def choose_model(X_train, y_train):
+    """A perceptron fitted on every training row it is given: linear, so it generalises like logistic regression
+    on this data, and its update touches only the weights of one mistake (about 85k gas per addData)."""
+    from sklearn.linear_model import Perceptron
+
+    return sk.models.DensePerceptron.from_sklearn(Perceptron(random_state=0).fit(X_train, y_train))
+
+
+# %% 08.2
 def design(chain, X, y):
     """A perceptron that learns slowly (learning rate 0.01: one wrong label barely moves it), under Deposit,
     Refund and Take priced so that an honest contribution every 30 minutes costs ~25 units and a flood
