@@ -119,6 +119,14 @@ class TwinBackend:
         return self._same("add_account", self.pyevm.add_account(private_key), self.revm.add_account(private_key))
 
 
+def _revm_rule(original: Any) -> Any:
+    def revm_rule(self: Any, block_number: int) -> bytes:
+        real = original(self, block_number)  # empty outside the last 256 blocks; revm gives zero there too
+        return keccak(str(block_number).encode()) if real else real
+
+    return revm_rule
+
+
 @contextlib.contextmanager
 def same_blockhash() -> Iterator[None]:
     """Within the block, py-evm's ``BLOCKHASH(n)`` gives what revm's does (keccak of the digits of ``n``), so a
@@ -126,12 +134,7 @@ def same_blockhash() -> Iterator[None]:
     from eth.vm.state import BaseState
 
     original = BaseState.get_ancestor_hash
-
-    def revm_rule(self: Any, block_number: int) -> bytes:
-        real = original(self, block_number)  # empty outside the last 256 blocks; revm gives zero there too
-        return keccak(str(block_number).encode()) if real else real
-
-    BaseState.get_ancestor_hash = revm_rule  # type: ignore[method-assign]
+    BaseState.get_ancestor_hash = _revm_rule(original)  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -155,5 +158,10 @@ TWINS: list[TwinBackend] = []  # the twins made since install()
 
 
 def install() -> None:
-    """Make every ``sk.Chain()`` built from now on in this process (without a backend) a twin (in a notebook)."""
+    """In a notebook's kernel, for good: every ``sk.Chain()`` built from now on (without a backend) is a twin, and
+    py-evm's ``BLOCKHASH`` follows revm's rule (as in :func:`same_blockhash`, which a kernel cannot hold open:
+    an unreferenced context manager is closed, and its patch undone, as soon as it is garbage collected)."""
+    from eth.vm.state import BaseState
+
     sk.Chain = twin_chain(TWINS)  # type: ignore[misc]
+    BaseState.get_ancestor_hash = _revm_rule(BaseState.get_ancestor_hash)  # type: ignore[method-assign]

@@ -280,7 +280,7 @@ def test_a_simulation_is_the_same_on_both(twins):
     assert trainer.check_model() and set(result.events["action"]) >= {"add", "refund", "report"}
 
 
-@pytest.mark.parametrize("name", ["01_deploy_and_contribute", "02_model_zoo", "05_attack_lab",
+@pytest.mark.parametrize("name", ["01_deploy_and_contribute", "02_model_zoo", "03_incentives", "05_attack_lab",
                                   "06_playground", "07_real_network"])
 def test_notebook_is_the_same_on_both(monkeypatch, name):
     """A notebook top to bottom, every sk.Chain() in it on twins (set up by an extra first cell)."""
@@ -288,11 +288,9 @@ def test_notebook_is_the_same_on_both(monkeypatch, name):
     path = ROOT / "notebooks" / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(
-        f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom tests import revm_twin\nrevm_twin.install()\n"
-        # BLOCKHASH is the one difference a contract sees (README). Notebook 03 is not here: its market draws
-        # pieces from a block hash and diverged on twins even with same_blockhash (not yet understood); the
-        # market's gas-benchmark story runs on twins above (with same_blockhash).
-        "revm_twin.same_blockhash().__enter__()"))
+        # BLOCKHASH is the one difference a contract sees (README): install() makes py-evm's follow revm's rule,
+        # so notebook 03's market draws the same pieces on both.
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom tests import revm_twin\nrevm_twin.install()"))
     nb.cells.append(nbformat.v4.new_code_cell(
         "import json\nprint(json.dumps([t.compared for t in revm_twin.TWINS]))"))
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
