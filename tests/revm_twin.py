@@ -142,11 +142,12 @@ def same_blockhash() -> Iterator[None]:
 
 
 def twin_chain(twins: list[TwinBackend]) -> type:
-    """A ``sk.Chain`` whose default backend is a new twin, appended to ``twins``."""
+    """A ``sk.Chain`` whose backend is a new twin, appended to ``twins``, unless given a backend object: a
+    backend's name (``"py-evm"``, ``"revm"``) also gives a twin, so a story that picks one runs on both."""
 
     class TwinChain(sk.chain.Chain):
         def __init__(self, *, backend: Any = None, start_time: int = sk.chain.GENESIS_TIME) -> None:
-            if backend is None:
+            if backend is None or isinstance(backend, str):
                 backend = TwinBackend(start_time=start_time)
                 twins.append(backend)
             super().__init__(backend=backend, start_time=start_time)
@@ -158,9 +159,9 @@ TWINS: list[TwinBackend] = []  # the twins made since install()
 
 
 def install() -> None:
-    """In a notebook's kernel, for good: every ``sk.Chain()`` built from now on (without a backend) is a twin, and
-    py-evm's ``BLOCKHASH`` follows revm's rule (as in :func:`same_blockhash`, which a kernel cannot hold open:
-    an unreferenced context manager is closed, and its patch undone, as soon as it is garbage collected)."""
+    """In a notebook's kernel, for good: every ``sk.Chain()`` built from now on (but one given a backend object) is
+    a twin, and py-evm's ``BLOCKHASH`` follows revm's rule (as in :func:`same_blockhash`, which a kernel cannot
+    hold open: an unreferenced context manager is closed, and its patch undone, once garbage collected)."""
     from eth.vm.state import BaseState
 
     sk.Chain = twin_chain(TWINS)  # type: ignore[misc]
