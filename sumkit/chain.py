@@ -146,6 +146,8 @@ class Chain:
         self._any_error = {selector: sig for selector, (_, sig) in _abi.known_errors().items()}
         self._any_event = {topic: item for topic, (_, item) in _abi.known_events().items()}
         self._reverts = 0  # how many snapshots were undone (see version)
+        # On a node others send transactions too: the last block whose logs are in _events (see _follow).
+        self._followed: int | None = self.backend.block_number - 1 if hasattr(self.backend, "logs") else None
         self._w3: Web3 | None = None
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
@@ -178,7 +180,8 @@ class Chain:
     @property
     def now(self) -> int:
         """The block time (unix seconds) that the next transaction and every view will see."""
-        if not self._controls_time:  # a real network: the next block comes when it comes
+        # A real network: the next block comes when it comes. On any node others' blocks move time on too.
+        if not self._controls_time or self._followed is not None:
             return max(self._now, self.backend.latest_timestamp() + BLOCK_TIME)  # type: ignore[attr-defined]
         return self._now
 
@@ -278,11 +281,11 @@ class Chain:
         """
         backend_snapshot = self.backend.snapshot()
         saved = (self._now, len(self._log), len(self._events), dict(self._names), len(self.accounts),
-                 list(self._receipts), self._derived)
+                 list(self._receipts), self._derived, self._followed)
         try:
             yield self
         finally:
-            self._now, log_len, n_events, self._names, n_accounts, receipts, self._derived = saved
+            self._now, log_len, n_events, self._names, n_accounts, receipts, self._derived, self._followed = saved
             del self.accounts[n_accounts:]
             self.last_receipt = None
             self.backend.revert(backend_snapshot)
@@ -304,13 +307,20 @@ class Chain:
     @property
     def version(self) -> tuple[int, int]:
         """Changes whenever the chain's history does (a transaction mined, a snapshot undone): the cache key of
-        anything derived from the chain, such as a trainer's contributions and its mirror model."""
+        anything derived from the chain, such as a trainer's contributions and its mirror model (on a node, it
+        first reads what others' transactions logged: see :meth:`logs`)."""
+        self._follow()
         return self._reverts, len(self._events)
 
     def logs(self, name: str | None = None, *, address: str | None = None, start: int = 0) -> list[dict[str, Any]]:
         """The events of :meth:`events` as plain dicts (``block``, ``address``, ``event`` and the arguments), oldest
         first: cheaper than a table when code, not a person, reads them. ``start`` skips the first ``start``
-        events of the whole log (``version[1]`` is its length), to read only what came since."""
+        events of the whole log (``version[1]`` is its length), to read only what came since.
+
+        On a node, the log also holds what others' transactions made the contracts this chain knows (deployed,
+        or handled with :meth:`at`) emit since it knew them, read from the node (``eth_getLogs``). For older
+        history, or any contract, ask the node: ``chain.w3.eth.get_logs({...})``."""
+        self._follow()
         wanted = to_checksum_address(address) if address is not None else None
         return [e for e in self._events[start:] if (name is None or e["event"] == name) and wanted in (None, e["address"])]
 
@@ -381,6 +391,24 @@ class Chain:
             return None
         item = self._contract_events.get(address, {}).get(topics[0]) or self._any_event.get(topics[0])
         return None if item is None else (item["name"], _abi.decode_log(item, topics, data))
+
+    def _append_event(self, block: int, address: str, decoded: tuple[str, dict[str, Any]]) -> None:
+        self._events.append({"block": block, "address": address, "event": decoded[0], **decoded[1]})
+
+    def _follow(self, upto: int | None = None, also: set[str] | frozenset[str] = frozenset()) -> None:
+        """On a node: add to the event log what the contracts this chain knows (and ``also`` these addresses)
+        emitted in the blocks after the last one read, up to ``upto`` (default: the latest), whoever sent the
+        transactions. Elsewhere only this chain mines, and :meth:`_record` logs every event itself."""
+        if self._followed is None:
+            return
+        last = self.backend.block_number - 1 if upto is None else upto
+        if last <= self._followed:
+            return
+        for block, log in self.backend.logs(sorted(set(self._abis) | also), self._followed + 1, last):  # type: ignore[attr-defined]
+            decoded = self._decode_log(log.address, log.topics, log.data)
+            if decoded is not None:
+                self._append_event(block, log.address, decoded)
+        self._followed = last
 
     def _function_of(self, to: str | None, data: bytes) -> tuple[str, str]:
         """(contract name, function name) of a transaction sent without sumkit's handles (e.g. via chain.w3)."""
@@ -551,12 +579,14 @@ class Chain:
         self._now = block_time + BLOCK_TIME
         contract, function = context
         events, raw_logs = [], []
+        if self._followed is not None:  # on a node, the blocks before ours may hold others' transactions
+            self._follow(result.block_number, also={log.address for log in result.logs})
         for index, log in enumerate(result.logs):
             decoded = self._decode_log(log.address, log.topics, log.data)
             if decoded is not None:
                 events.append(decoded)
-                self._events.append({"block": result.block_number, "address": log.address, "event": decoded[0],
-                                     **decoded[1]})
+                if self._followed is None:
+                    self._append_event(result.block_number, log.address, decoded)
             raw_logs.append({"address": log.address, "topics": ["0x" + t.hex() for t in log.topics],
                              "data": "0x" + log.data.hex(), "logIndex": hex(index)})
         self._log.append({"contract": contract, "function": function, "sender": self.name_of(sender),

@@ -75,3 +75,39 @@ def test_snapshots_undo_derived_state_and_no_tracking_is_left():
     trainer.add_data(NEGATIVE, 0, sender=chain.bob)  # history after the undo is derived afresh
     assert [c.contributor for c in trainer.added()] == [chain.alice, chain.bob] and trainer.check_model()
     assert not hasattr(chain, "track") and not hasattr(trainer, "save_state")
+
+
+def test_on_a_node_contributions_from_other_clients_are_seen_in_order_and_undone_by_snapshots():
+    """A classmate's own client (plain web3.py on the same node, not this chain's ``chain.w3``) contributes: the
+    chain reads its events from the node, so the contributions, their order and the mirror include it."""
+    from web3 import HTTPProvider, Web3
+
+    with start_node() as node:
+        chain = sk.Chain.connect(node.url)
+        trainer = make_trainer(chain)
+        classmate = Web3(HTTPProvider(node.url))
+        contract = classmate.eth.contract(address=trainer.address, abi=trainer.contract.abi)
+
+        def classmate_adds(sample, label, sender):  # an hour later, on the node's own clock
+            classmate.provider.make_request("evm_increaseTime", [3600])
+            tx = contract.functions.addData(trainer.model.encode(sample), label).transact(
+                {"from": sender, "value": sk.ether(1)})  # more than the deposit: the contract sends the surplus back
+            assert classmate.eth.wait_for_transaction_receipt(tx)["status"] == 1
+            return classmate.eth.get_block("latest")["timestamp"]
+
+        trainer.add_data(POSITIVE, 1, sender=chain.alice)
+        their_time = classmate_adds(NEGATIVE, 1, chain.carol)
+        assert chain.now == their_time + sk.chain.BLOCK_TIME  # their block moved the chain's clock on
+        assert [c.contributor for c in trainer.added()] == [chain.alice, chain.carol]
+        assert trainer.added()[1].deposit < sk.ether(1)
+        assert trainer.check_model()  # the mirror learnt the classmate's sample, as the chain did
+        trainer.add_data(POSITIVE, 1, sender=chain.bob)  # ours comes after theirs, in the log too
+        assert list(chain.events("ContributionAdded")["contributor"]) == [chain.alice, chain.carol, chain.bob]
+        with chain.snapshot():
+            classmate_adds(POSITIVE, 0, chain.mallory)
+            assert len(trainer.added()) == 4 and trainer.check_model()
+        assert [c.contributor for c in trainer.added()] == [chain.alice, chain.carol, chain.bob]
+        assert trainer.check_model()
+        carol = trainer.added()[1]
+        chain.travel(days=1)
+        assert trainer.refund(carol, sender=chain.carol) == carol.deposit  # a derived contribution refunds

@@ -16,7 +16,9 @@ Conventions every backend keeps, so the same story gives the same gas everywhere
   ``success=False`` and a ``tx_hash``, and its gas was spent);
 - a transaction invalid before it runs (a gas limit below its upfront cost, a sender it cannot sign for, a
   nonce or balance the node refuses) raises :class:`TransactionRejected`;
-- addresses are checksummed strings, data is ``bytes``.
+- addresses are checksummed strings, data is ``bytes``;
+- a backend that others send transactions to as well (a node) also has ``logs(addresses, first, last)`` and
+  ``latest_timestamp()``: the chain reads others' events and block times from it.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ validators', and nothing can be undone, so :meth:`refuse` explains what to do in
 
 Transactions are signed here with eth-account when the chain was given private keys (they never leave this
 process, and are never printed); otherwise the node signs for its own development accounts.
+
+Others send transactions to the same node (classmates, web3.py scripts, wallets): :meth:`RpcBackend.logs`
+reads, with ``eth_getLogs``, what the contracts a chain knows emitted in blocks it did not mine itself, so the
+chain's events, and everything derived from them (a trainer's contributions and mirror), include theirs.
 """
 
 from __future__ import annotations
@@ -124,6 +128,19 @@ class RpcBackend:
 
     def code(self, address: str) -> bytes:
         return bytes.fromhex(self._rpc("eth_getCode", [address, "latest"])[2:])
+
+    def logs(self, addresses: Sequence[str], first: int, last: int) -> list[tuple[int, Log]]:
+        """Every log that a contract at one of ``addresses`` emitted in blocks ``first`` to ``last``, whoever sent
+        the transaction, as ``(block number, log)`` in the chain's order (``eth_getLogs``)."""
+        if not addresses or first > last:
+            return []
+        query = {"address": list(addresses), "fromBlock": hex(first), "toBlock": hex(last)}
+        found = [log for log in self._rpc("eth_getLogs", [query]) if not log.get("removed")]
+        found.sort(key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
+        return [(int(log["blockNumber"], 16),
+                 Log(to_checksum_address(log["address"]), tuple(bytes.fromhex(t[2:]) for t in log["topics"]),
+                     bytes.fromhex(log["data"][2:])))
+                for log in found]
 
     def latest_timestamp(self) -> int:
         """The timestamp of the latest mined block."""
