@@ -61,7 +61,7 @@ def graded(tmp_path_factory):
     (folder / "99_empty.ipynb").write_text("{}")
     (folder / "notes.txt").write_text("not graded: not *.ipynb")
     out = folder / "grades.csv"
-    assert grade.main([str(folder), "--out", str(out), "--timeout", "60"]) == 0
+    assert grade.main([str(folder), "--out", str(out), "--timeout", "30"]) == 0  # "loops" waits it out
     return read(out)
 
 
@@ -99,7 +99,7 @@ def test_a_dead_kernel_or_a_time_out_keeps_what_was_earned_before(graded):
     assert points == 0 and "kernel died" in feedback
     assert graded["99_loops.ipynb", "99.1"][0] == 2
     points, _, feedback = graded["99_loops.ipynb", "99.2"]
-    assert points == 0 and "did not finish within 60 s" in feedback
+    assert points == 0 and "did not finish within 30 s" in feedback
     assert graded["99_raises.ipynb", "99.2"] == (2, 2, "correct")  # an error in a cell does not stop grading
 
 
@@ -118,20 +118,19 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert "positive" in capsys.readouterr().err
 
 
-def test_the_course_notebooks_get_full_marks_solved_and_zero_untouched(tmp_path):
-    """Through the command line, on every notebook that has exercises (its student and its solution version)."""
-    solutions = [p for p in sorted(build.SOLUTIONS.glob("*.ipynb")) if build.exercise_cells(nbformat.read(p, 4))]
-    assert solutions
-    for path in solutions:
-        shutil.copy(path, tmp_path / f"solved_{path.name}")
-        shutil.copy(build.NOTEBOOKS / path.name, tmp_path / f"student_{path.name}")
+def test_a_course_notebook_gets_full_marks_solved_and_zero_untouched(tmp_path):
+    """Through the command line, on a course notebook (its student and its solution version). Every solution
+    notebook passes the grader's hidden checks in tests/test_notebooks.py, without the command line's cost."""
+    path = build.SOLUTIONS / "06_playground.ipynb"
+    exercises = course.exercises(build.notebook_id(nbformat.read(path, 4), path))
+    assert exercises
+    shutil.copy(path, tmp_path / f"solved_{path.name}")
+    shutil.copy(build.NOTEBOOKS / path.name, tmp_path / f"student_{path.name}")
     out = tmp_path / "grades.csv"
     env = dict(os.environ, MPLBACKEND="Agg")
     subprocess.run([sys.executable, "-m", "sumkit.grade", str(tmp_path), "--out", str(out), "--timeout", "900"],
                    check=True, env=env, cwd=ROOT)
     graded = read(out)
-    for path in solutions:
-        exercises = course.exercises(build.notebook_id(nbformat.read(path, 4), path))
-        for e in exercises:
-            assert graded[f"solved_{path.name}", e.id][:2] == (e.points, e.points), graded[f"solved_{path.name}", e.id]
-            assert graded[f"student_{path.name}", e.id] == (0, e.points, "not answered yet")
+    for e in exercises:
+        assert graded[f"solved_{path.name}", e.id][:2] == (e.points, e.points), graded[f"solved_{path.name}", e.id]
+        assert graded[f"student_{path.name}", e.id] == (0, e.points, "not answered yet")
