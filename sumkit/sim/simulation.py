@@ -498,17 +498,23 @@ class Simulation:
             return
         mine = self._addresses[agent.name]
         model, any_wait = self.trainer.model, self.any_address_claim_wait
+        now, claimed = self.chain.now, False  # each transaction moves the clock: read it again after each
         for item in list(self._open):
             c = item.contribution
-            age = self.chain.now - c.added_at  # each transaction moves the clock: read it every time
+            age = now - c.added_at
             if age < self.refund_wait:
                 break  # the rest are younger
             if item.done:
                 continue
-            agrees = model.predict_encoded(item.x) == item.label
-            if c.contributor in mine:
-                if agent.claims_refunds and agrees and not item.refunded:
+            # The model's verdict, computed only when a claim hangs on it: most open contributions are old bad
+            # ones that this agent already took from, and predicting each at every action cost most of a long
+            # run. (Claims do not change the model, so one verdict serves the whole item.)
+            agrees = None
+            if c.contributor in mine and agent.claims_refunds and not item.refunded:
+                agrees = model.predict_encoded(item.x) == item.label
+                if agrees:
                     self._transact(agent, item, c.contributor, refund=True)
+                    now, claimed = self.chain.now, True
             if not agent.takes or any_wait is None:
                 continue
             for address in mine:
@@ -517,11 +523,19 @@ class Simulation:
                 if address == c.contributor or address in item.taken_by:
                     continue
                 flagged = item.flagged_at.get(address)
-                if flagged is not None and self.chain.now < flagged + self.take_delay:
+                if flagged is not None and now < flagged + self.take_delay:
                     continue  # flagged: the take comes after the delay
-                if age >= any_wait or (not agrees and self._good.get(address, 0) > 0):
-                    self._transact(agent, item, address, refund=False)
-        self._open = [item for item in self._open if not item.done]
+                if age < any_wait:
+                    if self._good.get(address, 0) == 0:
+                        continue  # only an address with good data may take before any_wait
+                    if agrees is None:
+                        agrees = model.predict_encoded(item.x) == item.label
+                    if agrees:
+                        continue
+                self._transact(agent, item, address, refund=False)
+                now, claimed = self.chain.now, True
+        if claimed:
+            self._open = [item for item in self._open if not item.done]
 
     def _transact(self, agent: Agent, item: _Open, address: str, *, refund: bool) -> int:
         c = item.contribution
