@@ -93,7 +93,7 @@ class Trainer:
         if self._derived is not None and self._derived[0] == version:
             return self._derived[1], self._derived[2]
         if self._derived is not None and self._derived[0][0] == version[0]:  # no snapshot undone: read what is new
-            seen, contributions, model = self._derived[0][1], list(self._derived[1]), self._derived[2]
+            seen, contributions, model = self._derived[0][1], self._derived[1], self._derived[2]  # grown in place
         else:
             seen, contributions, model = 0, [], self._deployed.copy()
         for event in self.chain.logs("ContributionAdded", address=self.address, start=seen):
