@@ -77,7 +77,7 @@ def shape(result: sim.SimulationResult) -> list[tuple[str, str, bool]]:
         ("accuracy stays near its start", f"{result.start_accuracy:.1%} -> {result.final_accuracy:.1%}",
          abs(drift) <= 0.05),
         ("the good agent's balance grows", f"{good:+.1%}", good > 0),
-        ("the bad agent's balance falls toward zero", f"{bad:+.1%}", bad < 0),
+        ("the bad agent's balance falls toward zero", f"{bad:+.1%}", bad < -0.5),  # lost more than half
     ]
 
 
