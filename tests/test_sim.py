@@ -6,6 +6,7 @@ import os
 import signal
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import Perceptron
 
@@ -110,6 +111,13 @@ def test_same_seed_same_run(data):
     assert (adds["gas"] > 0).all() and (adds["amount"] > 0).all()
     assert first.balances_percent().iloc[0].tolist() == [100.0, 100.0]
     assert list(first.summary().index) == ["good", "bad"]
+
+
+def test_amounts_are_exact_ints_whose_sums_never_wrap_around(data):
+    result = small_run(data, quick_agents(), seed=3)[1]
+    amounts = result.events["amount"]
+    many = pd.concat([amounts] * 400)  # as long a run as the paper's: far more than 9.2 ether of deposits in all
+    assert many.sum() == 400 * sum(amounts) > 2**63 and many.sum() > 0
 
 
 @pytest.mark.parametrize("how", ["raise", "signal"])

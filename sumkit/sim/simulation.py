@@ -61,9 +61,10 @@ class SimulationResult:
     ``events`` has one row per action: ``time`` (unix s), ``day`` (days since the start), ``agent``,
     ``address`` (account name), ``action`` (``add``, ``refund``, ``report``; under a take delay
     ``flag``, a report that only flagged, and ``defend``, an add that puts the model right on a flagged
-    contribution; or ``skip`` when the deposit was above the agent's budget or balance), ``amount`` (wei: the
-    deposit paid, the refund or the take; for a skip, the price refused), ``gas``, ``label``, ``contributor``
-    (whose contribution was refunded, flagged or taken) and ``error`` (the revert's error name, if any).
+    contribution; or ``skip`` when the deposit was above the agent's budget or balance), ``amount`` (wei, as
+    exact Python ints, so that sums never overflow: the deposit paid, the refund or the take; for a skip, the
+    price refused), ``gas``, ``label``, ``contributor`` (whose contribution was refunded, flagged or taken) and
+    ``error`` (the revert's error name, if any).
     ``history`` has one row per evaluation: ``time``, ``day``, ``accuracy`` on the test set, ``held`` (what
     the trainer holds) and one column per agent with its balance (all its accounts together), both in units
     of :data:`UNIT` wei. ``start_balances`` and ``final_balances`` are exact, in wei.
@@ -456,8 +457,12 @@ class Simulation:
             raise RuntimeError("nothing was simulated yet: call run() first")
 
         history = pd.DataFrame(self._history)
+        events = pd.DataFrame(self._events, columns=EVENT_COLUMNS)
+        # Python ints, exact: as int64 a total of wei wraps around, without a word, past 9.2 ether (a few days of
+        # the good agent's deposits at the paper's pace), and a table of sums would show negative deposits.
+        events["amount"] = events["amount"].astype(object)
         return SimulationResult(
-            events=pd.DataFrame(self._events, columns=EVENT_COLUMNS),
+            events=events,
             history=history,
             agents=list(self.agents),
             start_balances=dict(self.start_balances),
