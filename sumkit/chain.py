@@ -321,7 +321,7 @@ class Chain:
         or handled with :meth:`at`) emit since it knew them, read from the node (``eth_getLogs``). For older
         history, or any contract, ask the node: ``chain.w3.eth.get_logs({...})``."""
         self._follow()
-        wanted = to_checksum_address(address) if address is not None else None
+        wanted = _abi.checksum(address) if address is not None else None
         return [e for e in self._events[start:] if (name is None or e["event"] == name) and wanted in (None, e["address"])]
 
     def events(self, name: str | None = None, *, address: str | None = None) -> pd.DataFrame:
