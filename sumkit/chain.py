@@ -180,8 +180,7 @@ class Chain:
     @property
     def now(self) -> int:
         """The block time (unix seconds) that the next transaction and every view will see."""
-        # A real network: the next block comes when it comes. On any node others' blocks move time on too.
-        if not self._controls_time or self._followed is not None:
+        if not self._controls_time:  # a real network: the next block comes when it comes
             return max(self._now, self.backend.latest_timestamp() + BLOCK_TIME)  # type: ignore[attr-defined]
         return self._now
 
@@ -398,7 +397,8 @@ class Chain:
     def _follow(self, upto: int | None = None, also: set[str] | frozenset[str] = frozenset()) -> None:
         """On a node: add to the event log what the contracts this chain knows (and ``also`` these addresses)
         emitted in the blocks after the last one read, up to ``upto`` (default: the latest), whoever sent the
-        transactions. Elsewhere only this chain mines, and :meth:`_record` logs every event itself."""
+        transactions; on a development node, others' blocks also move the clock past them. Elsewhere only this
+        chain mines, and :meth:`_record` logs every event itself."""
         if self._followed is None:
             return
         last = self.backend.block_number - 1 if upto is None else upto
@@ -409,6 +409,8 @@ class Chain:
             if decoded is not None:
                 self._append_event(block, log.address, decoded)
         self._followed = last
+        if upto is None and self._controls_time:  # blocks this chain did not mine: later than its clock, maybe
+            self._now = max(self._now, self.backend.timestamp_of(last) + BLOCK_TIME)  # type: ignore[attr-defined]
 
     def _function_of(self, to: str | None, data: bytes) -> tuple[str, str]:
         """(contract name, function name) of a transaction sent without sumkit's handles (e.g. via chain.w3)."""
@@ -542,6 +544,7 @@ class Chain:
             raise ValueError(f"{self.name_of(sender)} cannot send {value} wei: the balance is {self.balance(sender)}")
         if nonce is not None and self.nonce(sender) != nonce:
             raise NonceTaken(sender, nonce, self.nonce(sender))
+        self._follow()  # on a node, others' blocks since the last look move the clock on
         block_time = self.now
         try:
             # With a nonce, the backend refuses the transaction if that nonce was taken meanwhile (on a node).
@@ -559,6 +562,7 @@ class Chain:
 
     def _transact_raw(self, raw: bytes) -> str:
         """Mine a transaction signed elsewhere (chain.w3's ``eth_sendRawTransaction``); returns its hash."""
+        self._follow()
         block_time = self.now
         try:
             sender, to, data, result = self.backend.send_raw(raw, timestamp=block_time)  # type: ignore[attr-defined]

@@ -161,17 +161,18 @@ class Trainer:
         a contribution mined right after someone else's (``incentive.deposit(BLOCK_TIME)``); in process and on
         a local node, where nothing is mined in between, it sends the quote.
         """
-        encoded = self.model.encode(x)
-        label = self.model.encode_label(y)
-        work = len(encoded) * len(self.model.classes)
+        model = self.model  # derived from the chain once (on a node, each derivation asks the node what is new)
+        encoded = model.encode(x)
+        label = model.encode_label(y)
+        work = len(encoded) * len(model.classes)
         if work > MAX_SAMPLE_WORK:
             raise ValueError(
                 f"this sample has {len(encoded):,} values (active features, for a sparse model) and the model "
-                f"{len(self.model.classes)} classes: {work:,} > MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Predicting it, "
+                f"{len(model.classes)} classes: {work:,} > MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Predicting it, "
                 "which its refund and every report need, would not fit in a block, so its deposit could never come "
                 "out: the contract refuses it (SampleTooLarge). Send fewer active features."
             )
-        self.model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
+        model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
         if value is None:
             value = self._deposit_to_send(max_deposit)
         elif max_deposit is not None:

@@ -97,8 +97,8 @@ def test_on_a_node_contributions_from_other_clients_are_seen_in_order_and_undone
 
         trainer.add_data(POSITIVE, 1, sender=chain.alice)
         their_time = classmate_adds(NEGATIVE, 1, chain.carol)
-        assert chain.now == their_time + sk.chain.BLOCK_TIME  # their block moved the chain's clock on
         assert [c.contributor for c in trainer.added()] == [chain.alice, chain.carol]
+        assert chain.now == their_time + sk.chain.BLOCK_TIME  # reading their block moved the chain's clock on
         assert trainer.added()[1].deposit < sk.ether(1)
         assert trainer.check_model()  # the mirror learnt the classmate's sample, as the chain did
         trainer.add_data(POSITIVE, 1, sender=chain.bob)  # ours comes after theirs, in the log too
