@@ -394,18 +394,18 @@ class Chain:
     def _append_event(self, block: int, address: str, decoded: tuple[str, dict[str, Any]]) -> None:
         self._events.append({"block": block, "address": address, "event": decoded[0], **decoded[1]})
 
-    def _follow(self, upto: int | None = None, also: set[str] | frozenset[str] = frozenset()) -> None:
-        """On a node: add to the event log what the contracts this chain knows (and ``also`` these addresses)
-        emitted in the blocks after the last one read, up to ``upto`` (default: the latest), whoever sent the
-        transactions; on a development node, others' blocks also move the clock past them. Elsewhere only this
-        chain mines, and :meth:`_record` logs every event itself."""
+    def _follow(self, upto: int | None = None) -> None:
+        """On a node: add to the event log what others' transactions made the contracts this chain knows emit in
+        the blocks after the last one read, up to ``upto`` (default: the latest); on a development node, others'
+        blocks also move the clock past them. This chain's own transactions are logged from their receipts by
+        :meth:`_record` (a node may index logs a moment after the receipt). Elsewhere only this chain mines."""
         if self._followed is None:
             return
         last = self.backend.block_number - 1 if upto is None else upto
         if last <= self._followed:
             return
-        for block, log in self.backend.logs(sorted(set(self._abis) | also), self._followed + 1, last):  # type: ignore[attr-defined]
-            decoded = self._decode_log(log.address, log.topics, log.data)
+        for block, tx_hash, log in self.backend.logs(sorted(self._abis), self._followed + 1, last):  # type: ignore[attr-defined]
+            decoded = self._decode_log(log.address, log.topics, log.data) if tx_hash not in self._receipts else None
             if decoded is not None:
                 self._append_event(block, log.address, decoded)
         self._followed = last
@@ -583,16 +583,16 @@ class Chain:
         self._now = block_time + BLOCK_TIME
         contract, function = context
         events, raw_logs = [], []
-        if self._followed is not None:  # on a node, the blocks before ours may hold others' transactions
-            self._follow(result.block_number, also={log.address for log in result.logs})
+        self._follow(result.block_number - 1)  # on a node, the blocks before ours may hold others' transactions
         for index, log in enumerate(result.logs):
             decoded = self._decode_log(log.address, log.topics, log.data)
             if decoded is not None:
                 events.append(decoded)
-                if self._followed is None:
-                    self._append_event(result.block_number, log.address, decoded)
+                self._append_event(result.block_number, log.address, decoded)
             raw_logs.append({"address": log.address, "topics": ["0x" + t.hex() for t in log.topics],
                              "data": "0x" + log.data.hex(), "logIndex": hex(index)})
+        if self._followed is not None and self._controls_time:  # a development node mines each transaction alone
+            self._followed = max(self._followed, result.block_number)
         self._log.append({"contract": contract, "function": function, "sender": self.name_of(sender),
                           "gas_used": result.gas_used, "block_time": block_time, "block": result.block_number})
         self._receipts[result.tx_hash] = {

@@ -251,3 +251,19 @@ def test_the_mirror_follows_on_the_node(node):
     with chain.snapshot():
         trainer.add_data(np.array([0.0, 2.0, 0.0]), 1, sender=chain.bob)
     assert trainer.check_model() and len(trainer.contributions()) == 2
+
+
+def test_on_a_network_the_chain_reads_its_own_events_once_and_others_after_them(node):
+    """Where blocks hold many transactions, the chain reads blocks again from its own one on: its own logs (from
+    the receipt) are not counted twice, and another client's contribution is still seen."""
+    from web3 import HTTPProvider, Web3
+
+    chain = real_network(node.url)
+    trainer = make_trainer(chain)
+    trainer.add_data(POSITIVE, 1, sender=chain.alice, max_deposit=sk.ether(1))
+    other = Web3(HTTPProvider(node.url)).eth.contract(address=trainer.address, abi=trainer.contract.abi)
+    tx = other.functions.addData(trainer.model.encode(NEGATIVE), 1).transact({"from": chain.carol, "value": sk.ether(1)})
+    assert chain.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    assert [c.contributor for c in trainer.added()] == [chain.alice, chain.carol]
+    assert list(chain.events("ContributionAdded")["contributor"]) == [chain.alice, chain.carol]
+    assert trainer.check_model()

@@ -129,15 +129,15 @@ class RpcBackend:
     def code(self, address: str) -> bytes:
         return bytes.fromhex(self._rpc("eth_getCode", [address, "latest"])[2:])
 
-    def logs(self, addresses: Sequence[str], first: int, last: int) -> list[tuple[int, Log]]:
+    def logs(self, addresses: Sequence[str], first: int, last: int) -> list[tuple[int, str, Log]]:
         """Every log that a contract at one of ``addresses`` emitted in blocks ``first`` to ``last``, whoever sent
-        the transaction, as ``(block number, log)`` in the chain's order (``eth_getLogs``)."""
+        the transaction, as ``(block number, transaction hash, log)`` in the chain's order (``eth_getLogs``)."""
         if not addresses or first > last:
             return []
         query = {"address": list(addresses), "fromBlock": hex(first), "toBlock": hex(last)}
         found = [log for log in self._rpc("eth_getLogs", [query]) if not log.get("removed")]
         found.sort(key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
-        return [(int(log["blockNumber"], 16),
+        return [(int(log["blockNumber"], 16), log["transactionHash"].lower(),
                  Log(to_checksum_address(log["address"]), tuple(bytes.fromhex(t[2:]) for t in log["topics"]),
                      bytes.fromhex(log["data"][2:])))
                 for log in found]
