@@ -32,9 +32,9 @@ BACKENDS = ("py-evm", "revm")
 ADD_DATA_CALLS = 100
 
 
-def tweets(seed: int = 0) -> tuple[Any, tuple[Any, Any], tuple[Any, Any]]:
-    """A 1000-word sparse perceptron trained off chain on 8% of the tweets' training split, the rest of the
-    split (the pool agents draw from) and the test split."""
+def tweets(seed: int = 0, learning_rate: float = 0.1) -> tuple[Any, tuple[Any, Any], tuple[Any, Any]]:
+    """A 1000-word sparse perceptron trained off chain on 8% of the tweets' training split (deployed with
+    ``learning_rate``), the rest of the split (the pool agents draw from) and the test split."""
     from sklearn.linear_model import Perceptron
 
     data = sk.datasets.tweets_bag_of_words(n_words=1000, seed=seed)
@@ -42,7 +42,7 @@ def tweets(seed: int = 0) -> tuple[Any, tuple[Any, Any], tuple[Any, Any]]:
     start, rest = order[: round(0.08 * data.n_train)], order[round(0.08 * data.n_train) :]
     dense = data.dense()
     estimator = Perceptron(random_state=seed).fit(dense.X_train[start], data.y_train[start])
-    model = sk.models.SparsePerceptron.from_sklearn(estimator, learning_rate=0.1)
+    model = sk.models.SparsePerceptron.from_sklearn(estimator, learning_rate=learning_rate)
     return model, ([data.X_train[i] for i in rest], data.y_train[rest]), (data.X_test, data.y_test)
 
 
