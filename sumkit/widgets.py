@@ -149,12 +149,14 @@ class Playground:
     @property
     def history(self) -> pd.DataFrame:
         """Every action taken through the panel: ``time`` (block time), ``action``, ``account``, ``amount`` (wei
-        the account received; negative for a deposit paid), ``error`` (the custom error, or the Python
-        exception's type) and ``message``."""
+        the account received, as exact Python ints so that sums never wrap around; negative for a deposit
+        paid), ``error`` (the custom error, or the Python exception's type) and ``message``."""
         import pandas as pd
 
         columns = ["time", "action", "account", "amount", "error", "message"]
-        return pd.DataFrame(self._history, columns=columns)
+        table = pd.DataFrame(self._history, columns=columns)
+        table["amount"] = table["amount"].astype(object)
+        return table
 
     def refresh(self) -> None:
         """Redraw the prediction, the deposit due now, the contributions (choice and table), the log and the

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+import pandas as pd
 import pytest
 
 import sumkit as sk
@@ -56,6 +57,9 @@ def test_add_travel_refund_by_clicking(chain, panel):
     assert list(history["action"]) == ["add", "refund", "travel", "refund"]
     assert list(history["amount"]) == [-c.deposit, 0, 0, c.deposit]
     assert history["error"].isna().tolist() == [True, False, True, True]
+    repeat = 2**63 // c.deposit + 2  # a long session's refunds: more than 9.2 ether in all
+    refunds = pd.concat([history["amount"][history["amount"] > 0]] * repeat)
+    assert refunds.sum() == repeat * c.deposit > 2**63  # exact: int64 would wrap around
     assert "alice: refund paid" in panel.log.value and panel.log.value.index("refund paid") < panel.log.value.index(
         "added sample 0"
     )  # newest first
