@@ -18,7 +18,7 @@ Conventions every backend keeps, so the same story gives the same gas everywhere
   nonce or balance the node refuses) raises :class:`TransactionRejected`;
 - addresses are checksummed strings, data is ``bytes``;
 - a backend that others send transactions to as well (a node) also has ``logs(addresses, first, last)`` and
-  ``latest_timestamp()``: the chain reads others' events and block times from it.
+  ``timestamp_of(number)``: the chain reads others' events and block times from it.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
+from ..abi import checksum
 from .base import CallResult, Log, TransactionRejected, TxResult
 
 DEV_CLIENTS = ("anvil", "hardhat", "ganache")  # nodes that let a client set block times and undo state
@@ -138,7 +139,7 @@ class RpcBackend:
         found = [log for log in self._rpc("eth_getLogs", [query]) if not log.get("removed")]
         found.sort(key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
         return [(int(log["blockNumber"], 16), log["transactionHash"].lower(),
-                 Log(to_checksum_address(log["address"]), tuple(bytes.fromhex(t[2:]) for t in log["topics"]),
+                 Log(checksum(log["address"]), tuple(bytes.fromhex(t[2:]) for t in log["topics"]),
                      bytes.fromhex(log["data"][2:])))
                 for log in found]
 
