@@ -24,6 +24,9 @@ COURSE = [f"{n:02d}" for n in range(1, 9)]  # notebooks 01 to 08 each get 2-4 ex
 # of reporting (xfail) which notebooks still lack them.
 COURSE_COMPLETE = True
 MARK = "SUMKIT_RESULTS "
+# A cell that prints the results of the notebook's checks, read from its kernel (see read_results).
+RESULTS = ("import dataclasses, json, sumkit\n"
+           f"print({MARK!r} + json.dumps({{k: dataclasses.asdict(v) for k, v in sumkit.course.results().items()}}))")
 NEEDS_NODE = {"07_real_network.ipynb"}  # starts sk.LocalNode()
 
 
@@ -42,13 +45,22 @@ def run(path: Path, monkeypatch, *, grading: bool = False) -> dict[str, dict]:
     else:
         monkeypatch.delenv(course.GRADING_ENV, raising=False)
     nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import dataclasses, json, sumkit\n"
-        f"print({MARK!r} + json.dumps({{k: dataclasses.asdict(v) for k, v in sumkit.course.results().items()}}))"
-    ))
+    nb.cells.append(nbformat.v4.new_code_cell(RESULTS))
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
+    return read_results("".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream"))
+
+
+def read_results(text: str) -> dict[str, dict]:
+    """The check results that the :data:`RESULTS` cell printed in ``text``."""
     return json.loads(text.split(MARK, 1)[1])
+
+
+def assert_nothing_answered(path: Path, results: dict[str, dict]) -> None:
+    """Every exercise of the student notebook at ``path`` was checked, and says "not answered yet"."""
+    expected = [e.id for e in course.exercises(build.notebook_id(nbformat.read(path, as_version=4), path) or "")]
+    assert sorted(results) == sorted(expected), "every exercise's check cell runs"
+    for ex, result in results.items():
+        assert result["status"] == "not answered" and result["points"] == 0, (ex, result)
 
 
 def test_there_are_notebooks():
@@ -85,11 +97,7 @@ def _the_browser_suite_runs_them() -> bool:
 def test_student_notebook_runs_to_the_end_with_nothing_answered(path, monkeypatch):
     if _the_browser_suite_runs_them():
         pytest.skip("tests/browser/test_notebooks_in_jupyterlab.py runs this notebook in JupyterLab and checks the same")
-    results = run(path, monkeypatch)
-    expected = [e.id for e in course.exercises(build.notebook_id(nbformat.read(path, as_version=4), path) or "")]
-    assert sorted(results) == sorted(expected), "every exercise's check cell runs"
-    for ex, result in results.items():
-        assert result["status"] == "not answered" and result["points"] == 0, (ex, result)
+    assert_nothing_answered(path, run(path, monkeypatch))
 
 
 @pytest.mark.parametrize("path", [p for p in SOLUTIONS if _has_exercises(p)], ids=lambda p: p.name)

@@ -4,14 +4,9 @@ notebooks when Chromium is there: tests/test_notebooks.py then leaves them to th
 
 from __future__ import annotations
 
-import json
-
-import nbformat
 import pytest
 
-from sumkit import course
-from sumkit.course import build
-
+from ..test_notebooks import RESULTS, assert_nothing_answered, read_results
 from .conftest import ROOT
 from .jupyterlab import WATCH_THE_CURVE, Notebook
 
@@ -19,9 +14,6 @@ NOTEBOOKS = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
 DASHBOARD = "04_attack_and_defend.ipynb"
 PLAYGROUND = "06_playground.ipynb"
 NEWS = "official Jupyter news"  # the pop-up that asks whether to fetch Jupyter's news
-MARK = "SUMKIT_RESULTS "
-RESULTS = ("import dataclasses, json, sumkit\n"
-           f"print({MARK!r} + json.dumps({{k: dataclasses.asdict(v) for k, v in sumkit.course.results().items()}}))")
 
 
 def test_the_widget_notebooks_are_there():
@@ -43,9 +35,4 @@ def test_notebook_runs_in_jupyterlab(page, lab, name):
         growing = page.evaluate("() => window.curveSeen")
         assert len(growing) >= 3 and growing == sorted(growing), growing
     assert page.get_by_text(NEWS).count() == 0
-    path = ROOT / "notebooks" / name
-    expected = [e.id for e in course.exercises(build.notebook_id(nbformat.read(path, as_version=4), path) or "")]
-    results = json.loads(notebook.run_code(RESULTS).split(MARK, 1)[1])
-    assert sorted(results) == sorted(expected), "every exercise's check cell runs"
-    for ex, result in results.items():
-        assert result["status"] == "not answered" and result["points"] == 0, (ex, result)
+    assert_nothing_answered(ROOT / "notebooks" / name, read_results(notebook.run_code(RESULTS)))
