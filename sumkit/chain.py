@@ -30,7 +30,7 @@ from eth_utils import is_address, keccak, to_canonical_address, to_checksum_addr
 
 from . import abi as _abi
 from . import artifacts as _artifacts
-from .backends.base import Backend, CallResult, TransactionRejected, TxResult
+from .backends.base import DEV_CHAIN, Backend, CallResult, Capabilities, TransactionRejected, TxResult
 from .errors import Reverted, decode_revert
 from .units import format_ether
 
@@ -38,12 +38,12 @@ if TYPE_CHECKING:
     import pandas as pd
     from web3 import Web3
 
-GENESIS_TIME = 1_767_225_600  # 2026-01-01 00:00:00 UTC: every new chain starts here
-BLOCK_TIME = 12  # seconds between blocks, as on Ethereum mainnet
+GENESIS_TIME = DEV_CHAIN.genesis_time  # 2026-01-01 00:00:00 UTC: every new chain starts here
+BLOCK_TIME = DEV_CHAIN.block_time  # seconds between blocks, as on Ethereum mainnet
 MAX_TIMESTAMP = 2**64 - 1  # the largest block time a header holds (the EVM's TIMESTAMP is read as a uint64)
 TX_GAS_LIMIT = 30_000_000  # the gas limit sent with every transaction: one mainnet block
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
-TEST_ACCOUNTS = 10  # the backend's funded accounts; Chain.new_account adds more
+TEST_ACCOUNTS = DEV_CHAIN.accounts  # the backend's funded accounts; Chain.new_account adds more
 TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BACKENDS = ("py-evm", "revm")
@@ -147,7 +147,7 @@ class Chain:
         self._any_event = {topic: item for topic, (_, item) in _abi.known_events().items()}
         self._reverts = 0  # how many snapshots were undone (see version)
         # On a node others send transactions too: the last block whose logs are in _events (see _follow).
-        self._followed: int | None = self.backend.block_number - 1 if hasattr(self.backend, "logs") else None
+        self._followed: int | None = self.backend.block_number - 1 if self.capabilities.follows_others else None
         self._w3: Web3 | None = None
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
@@ -172,16 +172,21 @@ class Chain:
     def __repr__(self) -> str:
         return f"<Chain {self.backend.name} block={self.block_number} now={self.now}>"
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this chain's backend can do: time control, snapshots, following others' blocks, ..."""
+        return self.backend.capabilities
+
     # -- time -------------------------------------------------------------------------------------
     @property
     def _controls_time(self) -> bool:
-        return getattr(self.backend, "controls_time", True)
+        return self.backend.capabilities.time_control
 
     @property
     def now(self) -> int:
         """The block time (unix seconds) that the next transaction and every view will see."""
         if not self._controls_time:  # a real network: the next block comes when it comes
-            return max(self._now, self.backend.latest_timestamp() + BLOCK_TIME)  # type: ignore[attr-defined]
+            return max(self._now, self.backend.latest_timestamp() + BLOCK_TIME)
         return self._now
 
     @property
@@ -204,7 +209,7 @@ class Chain:
         if delta < 0:
             raise ValueError("time only moves forward on a blockchain: travel by a positive duration")
         if not self._controls_time:
-            raise self.backend.refuse("travel")  # type: ignore[attr-defined]
+            raise self.backend.refuse("travel")
         self._now += delta
 
     # -- accounts ---------------------------------------------------------------------------------
@@ -278,6 +283,8 @@ class Chain:
         >>> with chain.snapshot():                 # doctest: +SKIP
         ...     trainer.add_data(x, y, sender=chain.mallory)
         """
+        if not self.capabilities.snapshots:
+            raise self.backend.refuse("snapshot")
         backend_snapshot = self.backend.snapshot()
         saved = (self._now, len(self._log), len(self._events), dict(self._names), len(self.accounts),
                  list(self._receipts), self._derived, self._followed)
@@ -404,13 +411,13 @@ class Chain:
         last = self.backend.block_number - 1 if upto is None else upto
         if last <= self._followed:
             return
-        for block, tx_hash, log in self.backend.logs(sorted(self._abis), self._followed + 1, last):  # type: ignore[attr-defined]
+        for block, tx_hash, log in self.backend.logs(sorted(self._abis), self._followed + 1, last):
             decoded = self._decode_log(log.address, log.topics, log.data) if tx_hash not in self._receipts else None
             if decoded is not None:
                 self._append_event(block, log.address, decoded)
         self._followed = last
         if upto is None and self._controls_time:  # blocks this chain did not mine: later than its clock, maybe
-            self._now = max(self._now, self.backend.timestamp_of(last) + BLOCK_TIME)  # type: ignore[attr-defined]
+            self._now = max(self._now, self.backend.timestamp_of(last) + BLOCK_TIME)
 
     def _function_of(self, to: str | None, data: bytes) -> tuple[str, str]:
         """(contract name, function name) of a transaction sent without sumkit's handles (e.g. via chain.w3)."""
@@ -552,9 +559,8 @@ class Chain:
                                        **({} if nonce is None else {"nonce": nonce}))
         except TransactionRejected as e:
             raise self._invalid(e, context, gas) from None
-        mined = bool(getattr(result, "tx_hash", ""))  # a node may mine a transaction that then fails
-        if mined:
-            block_time = self._record(sender, to, result, context, block_time, sig)  # type: ignore[arg-type]
+        if isinstance(result, TxResult) and result.tx_hash:  # mined (a node may mine a transaction that then fails)
+            block_time = self._record(sender, to, result, context, block_time, sig)
         if not result.success:
             raise self._reverted(result, context, gas, to)
         assert self.last_receipt is not None
@@ -562,24 +568,29 @@ class Chain:
 
     def _transact_raw(self, raw: bytes) -> str:
         """Mine a transaction signed elsewhere (chain.w3's ``eth_sendRawTransaction``); returns its hash."""
+        if not self.capabilities.raw_transactions:
+            raise ValueError(f"the {self.backend.name} backend does not take signed raw transactions: "
+                             "use eth_sendTransaction (w3.eth.send_transaction / contract...transact)")
         self._follow()
         block_time = self.now
         try:
-            sender, to, data, result = self.backend.send_raw(raw, timestamp=block_time)  # type: ignore[attr-defined]
+            sender, to, data, result = self.backend.send_raw(raw, timestamp=block_time)
         except TransactionRejected as e:
             raise ValueError(f"the signed transaction was refused before it ran: {e}") from None
         context = self._function_of(to, data)
-        if getattr(result, "tx_hash", ""):
-            self._record(sender, to, result, context, block_time, None)  # type: ignore[arg-type]
+        mined = isinstance(result, TxResult) and bool(result.tx_hash)
+        if mined:
+            self._record(sender, to, result, context, block_time, None)
         if not result.success:
             raise self._reverted(result, context, 0, to)
-        return result.tx_hash  # type: ignore[attr-defined]
+        assert isinstance(result, TxResult)
+        return result.tx_hash
 
     def _record(self, sender: str, to: str | None, result: TxResult, context: tuple[str, str], block_time: int,
                 sig: _abi.Signature | None) -> int:
         """Log a mined transaction (gas log, events, receipt for chain.w3) and move the clock past its block."""
         if not self._controls_time:
-            block_time = self.backend.timestamp_of(result.block_number)  # type: ignore[attr-defined]
+            block_time = self.backend.timestamp_of(result.block_number)
         self._now = block_time + BLOCK_TIME
         contract, function = context
         events, raw_logs = [], []

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import TracebackType
 
 from .artifacts import ROOT
-from .backends.pyevm import BLOCK_GAS_LIMIT, DEV_ACCOUNTS, DEV_MNEMONIC
-from .chain import GENESIS_TIME
+from .backends.base import DEV_CHAIN
+
 NPM_PACKAGE = "@foundry-rs/anvil"
 INSTALL_HINT = (
     "Install the pinned node from the sumkit checkout with `npm ci` (it needs Node.js 18 or later, from your "
@@ -76,14 +76,15 @@ class LocalNode:
     for it to answer.
     """
 
-    def __init__(self, *, port: int | None = None, start_time: int = GENESIS_TIME, timeout: float = 30) -> None:
+    def __init__(self, *, port: int | None = None, start_time: int = DEV_CHAIN.genesis_time, timeout: float = 30) -> None:
         self.executable = find_anvil()
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
             str(self.executable), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", "prague",
-            "--timestamp", str(start_time), "--accounts", str(DEV_ACCOUNTS), "--balance", "1000000",
-            "--mnemonic", DEV_MNEMONIC, "--gas-limit", str(BLOCK_GAS_LIMIT), "--chain-id", "31337", "--silent",
+            "--timestamp", str(start_time), "--accounts", str(DEV_CHAIN.accounts),
+            "--balance", str(DEV_CHAIN.balance // 10**18), "--mnemonic", DEV_CHAIN.mnemonic,
+            "--gas-limit", str(DEV_CHAIN.block_gas_limit), "--chain-id", str(DEV_CHAIN.node_chain_id), "--silent",
         ]
         self._errors = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(

@@ -44,7 +44,10 @@ class ChainProvider(BaseProvider):
         super().__init__()
         self.chain, self.gas_limit, self.block_time = chain, gas_limit, block_time
         self._ids = itertools.count()
-        self._forward = getattr(chain.backend, "request", None)  # a JSON-RPC backend: reads go to its node
+        from .backends.rpc import RpcBackend
+
+        # A JSON-RPC backend: reads go to its node.
+        self._forward = chain.backend.request if isinstance(chain.backend, RpcBackend) else None
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True
@@ -89,9 +92,8 @@ class ChainProvider(BaseProvider):
         result = self.chain._run_call(sender, to, data, value=value, gas=limit, context=context)
         if not result.success:
             raise self.chain._reverted(result, context, limit, to)
-        node_estimate = getattr(self.chain.backend, "estimate_gas", None)
-        if node_estimate is not None:  # a node measures it, at the chain's time
-            return hex(node_estimate(sender, to, data, value=value, gas=limit, timestamp=self.chain.now))
+        if self.chain.capabilities.gas_estimation:  # a node measures it, at the chain's time
+            return hex(self.chain.backend.estimate_gas(sender, to, data, value=value, gas=limit, timestamp=self.chain.now))
         estimate = min(limit, result.gas_used * 64 // 63 + 10_000)
         if estimate < limit and not self.chain._run_call(sender, to, data, value=value, gas=estimate,
                                                          context=context).success:
@@ -105,10 +107,6 @@ class ChainProvider(BaseProvider):
         return receipt.tx_hash
 
     def _eth_sendRawTransaction(self, raw: str) -> str:
-        send_raw = getattr(self.chain.backend, "send_raw", None)
-        if send_raw is None:
-            raise ValueError(f"the {self.chain.backend.name} backend does not take signed raw transactions: "
-                             "use eth_sendTransaction (w3.eth.send_transaction / contract...transact)")
         return self.chain._transact_raw(_bytes(raw))
 
     # -- served in process (forwarded to the node otherwise) -------------------------------------------
@@ -124,7 +122,7 @@ class ChainProvider(BaseProvider):
         return self._local("web3_clientVersion") or f"sumkit/{self.chain.backend.name}"
 
     def _eth_chainId(self) -> str:
-        return self._local("eth_chainId") or hex(getattr(self.chain.backend, "chain_id", 31337))
+        return self._local("eth_chainId") or hex(self.chain.backend.chain_id)
 
     def _net_version(self) -> str:
         return str(_int(self._eth_chainId()))
@@ -173,7 +171,7 @@ class ChainProvider(BaseProvider):
             timestamp, block_hash = self.chain.now - self.block_time, ZERO_HASH
         return {
             "number": hex(number), "hash": block_hash, "parentHash": ZERO_HASH, "timestamp": hex(timestamp),
-            "baseFeePerGas": "0x0", "gasLimit": hex(getattr(self.chain.backend, "block_gas_limit", self.gas_limit)),
+            "baseFeePerGas": "0x0", "gasLimit": hex(self.chain.backend.block_gas_limit),
             "gasUsed": hex(sum(r["gasUsed"] for _, r in receipts)), "miner": "0x" + "00" * 20,
             "transactions": [h for h, _ in receipts], "logsBloom": EMPTY_BLOOM, "extraData": "0x",
             "difficulty": "0x0", "nonce": "0x0000000000000000", "size": "0x0", "uncles": [],

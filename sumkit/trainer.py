@@ -183,7 +183,7 @@ class Trainer:
     def _deposit_to_send(self, max_deposit: int | None) -> int:
         quote = self.next_deposit()
         if max_deposit is None:
-            headroom = not getattr(self.chain.backend, "controls_time", True) and hasattr(self.incentive, "deposit")
+            headroom = not self.chain.capabilities.time_control and hasattr(self.incentive, "deposit")
             return max(quote, self.incentive.deposit(BLOCK_TIME)) if headroom else quote
         if max_deposit < quote:
             raise ValueError(f"the deposit is now {format_ether(quote)}, more than max_deposit={format_ether(max_deposit)}: "

@@ -11,7 +11,7 @@ from eth_account import Account
 from web3.exceptions import TransactionNotFound
 
 import sumkit as sk
-from sumkit.backends.pyevm import dev_keys
+from sumkit.backends.base import dev_keys
 from sumkit.compile import run_solc
 
 from .conftest import NEGATIVE, POSITIVE, make_trainer

@@ -14,7 +14,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 import sumkit as sk
-from sumkit.backends.pyevm import dev_keys
+from sumkit.backends.base import dev_keys
 from sumkit.backends.rpc import RpcBackend
 from sumkit.node import NodeNotAvailable
 
@@ -191,7 +191,7 @@ def test_a_contribution_may_send_more_than_the_quote_and_gets_the_surplus_back(n
 def real_network(url: str) -> sk.Chain:
     """A chain on the node as if it were a testnet: the same node, its development methods unused."""
     backend = RpcBackend(url)
-    backend.dev = backend.controls_time = False
+    backend.dev = False
     return sk.Chain(backend=backend, start_time=backend.latest_timestamp())
 
 

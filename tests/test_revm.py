@@ -34,7 +34,8 @@ from nbclient import NotebookClient
 import sumkit as sk
 from benchmarks.gas import CONFIGS, measure
 from sumkit.backends.base import TransactionRejected
-from sumkit.backends.pyevm import BLOCK_GAS_LIMIT, PyEvmBackend
+from sumkit.backends.base import DEV_CHAIN
+from sumkit.backends.pyevm import PyEvmBackend
 from sumkit.backends.revm import RevmBackend
 from sumkit.chain import BLOCK_TIME, GENESIS_TIME
 
@@ -93,7 +94,7 @@ def test_same_accounts_and_what_a_contract_sees_of_its_block_except_blockhash():
         seen[backend.name] = [int.from_bytes(result.output[i:i + 32], "big") for i in range(0, 288, 32)]
     prevrandao, number, timestamp, _, coinbase, gaslimit, chainid, basefee, gasprice = seen["revm"]
     assert (prevrandao, number, timestamp, coinbase, gaslimit, chainid, basefee, gasprice) == (
-        0, 2, GENESIS_TIME + 24, 0, BLOCK_GAS_LIMIT, a.chain_id, 0, 0)
+        0, 2, GENESIS_TIME + 24, 0, DEV_CHAIN.block_gas_limit, a.chain_id, 0, 0)
     same = [i for i in range(9) if i != 3]
     assert [seen["py-evm"][i] for i in same] == [seen["revm"][i] for i in same]
     # The one difference: BLOCKHASH(1) is block 1's header hash on py-evm, keccak("1") on revm.

@@ -17,14 +17,74 @@ Conventions every backend keeps, so the same story gives the same gas everywhere
 - a transaction invalid before it runs (a gas limit below its upfront cost, a sender it cannot sign for, a
   nonce or balance the node refuses) raises :class:`TransactionRejected`;
 - addresses are checksummed strings, data is ``bytes``;
-- a backend that others send transactions to as well (a node) also has ``logs(addresses, first, last)`` and
-  ``timestamp_of(number)``: the chain reads others' events and block times from it.
+- each backend says what it can do in ``capabilities`` (a :class:`Capabilities`); the optional methods of
+  :class:`Backend` exist exactly when their capability is declared, and the chain asks nothing else.
+
+Every development chain sumkit starts (in process or a local node) follows one :class:`DevChain` spec,
+:data:`DEV_CHAIN`: the same accounts, balances, gas limit, genesis time and block time everywhere.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
+from eth_keys import KeyAPI
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, so the chain never guesses from its attributes.
+
+    ``time_control``: sumkit sets each block's time (``chain.travel`` works); ``snapshots``: state can be saved
+    and restored (``chain.snapshot()``); ``follows_others``: others send transactions too, so the chain reads
+    their logs and block times (``logs``, ``timestamp_of``, ``latest_timestamp``); ``raw_transactions``: it
+    takes transactions signed elsewhere (``send_raw``); ``gas_estimation``: the node estimates gas
+    (``estimate_gas``); ``shared``: a node shared by a class, whose clock only the instructor moves.
+    """
+
+    time_control: bool = True
+    snapshots: bool = True
+    follows_others: bool = False
+    raw_transactions: bool = True
+    gas_estimation: bool = False
+    shared: bool = False
+
+
+IN_PROCESS = Capabilities()  # py-evm and revm: sumkit alone mines, at its clock
+
+
+@dataclass(frozen=True)
+class DevChain:
+    """The development chain every sumkit backend starts from, in process or on a local node.
+
+    ``mnemonic`` gives the ``accounts`` funded accounts (the public test mnemonic of Anvil and Hardhat: never for
+    real ether), each holding ``balance`` wei; blocks hold ``block_gas_limit`` gas; the first block is mined
+    ``block_time`` seconds after ``genesis_time``. ``chain_id`` is the in-process chains' (eth-tester's);
+    ``node_chain_id`` a local node's.
+    """
+
+    mnemonic: str = "test test test test test test test test test test test junk"
+    accounts: int = 10
+    balance: int = 10**24  # 1,000,000 ether each
+    block_gas_limit: int = 1_000_000_000  # far above mainnet's, so big models deploy in few transactions
+    chain_id: int = 131_277_322_940_537
+    node_chain_id: int = 31_337
+    genesis_time: int = 1_767_225_600  # 2026-01-01 00:00:00 UTC: every new chain starts here
+    block_time: int = 12  # seconds between blocks, as on Ethereum mainnet
+
+
+DEV_CHAIN = DevChain()
+
+
+@functools.cache
+def dev_keys(count: int = DEV_CHAIN.accounts) -> tuple[Any, ...]:
+    """The private keys (eth-keys objects) of the first ``count`` development accounts of :data:`DEV_CHAIN`."""
+    seed = seed_from_mnemonic(DEV_CHAIN.mnemonic, "")
+    return tuple(KeyAPI().PrivateKey(key_from_seed(seed, f"m/44'/60'/0'/0/{i}")) for i in range(count))
 
 
 @dataclass(frozen=True)
@@ -71,6 +131,9 @@ class Backend(Protocol):
 
     name: str  # "py-evm", "revm" or "rpc"
     accounts: list[str]  # the funded accounts it can sign for, in order
+    capabilities: Capabilities
+    chain_id: int
+    block_gas_limit: int
 
     @property
     def block_number(self) -> int:
@@ -99,3 +162,29 @@ class Backend(Protocol):
 
     def add_account(self, private_key: bytes) -> str:
         """Sign for ``private_key`` from now on; returns its address."""
+
+    # -- only with capabilities.raw_transactions ------------------------------------------------------------
+    def send_raw(self, raw: bytes, *, timestamp: int) -> tuple[str, str | None, bytes, CallResult]:
+        """Mine a transaction signed elsewhere at ``timestamp``; returns its sender, recipient, data and result
+        (a :class:`TxResult` when it was mined)."""
+
+    # -- only with capabilities.gas_estimation --------------------------------------------------------------
+    def estimate_gas(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int) -> int:
+        """The node's gas estimate for this transaction (``gas`` at most)."""
+
+    def fee_per_gas(self) -> int:
+        """The most a transaction sent now may pay per gas (its max fee), in wei."""
+
+    # -- only with capabilities.follows_others --------------------------------------------------------------
+    def logs(self, addresses: Sequence[str], first: int, last: int) -> list[tuple[int, str, Log]]:
+        """Every log of ``addresses`` in blocks ``first`` to ``last``: (block number, transaction hash, log)."""
+
+    def timestamp_of(self, number: int) -> int:
+        """The timestamp of mined block ``number``."""
+
+    def latest_timestamp(self) -> int:
+        """The timestamp of the latest mined block."""
+
+    # -- only without capabilities.time_control or capabilities.snapshots -----------------------------------
+    def refuse(self, what: str) -> RuntimeError:
+        """Why ``what`` ("travel" or "snapshot") cannot happen here, and what to do instead."""

@@ -10,31 +10,16 @@ True
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from eth.vm.spoof import SpoofTransaction
-from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 from eth_keys import KeyAPI
 from eth_tester import PyEVMBackend as _EthTesterPyEVM
 from eth_tester.backends.pyevm.main import generate_genesis_state_for_keys, get_default_genesis_params
 from eth_utils import ValidationError
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
-from .base import CallResult, Log, TransactionRejected, TxResult
-
-# The development accounts of every local Ethereum node (Anvil, Hardhat): public test keys, never for real ether.
-DEV_MNEMONIC = "test test test test test test test test test test test junk"
-DEV_ACCOUNTS = 10
-DEV_BALANCE = 10**24  # 1,000,000 ether each
-BLOCK_GAS_LIMIT = 1_000_000_000  # far above mainnet's, so big models deploy in few transactions
-
-
-@functools.cache
-def dev_keys(count: int = DEV_ACCOUNTS) -> tuple[Any, ...]:
-    """The private keys (eth-keys objects) of the first ``count`` development accounts."""
-    seed = seed_from_mnemonic(DEV_MNEMONIC, "")
-    return tuple(KeyAPI().PrivateKey(key_from_seed(seed, f"m/44'/60'/0'/0/{i}")) for i in range(count))
+from .base import DEV_CHAIN, IN_PROCESS, CallResult, Log, TransactionRejected, TxResult, dev_keys
 
 
 class PyEvmBackend:
@@ -45,11 +30,12 @@ class PyEvmBackend:
     """
 
     name = "py-evm"
+    capabilities = IN_PROCESS
 
-    def __init__(self, *, start_time: int, block_gas_limit: int = BLOCK_GAS_LIMIT) -> None:
+    def __init__(self, *, start_time: int, block_gas_limit: int = DEV_CHAIN.block_gas_limit) -> None:
         params = dict(get_default_genesis_params(), gas_limit=block_gas_limit, timestamp=start_time, base_fee_per_gas=0)
         keys = dev_keys()
-        state = generate_genesis_state_for_keys(keys, overrides={"balance": DEV_BALANCE})
+        state = generate_genesis_state_for_keys(keys, overrides={"balance": DEV_CHAIN.balance})
         self.tester = _EthTesterPyEVM(genesis_parameters=params, genesis_state=state)
         self.tester.account_keys = keys  # so eth-tester, serving this state to web3, signs for the same accounts
         self.block_gas_limit = block_gas_limit

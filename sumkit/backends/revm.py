@@ -31,10 +31,8 @@ from eth_keys import KeyAPI
 from eth_utils import keccak, to_checksum_address
 
 from ..abi import checksum
-from .base import CallResult, Log, TransactionRejected, TxResult
-from .pyevm import BLOCK_GAS_LIMIT, DEV_BALANCE, dev_keys
+from .base import DEV_CHAIN, Capabilities, CallResult, Log, TransactionRejected, TxResult, dev_keys
 
-CHAIN_ID = 131_277_322_940_537  # the py-evm backend's (eth-tester's) chain id: CHAINID gives the same
 # pyrevm 0.3.7 bundles revm 8, whose newest rules are Cancun: the opcodes and execution gas of Prague are the
 # same; what Prague changed for a plain transaction (the calldata floor of EIP-7623) is applied here.
 SPEC = "Cancun"
@@ -92,12 +90,14 @@ class RevmBackend:
     """revm in this process: one block per transaction, at the timestamp :class:`~sumkit.Chain` gives."""
 
     name = "revm"
-    chain_id = CHAIN_ID
+    chain_id = DEV_CHAIN.chain_id  # the py-evm backend's (eth-tester's): CHAINID gives the same
+    capabilities = Capabilities(raw_transactions=False)
 
-    def __init__(self, *, start_time: int, block_gas_limit: int = BLOCK_GAS_LIMIT) -> None:
+    def __init__(self, *, start_time: int, block_gas_limit: int = DEV_CHAIN.block_gas_limit) -> None:
         del start_time  # no genesis header to stamp here: each block's time comes with its transaction
-        env = pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=CHAIN_ID))
+        env = pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=self.chain_id))
         self._evm = pyrevm.EVM(env=env, gas_limit=block_gas_limit, spec_id=SPEC)
+        self.block_gas_limit = block_gas_limit
         self._block = 1  # the next block to be mined (the genesis block is 0)
         self._infos: dict[str, _Info] = {}  # lowercase address -> what the database holds
         self._codes: dict[bytes, bytes] = {EMPTY_CODE_HASH: b""}
@@ -111,7 +111,7 @@ class RevmBackend:
             address = key.public_key.to_checksum_address()
             self._keys[address.lower()] = key.to_bytes()
             self.accounts.append(address)
-            self._write_info(address.lower(), _Info(balance=DEV_BALANCE), undoable=False)
+            self._write_info(address.lower(), _Info(balance=DEV_CHAIN.balance), undoable=False)
 
     # -- reading state ----------------------------------------------------------------------------------
     @property

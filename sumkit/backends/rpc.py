@@ -25,7 +25,7 @@ from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
 from ..abi import checksum
-from .base import CallResult, Log, TransactionRejected, TxResult
+from .base import Capabilities, CallResult, Log, TransactionRejected, TxResult
 
 DEV_CLIENTS = ("anvil", "hardhat", "ganache")  # nodes that let a client set block times and undo state
 NAMED_ACCOUNTS = 10  # how many of a development node's accounts the chain lists
@@ -74,7 +74,6 @@ class RpcBackend:
                 "development node) or check the URL."
             ) from None
         self.dev = any(name in self.client.lower() for name in DEV_CLIENTS)
-        self.controls_time = self.dev  # on a development node sumkit's clock sets block times
         self.chain_id = int(self._rpc("eth_chainId", []), 16)
         self.block_gas_limit = int(self._rpc("eth_getBlockByNumber", ["latest", False])["gasLimit"], 16)
         self._signers: dict[str, Any] = {}  # address -> eth-account LocalAccount (keys stay in it)
@@ -87,6 +86,12 @@ class RpcBackend:
                     f"the node at {url} has no accounts of its own (a public node never does): connect with "
                     "private_keys=[...] (keep keys out of notebooks: read them from an environment variable)"
                 )
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """On a development node sumkit's clock sets block times and snapshots work; others may send too."""
+        return Capabilities(time_control=self.dev, snapshots=self.dev, follows_others=True, raw_transactions=True,
+                            gas_estimation=True)
 
     def __repr__(self) -> str:
         return f"<RpcBackend {self.client} chain_id={self.chain_id}>"
