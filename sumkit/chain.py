@@ -32,6 +32,7 @@ from . import abi as _abi
 from . import artifacts as _artifacts
 from .backends.base import DEV_CHAIN, Backend, CallResult, Capabilities, TransactionRejected, TxResult
 from .errors import Reverted, decode_revert
+from .history import History
 from .units import format_ether
 
 if TYPE_CHECKING:
@@ -137,17 +138,7 @@ class Chain:
         named = self.accounts[: len(ACCOUNT_NAMES)] + [None] * (len(ACCOUNT_NAMES) - len(self.accounts))
         self.owner, self.alice, self.bob, self.carol, self.mallory = named  # type: ignore[assignment]
         self._now = start_time + BLOCK_TIME
-        self._log: list[dict[str, Any]] = []
-        self._events: list[dict[str, Any]] = []  # every decoded event, in order (see events())
-        self._receipts: dict[str, dict[str, Any]] = {}  # JSON-RPC receipts by hash, for chain.w3 (in order)
-        self._abis: dict[str, list[dict[str, Any]]] = {}  # the ABI of each known contract (see at())
-        self._contract_events: dict[str, dict[bytes, dict[str, Any]]] = {}
-        # For addresses without a known ABI (e.g. contracts created by contracts): every known error and event.
-        self._any_error = {selector: sig for selector, (_, sig) in _abi.known_errors().items()}
-        self._any_event = {topic: item for topic, (_, item) in _abi.known_events().items()}
-        self._reverts = 0  # how many snapshots were undone (see version)
-        # On a node others send transactions too: the last block whose logs are in _events (see _follow).
-        self._followed: int | None = self.backend.block_number - 1 if self.capabilities.follows_others else None
+        self.history = History(self.backend)  # gas log, events, receipts, ABIs (see sumkit.history)
         self._w3: Web3 | None = None
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
@@ -286,29 +277,21 @@ class Chain:
         if not self.capabilities.snapshots:
             raise self.backend.refuse("snapshot")
         backend_snapshot = self.backend.snapshot()
-        saved = (self._now, len(self._log), len(self._events), dict(self._names), len(self.accounts),
-                 list(self._receipts), self._derived, self._followed)
+        saved = (self._now, dict(self._names), len(self.accounts), self._derived, self.history.mark())
         try:
             yield self
         finally:
-            self._now, log_len, n_events, self._names, n_accounts, receipts, self._derived, self._followed = saved
+            self._now, self._names, n_accounts, self._derived, mark = saved
             del self.accounts[n_accounts:]
             self.last_receipt = None
             self.backend.revert(backend_snapshot)
-            del self._log[log_len:]
-            del self._events[n_events:]
-            for tx_hash in list(self._receipts)[len(receipts):]:
-                del self._receipts[tx_hash]
-            self._reverts += 1
+            self.history.restore(mark)
 
     # -- gas and events -----------------------------------------------------------------------------
     @property
     def gas_log(self) -> pd.DataFrame:
         """One row per mined transaction: contract, function, sender, gas_used, block_time, block."""
-        import pandas as pd
-
-        columns = ["contract", "function", "sender", "gas_used", "block_time", "block"]
-        return pd.DataFrame(self._log, columns=columns)
+        return self.history.gas_log()
 
     @property
     def version(self) -> tuple[int, int]:
@@ -316,7 +299,7 @@ class Chain:
         anything derived from the chain, such as a trainer's contributions and its mirror model (on a node, it
         first reads what others' transactions logged: see :meth:`logs`)."""
         self._follow()
-        return self._reverts, len(self._events)
+        return self.history.version
 
     def logs(self, name: str | None = None, *, address: str | None = None, start: int = 0) -> list[dict[str, Any]]:
         """The events of :meth:`events` as plain dicts (``block``, ``address``, ``event`` and the arguments), oldest
@@ -327,8 +310,7 @@ class Chain:
         or handled with :meth:`at`) emit since it knew them, read from the node (``eth_getLogs``). For older
         history, or any contract, ask the node: ``chain.w3.eth.get_logs({...})``."""
         self._follow()
-        wanted = _abi.checksum(address) if address is not None else None
-        return [e for e in self._events[start:] if (name is None or e["event"] == name) and wanted in (None, e["address"])]
+        return self.history.logs(name, address=address, start=start)
 
     def events(self, name: str | None = None, *, address: str | None = None) -> pd.DataFrame:
         """Every event logged so far (or only those called ``name``, or emitted by ``address``), oldest first:
@@ -378,57 +360,18 @@ class Chain:
 
     def _register(self, address: str, abi: list[dict[str, Any]]) -> None:
         """Decode ``address``'s errors and events with ``abi`` from now on."""
-        if self._abis.get(address) is abi:
-            return
-        self._abis[address] = abi
-        events = self._contract_events[address] = _abi.events(abi)
-        for topic, item in events.items():
-            self._any_event.setdefault(topic, item)
-        for selector, sig in _abi.errors(abi).items():
-            self._any_error.setdefault(selector, sig)
-
-    def _errors_for(self, address: str | None) -> dict[bytes, _abi.Signature]:
-        """The errors to decode a revert of a call to ``address`` with: its own first, then any known."""
-        own = self._abis.get(address) if address else None
-        return {**self._any_error, **_abi.errors(own)} if own else self._any_error
-
-    def _decode_log(self, address: str, topics: Sequence[bytes], data: bytes) -> tuple[str, dict[str, Any]] | None:
-        if not topics:
-            return None
-        item = self._contract_events.get(address, {}).get(topics[0]) or self._any_event.get(topics[0])
-        return None if item is None else (item["name"], _abi.decode_log(item, topics, data))
-
-    def _append_event(self, block: int, address: str, decoded: tuple[str, dict[str, Any]]) -> None:
-        self._events.append({"block": block, "address": address, "event": decoded[0], **decoded[1]})
+        self.history.register(address, abi)
 
     def _follow(self, upto: int | None = None) -> None:
-        """On a node: add to the event log what others' transactions made the contracts this chain knows emit in
-        the blocks after the last one read, up to ``upto`` (default: the latest); on a development node, others'
-        blocks also move the clock past them. This chain's own transactions are logged from their receipts by
-        :meth:`_record` (a node may index logs a moment after the receipt). Elsewhere only this chain mines."""
-        if self._followed is None:
-            return
-        last = self.backend.block_number - 1 if upto is None else upto
-        if last <= self._followed:
-            return
-        for block, tx_hash, log in self.backend.logs(sorted(self._abis), self._followed + 1, last):
-            decoded = self._decode_log(log.address, log.topics, log.data) if tx_hash not in self._receipts else None
-            if decoded is not None:
-                self._append_event(block, log.address, decoded)
-        self._followed = last
-        if upto is None and self._controls_time:  # blocks this chain did not mine: later than its clock, maybe
+        """On a node, read what others' transactions logged (see :meth:`History.follow`); on a development node,
+        others' blocks also move the clock past them."""
+        last = self.history.follow(upto)
+        if last is not None and upto is None and self._controls_time:  # blocks this chain did not mine
             self._now = max(self._now, self.backend.timestamp_of(last) + BLOCK_TIME)
 
-    def _function_of(self, to: str | None, data: bytes) -> tuple[str, str]:
-        """(contract name, function name) of a transaction sent without sumkit's handles (e.g. via chain.w3)."""
-        if to is None:
-            return "contract", "deploy"
-        if not data:
-            return self.name_of(to), "transfer"
-        for sig in _abi.functions(self._abis.get(to, [])).values():
-            if sig.selector == data[:4]:
-                return self.name_of(to), sig.name
-        return self.name_of(to), "0x" + data[:4].hex()
+    def function_of(self, to: str | None, data: bytes) -> tuple[str, str]:
+        """(contract name, function name) of a transaction to ``to`` carrying ``data``, as the gas log names it."""
+        return self.history.function_of(to, data, self.name_of)
 
     @property
     def w3(self) -> Web3:
@@ -475,7 +418,7 @@ class Chain:
                 contract=contract,
                 function=function,
             )
-        error = decode_revert(result.error, errors=self._errors_for(to), contract=contract, function=function)
+        error = decode_revert(result.error, errors=self.history.errors_for(to), contract=contract, function=function)
         if error.error == "PaymentFailed" and to is not None:
             error = self._payment_failed(error, target=to)
         return self._named(error)
@@ -484,7 +427,7 @@ class Chain:
         """Say why a payment failed: a plain account accepts any ether, so if the receiver has no code the paying
         contract lacked the ether; otherwise the receiving contract refused it."""
         receiver, amount = error.args_["to"], error.args_["amount"]
-        payer = target if error.data[:4] in _abi.errors(self._abis.get(target, [])) else None
+        payer = target if error.data[:4] in _abi.errors(self.history.abi_of(target)) else None
         if payer is not None and self.balance(payer) < amount:
             why = (f"{self.name_of(payer)} holds only {format_ether(self.balance(payer))}, less than it owes: it cannot "
                    "pay what it does not have (a bookkeeping bug, or ether taken out another way)")
@@ -566,6 +509,43 @@ class Chain:
         assert self.last_receipt is not None
         return self.last_receipt
 
+    # -- raw data in and out (what chain.w3's provider serves) -----------------------------------------------
+    def call_data(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int = TX_GAS_LIMIT) -> bytes:
+        """Run a call carrying ABI-encoded ``data`` (free, nothing changes); its output bytes, or
+        :class:`~sumkit.Reverted`. What ``chain.w3``'s ``eth_call`` does.
+
+        >>> chain.call_data(chain.alice, trainer.address, selector)       # doctest: +SKIP
+        """
+        return self._call(sender, to, data, self.function_of(to, data), value=value, gas=gas)
+
+    def send_data(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int = TX_GAS_LIMIT) -> Receipt:
+        """Send a transaction carrying ABI-encoded ``data`` (``to=None`` deploys it) from one of this chain's
+        accounts; its :class:`Receipt`, or :class:`~sumkit.Reverted` (nothing sent). What ``chain.w3``'s
+        ``eth_sendTransaction`` does."""
+        return self._transact(sender, to, data, value=value, gas=gas, context=self.function_of(to, data))
+
+    def send_raw(self, raw: bytes) -> str:
+        """Mine a transaction signed elsewhere (e.g. with eth-account); returns its hash. What ``chain.w3``'s
+        ``eth_sendRawTransaction`` does."""
+        return self._transact_raw(raw)
+
+    def estimate_gas(self, sender: str, to: str | None, data: bytes, *, value: int = 0,
+                     gas: int = TX_GAS_LIMIT) -> int:
+        """A gas limit enough for this transaction (at most ``gas``), or :class:`~sumkit.Reverted` if it would
+        revert. On a node that estimates gas, the node's estimate; in process, the gas used with a generous limit
+        plus what the 63/64 rule and refunds may need, checked by running it again with that limit (the limit
+        itself when that fails)."""
+        context = self.function_of(to, data)
+        result = self._run_call(sender, to, data, value=value, gas=gas, context=context)
+        if not result.success:
+            raise self._reverted(result, context, gas, to)
+        if self.capabilities.gas_estimation:  # a node measures it, at the chain's time
+            return self.backend.estimate_gas(_abi.checksum(sender), to, data, value=value, gas=gas, timestamp=self.now)
+        estimate = min(gas, result.gas_used * 64 // 63 + 10_000)
+        if estimate < gas and not self._run_call(sender, to, data, value=value, gas=estimate, context=context).success:
+            estimate = gas
+        return estimate
+
     def _transact_raw(self, raw: bytes) -> str:
         """Mine a transaction signed elsewhere (chain.w3's ``eth_sendRawTransaction``); returns its hash."""
         if not self.capabilities.raw_transactions:
@@ -577,7 +557,7 @@ class Chain:
             sender, to, data, result = self.backend.send_raw(raw, timestamp=block_time)
         except TransactionRejected as e:
             raise ValueError(f"the signed transaction was refused before it ran: {e}") from None
-        context = self._function_of(to, data)
+        context = self.function_of(to, data)
         mined = isinstance(result, TxResult) and bool(result.tx_hash)
         if mined:
             self._record(sender, to, result, context, block_time, None)
@@ -593,24 +573,8 @@ class Chain:
             block_time = self.backend.timestamp_of(result.block_number)
         self._now = block_time + BLOCK_TIME
         contract, function = context
-        events, raw_logs = [], []
-        self._follow(result.block_number - 1)  # on a node, the blocks before ours may hold others' transactions
-        for index, log in enumerate(result.logs):
-            decoded = self._decode_log(log.address, log.topics, log.data)
-            if decoded is not None:
-                events.append(decoded)
-                self._append_event(result.block_number, log.address, decoded)
-            raw_logs.append({"address": log.address, "topics": ["0x" + t.hex() for t in log.topics],
-                             "data": "0x" + log.data.hex(), "logIndex": hex(index)})
-        if self._followed is not None and self._controls_time:  # a development node mines each transaction alone
-            self._followed = max(self._followed, result.block_number)
-        self._log.append({"contract": contract, "function": function, "sender": self.name_of(sender),
-                          "gas_used": result.gas_used, "block_time": block_time, "block": result.block_number})
-        self._receipts[result.tx_hash] = {
-            "from": sender, "to": to, "status": int(result.success), "gasUsed": result.gas_used,
-            "blockNumber": result.block_number, "blockHash": result.block_hash, "blockTime": block_time,
-            "contractAddress": result.created, "logs": raw_logs,
-        }
+        events = self.history.record(sender, self.name_of(sender), to, result, context, block_time,
+                                     alone=self._controls_time)
         if result.success:
             self.last_receipt = Receipt(
                 tx_hash=result.tx_hash,

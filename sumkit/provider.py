@@ -80,34 +80,18 @@ class ChainProvider(BaseProvider):
 
     def _eth_call(self, tx: dict[str, Any], block: Any = "latest", *overrides: Any) -> str:
         sender, to, data, value = self._tx_fields(tx)
-        context = self.chain._function_of(to, data)
-        return "0x" + self.chain._call(sender, to, data, context, value=value, gas=_int(tx.get("gas"), self.gas_limit)).hex()
+        return "0x" + self.chain.call_data(sender, to, data, value=value, gas=_int(tx.get("gas"), self.gas_limit)).hex()
 
     def _eth_estimateGas(self, tx: dict[str, Any], block: Any = "latest") -> str:
-        """The gas used with a generous limit, plus the margin the 63/64 rule and refunds may need; checked by
-        running it again with that limit (the limit itself when that fails)."""
         sender, to, data, value = self._tx_fields(tx)
-        context = self.chain._function_of(to, data)
-        limit = _int(tx.get("gas"), self.gas_limit)
-        result = self.chain._run_call(sender, to, data, value=value, gas=limit, context=context)
-        if not result.success:
-            raise self.chain._reverted(result, context, limit, to)
-        if self.chain.capabilities.gas_estimation:  # a node measures it, at the chain's time
-            return hex(self.chain.backend.estimate_gas(sender, to, data, value=value, gas=limit, timestamp=self.chain.now))
-        estimate = min(limit, result.gas_used * 64 // 63 + 10_000)
-        if estimate < limit and not self.chain._run_call(sender, to, data, value=value, gas=estimate,
-                                                         context=context).success:
-            estimate = limit
-        return hex(estimate)
+        return hex(self.chain.estimate_gas(sender, to, data, value=value, gas=_int(tx.get("gas"), self.gas_limit)))
 
     def _eth_sendTransaction(self, tx: dict[str, Any]) -> str:
         sender, to, data, value = self._tx_fields(tx)
-        receipt = self.chain._transact(sender, to, data, value=value, gas=_int(tx.get("gas"), self.gas_limit),
-                                       context=self.chain._function_of(to, data))
-        return receipt.tx_hash
+        return self.chain.send_data(sender, to, data, value=value, gas=_int(tx.get("gas"), self.gas_limit)).tx_hash
 
     def _eth_sendRawTransaction(self, raw: str) -> str:
-        return self.chain._transact_raw(_bytes(raw))
+        return self.chain.send_raw(_bytes(raw))
 
     # -- served in process (forwarded to the node otherwise) -------------------------------------------
     def _local(self, method: str, *params: Any) -> Any:
@@ -162,7 +146,7 @@ class ChainProvider(BaseProvider):
         number = self._block_number(tag)
         if number > self.chain.block_number:
             return None
-        receipts = [(h, r) for h, r in self.chain._receipts.items() if r["blockNumber"] == number]
+        receipts = [(h, r) for h, r in self.chain.history.receipts() if r["blockNumber"] == number]
         if number == self.chain.block_number:  # the pending block, at the chain's clock
             timestamp, block_hash = self.chain.now, None
         elif receipts:
@@ -190,7 +174,7 @@ class ChainProvider(BaseProvider):
     def _eth_getTransactionReceipt(self, tx_hash: str) -> dict[str, Any] | None:
         if self._forward is not None:
             return self._local("eth_getTransactionReceipt", tx_hash)
-        r = self.chain._receipts.get(tx_hash)
+        r = self.chain.history.receipt(tx_hash)
         return None if r is None else self._receipt(tx_hash, r)
 
     def _eth_getLogs(self, query: dict[str, Any]) -> list[dict[str, Any]]:
@@ -204,7 +188,7 @@ class ChainProvider(BaseProvider):
         wanted = {to_checksum_address(a) for a in addresses} if addresses else None
         topics = query.get("topics") or []
         logs = []
-        for tx_hash, r in self.chain._receipts.items():
+        for tx_hash, r in self.chain.history.receipts():
             if not first <= r["blockNumber"] <= last:
                 continue
             for log in self._receipt(tx_hash, r)["logs"]:

@@ -122,7 +122,7 @@ def test_a_failed_transaction_mined_by_the_node_is_logged_and_reverted_with_its_
     signed = Account.sign_transaction(tx, key.to_bytes())
     before = chain.balance(chain.alice)
     with pytest.raises(sk.Reverted) as e:
-        chain._transact_raw(bytes(signed.raw_transaction))
+        chain.send_raw(bytes(signed.raw_transaction))
     assert e.value.error == "DepositTooLow" and e.value.args_["sent"] == 1
     last = chain.gas_log.iloc[-1]
     assert (last["function"], last["sender"]) == ("addData", "alice") and last["gas_used"] > 21_000
