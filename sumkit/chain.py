@@ -30,7 +30,8 @@ from eth_utils import is_address, keccak, to_canonical_address, to_checksum_addr
 
 from . import abi as _abi
 from . import artifacts as _artifacts
-from .backends.base import DEV_CHAIN, Backend, CallResult, Capabilities, TransactionRejected, TxResult
+from .backends.base import (DEV_CHAIN, TX_GAS_CAP, Backend, CallResult, Capabilities, TransactionRejected, TxResult,
+                            over_the_cap)
 from .errors import Reverted, decode_revert
 from .history import History
 from .units import format_ether
@@ -42,7 +43,10 @@ if TYPE_CHECKING:
 GENESIS_TIME = DEV_CHAIN.genesis_time  # 2026-01-01 00:00:00 UTC: every new chain starts here
 BLOCK_TIME = DEV_CHAIN.block_time  # seconds between blocks, as on Ethereum mainnet
 MAX_TIMESTAMP = 2**64 - 1  # the largest block time a header holds (the EVM's TIMESTAMP is read as a uint64)
-TX_GAS_LIMIT = 30_000_000  # the gas limit sent with every transaction: one mainnet block
+# The gas limit sent with every transaction in process and on a development node: the most one transaction may
+# carry (EIP-7825). On a network sumkit does not control, it sends the node's estimate plus ESTIMATE_MARGIN_PERCENT.
+TX_GAS_LIMIT = TX_GAS_CAP
+ESTIMATE_MARGIN_PERCENT = 25  # what state changed between the estimate and the block may add (capped at the limit)
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
 TEST_ACCOUNTS = DEV_CHAIN.accounts  # the backend's funded accounts; Chain.new_account adds more
 TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
@@ -105,10 +109,11 @@ class Contract:
         )
         return sig.decode_output(output)
 
-    def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = TX_GAS_LIMIT,
+    def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int | None = None,
                  nonce: int | None = None) -> Receipt:
         """Send a transaction calling ``fn``; raises :class:`~sumkit.Reverted` (and sends nothing) if it
-        would revert. With ``nonce``, it is sent only as ``sender``'s transaction number ``nonce``."""
+        would revert. With ``nonce``, it is sent only as ``sender``'s transaction number ``nonce``. ``gas``: its
+        gas limit (default: see :meth:`Chain.gas_limit_for`; at most ``TX_GAS_CAP``, EIP-7825)."""
         sig = self._signature(fn)
         return self.chain._transact(
             sender, self.address, sig.encode_call(args), value=value, gas=gas, context=(self.name, fn), sig=sig,
@@ -326,7 +331,7 @@ class Chain:
         return pd.DataFrame(rows).dropna(axis=1, how="all") if rows else pd.DataFrame(columns=["block", "address", "event"])
 
     # -- contracts --------------------------------------------------------------------------------
-    def deploy(self, name: str | dict[str, Any], *args: Any, sender: str | None = None, gas: int = TX_GAS_LIMIT,
+    def deploy(self, name: str | dict[str, Any], *args: Any, sender: str | None = None, gas: int | None = None,
                nonce: int | None = None) -> Contract:
         """Deploy the compiled contract ``name`` (or an artifact dict, e.g. from ``sk.compile_source``) with
         constructor ``args``; returns its handle. With ``nonce``, refuse (``ValueError``, nothing sent) unless
@@ -406,7 +411,8 @@ class Chain:
             return Reverted(
                 f"OutOfGas: the transaction needs more than its {gas:,} gas limit",
                 f"The gas limit ({gas:,}) was too low for this transaction; nothing was changed. "
-                f"Send it again with a higher gas= limit (sumkit's default is {TX_GAS_LIMIT:,}).",
+                f"Send it again with a higher gas= limit (at most {TX_GAS_CAP:,}, the EIP-7825 cap, which sumkit "
+                "sends by default), or split the work into smaller transactions.",
                 contract=contract,
                 function=function,
             )
@@ -474,7 +480,7 @@ class Chain:
         data: bytes,
         *,
         value: int,
-        gas: int,
+        gas: int | None,
         context: tuple[str, str],
         sig: _abi.Signature | None = None,
         nonce: int | None = None,
@@ -495,6 +501,9 @@ class Chain:
         if nonce is not None and self.nonce(sender) != nonce:
             raise NonceTaken(sender, nonce, self.nonce(sender))
         self._follow()  # on a node, others' blocks since the last look move the clock on
+        gas = self.gas_limit_for(sender, to, data, value=value, gas=gas, context=context)
+        if not self.capabilities.time_control:  # a network: gas costs real ether, and the node checks it up front
+            self._check_can_pay(sender, value, gas)
         block_time = self.now
         try:
             # With a nonce, the backend refuses the transaction if that nonce was taken meanwhile (on a node).
@@ -518,7 +527,7 @@ class Chain:
         """
         return self._call(sender, to, data, self.function_of(to, data), value=value, gas=gas)
 
-    def send_data(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int = TX_GAS_LIMIT) -> Receipt:
+    def send_data(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int | None = None) -> Receipt:
         """Send a transaction carrying ABI-encoded ``data`` (``to=None`` deploys it) from one of this chain's
         accounts; its :class:`Receipt`, or :class:`~sumkit.Reverted` (nothing sent). What ``chain.w3``'s
         ``eth_sendTransaction`` does."""
@@ -545,6 +554,48 @@ class Chain:
         if estimate < gas and not self._run_call(sender, to, data, value=value, gas=estimate, context=context).success:
             estimate = gas
         return estimate
+
+    def gas_limit_for(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int | None = None,
+                      context: tuple[str, str] | None = None) -> int:
+        """The gas limit a transaction is sent with: ``gas`` when given (refused above ``TX_GAS_CAP``, EIP-7825);
+        else, in process and on a development node, ``TX_GAS_LIMIT`` (the cap: nothing is paid for gas there);
+        on a network sumkit does not control (a testnet, a class node), the node's estimate plus
+        ``ESTIMATE_MARGIN_PERCENT`` percent, at most the cap, so the account needs only what the transaction may
+        cost (the node refuses a transaction whose sender cannot pay gas limit x max fee up front).
+
+        >>> chain.gas_limit_for(chain.alice, trainer.address, data)     # doctest: +SKIP
+        """
+        if gas is not None:
+            if not isinstance(gas, int) or isinstance(gas, bool) or gas <= 0:
+                raise TypeError(f"gas must be a positive int (a gas limit), got {gas!r}")
+            if gas > TX_GAS_CAP:
+                raise ValueError(f"gas={gas:,} is refused: {over_the_cap(gas)}. Send at most gas={TX_GAS_CAP:,} (or "
+                                 "leave gas= out: sumkit chooses), and split bigger work into several transactions.")
+            return gas
+        if self.capabilities.time_control or not self.capabilities.gas_estimation:
+            return TX_GAS_LIMIT
+        sender = _abi.checksum(sender)
+        try:
+            estimate = self.backend.estimate_gas(sender, to, data, value=value, gas=TX_GAS_CAP, timestamp=self.now)
+        except TransactionRejected:  # it would revert (or need more than the cap): the dry run says why
+            result = self._run_call(sender, to, data, value=value, gas=TX_GAS_CAP,
+                                    context=context or self.function_of(to, data))
+            if not result.success:
+                raise self._reverted(result, context or self.function_of(to, data), TX_GAS_CAP, to) from None
+            return TX_GAS_CAP
+        return min(TX_GAS_CAP, estimate + estimate * ESTIMATE_MARGIN_PERCENT // 100)
+
+    def _check_can_pay(self, sender: str, value: int, gas: int) -> None:
+        """On a network: refuse, before sending, a transaction whose sender cannot pay value + gas limit x max fee."""
+        fee = self.backend.fee_per_gas()
+        need, have = value + gas * fee, self.balance(sender)
+        if have < need:
+            raise ValueError(
+                f"{self.name_of(sender)} cannot pay for this transaction: the node requires value + gas limit x max fee "
+                f"= {format_ether(value)} + {gas:,} gas x {fee / 10**9:.3g} gwei = {format_ether(need)} up front (what "
+                f"the gas does not use comes back), but the balance is {format_ether(have)}: "
+                f"{format_ether(need - have)} ({need - have:,} wei) missing. Get more from a faucet, or send less value."
+            )
 
     def _transact_raw(self, raw: bytes) -> str:
         """Mine a transaction signed elsewhere (chain.w3's ``eth_sendRawTransaction``); returns its hash."""

@@ -88,7 +88,8 @@ class ChainProvider(BaseProvider):
 
     def _eth_sendTransaction(self, tx: dict[str, Any]) -> str:
         sender, to, data, value = self._tx_fields(tx)
-        return self.chain.send_data(sender, to, data, value=value, gas=_int(tx.get("gas"), self.gas_limit)).tx_hash
+        gas = _int(tx["gas"]) if tx.get("gas") is not None else None  # None: the chain chooses (see gas_limit_for)
+        return self.chain.send_data(sender, to, data, value=value, gas=gas).tx_hash
 
     def _eth_sendRawTransaction(self, raw: str) -> str:
         return self.chain.send_raw(_bytes(raw))

@@ -155,3 +155,65 @@ def test_gas_estimates_are_enough():
     receipt = chain.w3.eth.wait_for_transaction_receipt(
         call.transact({"from": chain.alice, "value": trainer.next_deposit(), "gas": estimate}))
     assert receipt["status"] == 1 and receipt["gasUsed"] <= estimate < 2 * receipt["gasUsed"]
+
+
+@pytest.fixture(params=["py-evm", "revm", "node"])
+def any_chain(request):
+    """A fresh chain on each backend: py-evm and revm in process, and a local development node."""
+    if request.param == "node":
+        from .nodes import start_node
+
+        with start_node() as started:
+            yield sk.Chain.connect(started.url)
+    else:
+        yield sk.Chain(backend=request.param)
+
+
+def test_every_backend_conforms_to_what_it_declares_and_to_the_dev_chain_spec(any_chain):
+    """One conformance test for every backend: the development chain spec (accounts, balances, block gas limit,
+    clock), what its capabilities declare (time control, snapshots, raw transactions) and EIP-7825's cap."""
+    from sumkit.backends.base import DEV_CHAIN, TX_GAS_CAP
+
+    chain, caps = any_chain, any_chain.capabilities
+    keys = dev_keys()
+    assert chain.accounts[:DEV_CHAIN.accounts] == [k.public_key.to_checksum_address() for k in keys]
+    assert chain.balance(chain.mallory) == DEV_CHAIN.balance
+    assert chain.w3.eth.get_block("latest")["gasLimit"] == chain.backend.block_gas_limit == DEV_CHAIN.block_gas_limit
+    assert chain.w3.eth.chain_id == chain.backend.chain_id
+    assert caps.time_control and caps.snapshots and caps.raw_transactions and not caps.shared
+    assert caps.follows_others == caps.gas_estimation == (chain.backend.name == "rpc")
+    trainer = make_trainer(chain)
+    t = chain.now
+    chain.travel(hours=1)
+    assert chain.now == t + 3600
+    with chain.snapshot():
+        trainer.add_data(POSITIVE, 1, sender=chain.bob)
+        assert len(trainer.added()) == 1
+    assert trainer.added() == [] and chain.now == t + 3600
+    # A transaction signed elsewhere is mined by the chain, with its real hash, and logged as the chain's own.
+    contract = chain.w3.eth.contract(address=trainer.address, abi=trainer.contract.abi)
+    fields = {"from": chain.alice, "value": trainer.next_deposit(), "nonce": chain.nonce(chain.alice), "gas": 300_000,
+              "maxFeePerGas": 0, "maxPriorityFeePerGas": 0, "chainId": chain.backend.chain_id}
+    if chain.backend.name == "rpc":  # a node charges fees: offer enough
+        fields["maxFeePerGas"] = chain.backend.fee_per_gas()
+    signed = Account.sign_transaction(contract.functions.addData(trainer.model.encode(POSITIVE), 1)
+                                      .build_transaction(fields), keys[1].to_bytes())
+    tx_hash = chain.w3.eth.send_raw_transaction(signed.raw_transaction)
+    assert bytes(tx_hash) == bytes(signed.hash)
+    assert chain.w3.eth.get_transaction_receipt(tx_hash)["status"] == 1
+    assert [c.contributor for c in trainer.added()] == [chain.alice] and trainer.check_model()
+    assert chain.gas_log.iloc[-1]["function"] == "addData" and chain.gas_log.iloc[-1]["sender"] == "alice"
+    # EIP-7825: above 2**24 gas, a signed transaction is refused as mainnet refuses it, and sumkit refuses gas=.
+    n_tx, nonce = len(chain.gas_log), chain.nonce(chain.alice)
+    too_much = Account.sign_transaction(dict(fields, nonce=nonce, gas=TX_GAS_CAP + 1, value=0, to=chain.bob, data=b""),
+                                        keys[1].to_bytes())
+    with pytest.raises(Exception, match="EIP-7825") as refused:
+        chain.w3.eth.send_raw_transaction(too_much.raw_transaction)
+    assert "16,777,216" in str(refused.value)
+    with pytest.raises(ValueError, match=r"gas=16,777,217 is refused: .*EIP-7825"):
+        trainer.contract.transact("addData", trainer.model.encode(POSITIVE), 1, sender=chain.alice,
+                                  value=trainer.next_deposit(), gas=TX_GAS_CAP + 1)
+    assert len(chain.gas_log) == n_tx and chain.nonce(chain.alice) == nonce  # nothing was sent
+    at_the_cap = Account.sign_transaction(dict(fields, nonce=nonce, gas=TX_GAS_CAP, value=1, to=chain.bob, data=b""),
+                                          keys[1].to_bytes())
+    assert chain.w3.eth.get_transaction_receipt(chain.w3.eth.send_raw_transaction(at_the_cap.raw_transaction))["status"]

@@ -79,6 +79,15 @@ class DevChain:
 
 DEV_CHAIN = DevChain()
 
+# EIP-7825 (Osaka, on mainnet and public testnets): no transaction may carry a gas limit above 2**24.
+TX_GAS_CAP = 16_777_216
+
+
+def over_the_cap(gas: int) -> str:
+    """Why a transaction carrying ``gas`` is refused (EIP-7825), for a :class:`TransactionRejected` or a ValueError."""
+    return (f"its gas limit {gas:,} is above {TX_GAS_CAP:,}, the most gas one transaction may carry since Ethereum's "
+            "Osaka upgrade (EIP-7825, on mainnet and public testnets)")
+
 
 @functools.cache
 def dev_keys(count: int = DEV_CHAIN.accounts) -> tuple[Any, ...]:

@@ -19,7 +19,8 @@ from eth_tester.backends.pyevm.main import generate_genesis_state_for_keys, get_
 from eth_utils import ValidationError
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
-from .base import DEV_CHAIN, IN_PROCESS, CallResult, Log, TransactionRejected, TxResult, dev_keys
+from .base import (DEV_CHAIN, IN_PROCESS, TX_GAS_CAP, CallResult, Log, TransactionRejected, TxResult, dev_keys,
+                   over_the_cap)
 
 
 class PyEvmBackend:
@@ -135,6 +136,8 @@ class PyEvmBackend:
         return sender, to, bytes(signed.data), self._mine(evm, signed)
 
     def _mine(self, evm: Any, signed: Any) -> TxResult | CallResult:
+        if signed.gas > TX_GAS_CAP:  # as mainnet refuses it since Osaka (py-evm 0.12 has Prague rules only)
+            raise TransactionRejected(over_the_cap(signed.gas))
         # Run it once, in the pending block; if it fails, put the pending header back, which drops the
         # transaction and every state change it made (each transaction gets a block of its own, so the
         # pending block is empty before it).

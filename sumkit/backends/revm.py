@@ -16,8 +16,10 @@ A contract sees the same ``NUMBER``, ``TIMESTAMP``, ``CHAINID``, ``COINBASE`` (z
 ``BASEFEE`` and ``GASPRICE`` (zero) and ``PREVRANDAO`` (zero: py-evm runs transactions in a pending block
 whose mix hash is only set when it is mined) as on py-evm. What differs (see the README): ``BLOCKHASH(n)`` is
 ``keccak256`` of the decimal digits of ``n`` (revm's in-memory database has no headers; py-evm gives the
-real header hash), and a transaction's hash is a hash of its unsigned fields (signing in Python would cost
-more than running it), as is the block hash this backend reports.
+real header hash), a transaction this backend signs has a hash of its unsigned fields (signing in Python
+would cost more than running it; one signed elsewhere and sent raw keeps its real hash), the block hash this
+backend reports is not a header's, and a raw transaction's fees are not charged (in process the base fee is 0
+and sumkit quotes no tip; py-evm would pay a tip to the zero coinbase).
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyrevm
+import rlp
+from eth_account import Account
+from eth_account.typed_transactions import TypedTransaction
 from eth_keys import KeyAPI
+from hexbytes import HexBytes
 from eth_utils import keccak, to_checksum_address
 
 from ..abi import checksum
-from .base import DEV_CHAIN, Capabilities, CallResult, Log, TransactionRejected, TxResult, dev_keys
+from .base import (DEV_CHAIN, IN_PROCESS, TX_GAS_CAP, CallResult, Log, TransactionRejected, TxResult, dev_keys,
+                   over_the_cap)
 
 # pyrevm 0.3.7 bundles revm 8, whose newest rules are Cancun: the opcodes and execution gas of Prague are the
 # same; what Prague changed for a plain transaction (the calldata floor of EIP-7623) is applied here.
@@ -91,7 +98,7 @@ class RevmBackend:
 
     name = "revm"
     chain_id = DEV_CHAIN.chain_id  # the py-evm backend's (eth-tester's): CHAINID gives the same
-    capabilities = Capabilities(raw_transactions=False)
+    capabilities = IN_PROCESS
 
     def __init__(self, *, start_time: int, block_gas_limit: int = DEV_CHAIN.block_gas_limit) -> None:
         del start_time  # no genesis header to stamp here: each block's time comes with its transaction
@@ -154,12 +161,48 @@ class RevmBackend:
 
     def send(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int,
              nonce: int | None = None) -> TxResult | CallResult:
-        sender_key = sender.lower()
-        if sender_key not in self._keys:
+        if sender.lower() not in self._keys:
             raise TransactionRejected(f"this chain cannot sign for {sender}")
         if nonce is not None and nonce != self.nonce(sender):
             raise TransactionRejected(f"nonce {nonce} is not {sender}'s next nonce ({self.nonce(sender)})")
         nonce = self.nonce(sender)
+        fields = (bytes.fromhex(sender[2:]), nonce.to_bytes(8, "big"), bytes.fromhex(to[2:]) if to else b"",
+                  value.to_bytes(32, "big"), gas.to_bytes(8, "big"), data)
+        return self._mine(sender, to, data, value, gas, timestamp, "0x" + keccak(b"".join(fields)).hex())
+
+    def send_raw(self, raw: bytes, *, timestamp: int) -> tuple[str, str | None, bytes, TxResult | CallResult]:
+        """Mine a transaction signed elsewhere (e.g. with eth-account) at ``timestamp``, as :meth:`send` does;
+        returns its sender, recipient, data and result. Its signature, chain id and nonce are checked as a node
+        checks them; its hash is the real one (keccak of the signed bytes)."""
+        try:
+            sender = Account.recover_transaction(raw)
+            if raw and raw[0] <= 0x7F:  # typed (EIP-2718)
+                tx = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+            else:  # legacy: nonce, gas price, gas, to, value, data, v, r, s (EIP-155: chain id in v)
+                nonce, _, gas, to, value, data, v = rlp.decode(raw)[:7]
+                v = int.from_bytes(v, "big")
+                tx = {"nonce": int.from_bytes(nonce, "big"), "gas": int.from_bytes(gas, "big"), "to": to,
+                      "value": int.from_bytes(value, "big"), "data": data}
+                if v > 28:
+                    tx["chainId"] = (v - 35) // 2
+        except Exception as e:  # noqa: BLE001 - anything undecodable is refused, with the decoder's reason
+            raise TransactionRejected(f"not a valid signed transaction: {e}") from None
+        if tx.get("chainId", self.chain_id) != self.chain_id:
+            raise TransactionRejected(f"the transaction is signed for chain id {tx['chainId']}, this chain's is "
+                                      f"{self.chain_id}")
+        if tx["nonce"] != self.nonce(sender):
+            raise TransactionRejected(f"nonce {tx['nonce']} is not {sender}'s next nonce ({self.nonce(sender)})")
+        to = checksum("0x" + bytes(tx["to"]).hex()) if tx.get("to") else None
+        data = bytes(tx.get("data") or b"")
+        return sender, to, data, self._mine(sender, to, data, int(tx["value"]), int(tx["gas"]), timestamp,
+                                            "0x" + keccak(raw).hex())
+
+    def _mine(self, sender: str, to: str | None, data: bytes, value: int, gas: int, timestamp: int,
+              tx_hash: str) -> TxResult | CallResult:
+        """Run a transaction, and if it succeeds write its changes and mine its block."""
+        if gas > TX_GAS_CAP:  # as mainnet refuses it since Osaka
+            raise TransactionRejected(over_the_cap(gas))
+        sender_key = sender.lower()
         checkpoint = self._evm.snapshot()
         try:
             success, output, used, refunded, logs, error, halt = self._run(sender, to, data, value, gas, timestamp)
@@ -182,13 +225,11 @@ class RevmBackend:
         _, floor = intrinsic_gas(data, create=to is None)
         number = self._block
         self._block += 1
-        fields = (bytes.fromhex(sender[2:]), nonce.to_bytes(8, "big"), bytes.fromhex(to[2:]) if to else b"",
-                  value.to_bytes(32, "big"), gas.to_bytes(8, "big"), data)
         return TxResult(
             True,
             output=output,
             gas_used=max(used, floor),
-            tx_hash="0x" + keccak(b"".join(fields)).hex(),  # unsigned: see the module's docstring
+            tx_hash=tx_hash,  # of the unsigned fields when this backend signed: see the module's docstring
             block_number=number,
             logs=tuple(Log(checksum(log.address), tuple(topics), log_data) for log in logs
                        for topics, log_data in [log.data]),

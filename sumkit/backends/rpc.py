@@ -20,17 +20,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import rlp
 from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
 from ..abi import checksum
-from .base import Capabilities, CallResult, Log, TransactionRejected, TxResult
+from .base import TX_GAS_CAP, Capabilities, CallResult, Log, TransactionRejected, TxResult, over_the_cap
 
 DEV_CLIENTS = ("anvil", "hardhat", "ganache")  # nodes that let a client set block times and undo state
 NAMED_ACCOUNTS = 10  # how many of a development node's accounts the chain lists
 OUT_OF_GAS_PROBE = 30_000_000  # the gas to retry a revert without data with, to tell "out of gas" apart
 RECEIPT_TIMEOUT = 180  # seconds to wait for a transaction to be mined on a real network
+
+
+def raw_gas_limit(raw: bytes) -> int:
+    """The gas limit of a signed transaction (legacy, or typed: EIP-2930, 1559, 4844, 7702)."""
+    try:
+        if raw and raw[0] <= 0x7F:  # typed: the type byte, then an RLP list with the gas limit at 3 (2930) or 4
+            return int.from_bytes(rlp.decode(raw[1:])[3 if raw[0] == 1 else 4], "big")
+        return int.from_bytes(rlp.decode(raw)[2], "big")
+    except (rlp.DecodingError, IndexError, TypeError) as e:
+        raise TransactionRejected(f"not a valid signed transaction: {e}") from None
 
 
 class RpcError(Exception):
@@ -182,11 +193,19 @@ class RpcBackend:
         return failure
 
     def estimate_gas(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int) -> int:
-        """The node's gas estimate for this transaction in a block at ``timestamp`` (``gas`` at most)."""
+        """The node's gas estimate for this transaction in a block at ``timestamp`` (``gas`` at most);
+        :class:`TransactionRejected` when the node cannot give one (the transaction would revert, or need more)."""
         params: list[Any] = [self._tx(sender, to, data, value, gas), "latest"]
         if self.dev:
             params += [{}, {"time": hex(timestamp), "number": hex(self.block_number)}]
-        return int(self._rpc("eth_estimateGas", params), 16)
+        try:
+            return int(self._rpc("eth_estimateGas", params), 16)
+        except RpcError as e:
+            raise TransactionRejected(f"no gas estimate: {e.message}") from None
+
+    def fee_per_gas(self) -> int:
+        """The max fee per gas a transaction sent now offers (twice the latest base fee plus the node's tip)."""
+        return int(self._fees()["maxFeePerGas"], 16)
 
     @staticmethod
     def _failure(error: RpcError) -> CallResult:
@@ -232,6 +251,9 @@ class RpcBackend:
     def send_raw(self, raw: bytes, *, timestamp: int) -> tuple[str, str | None, bytes, TxResult | CallResult]:
         """Send a transaction signed elsewhere (e.g. with eth-account) at ``timestamp``; returns its sender,
         recipient, data and result."""
+        gas = raw_gas_limit(raw)
+        if gas > TX_GAS_CAP:  # a node with Osaka rules refuses it; sumkit does on every node
+            raise TransactionRejected(over_the_cap(gas))
         self._set_time(timestamp)
         try:
             tx_hash = self._rpc("eth_sendRawTransaction", ["0x" + raw.hex()])
