@@ -101,12 +101,15 @@ class Contract:
         except KeyError:
             raise AttributeError(f"{self.name} has no function {fn!r}") from None
 
-    def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:
-        """Run ``fn`` without a transaction (free) at the current block time; returns its result."""
+    def call(self, fn: str, *args: Any, sender: str | None = None, block: int | None = None) -> Any:
+        """Run ``fn`` without a transaction (free) at the current block time; returns its result. With ``block``,
+        on the state as it was after that mined block (where the backend keeps past states: not on revm)."""
         sig = self._signature(fn)
-        output = self.chain._call(
-            sender or self.chain.owner, self.address, sig.encode_call(args), context=(self.name, fn)
-        )
+        sender = sender or self.chain.owner
+        if block is not None:
+            output = self.chain._call_at(sender, self.address, sig.encode_call(args), (self.name, fn), block)
+        else:
+            output = self.chain._call(sender, self.address, sig.encode_call(args), context=(self.name, fn))
         return sig.decode_output(output)
 
     def transact(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int | None = None,
@@ -464,6 +467,17 @@ class Chain:
         result = self._run_call(sender, to, data, value=value, gas=gas, context=context)
         if not result.success:
             raise self._reverted(result, context, gas, to)
+        return result.output
+
+    def _call_at(self, sender: str, to: str, data: bytes, context: tuple[str, str], block: int) -> bytes:
+        if not self.capabilities.past_state:
+            raise ValueError(f"the {self.backend.name} backend keeps only the latest state: a call on the state of "
+                             f"block {block} needs py-evm (sk.Chain()) or a node")
+        if not 0 <= block < self.block_number:
+            raise ValueError(f"block {block} is not mined yet (the latest is {self.block_number - 1})")
+        result = self.backend.call_at(_abi.checksum(sender), to, data, block=block, gas=TX_GAS_LIMIT)
+        if not result.success:
+            raise self._reverted(result, context, TX_GAS_LIMIT, to)
         return result.output
 
     def _run_call(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int,

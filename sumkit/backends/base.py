@@ -43,7 +43,8 @@ class Capabilities:
     and restored (``chain.snapshot()``); ``follows_others``: others send transactions too, so the chain reads
     their logs and block times (``logs``, ``timestamp_of``, ``latest_timestamp``); ``raw_transactions``: it
     takes transactions signed elsewhere (``send_raw``); ``gas_estimation``: the node estimates gas
-    (``estimate_gas``); ``shared``: a node shared by a class, whose clock only the instructor moves.
+    (``estimate_gas``); ``shared``: a node shared by a class, whose clock only the instructor moves;
+    ``past_state``: calls can run on the state after an earlier block (``call_at``).
     """
 
     time_control: bool = True
@@ -52,6 +53,7 @@ class Capabilities:
     raw_transactions: bool = True
     gas_estimation: bool = False
     shared: bool = False
+    past_state: bool = True
 
 
 IN_PROCESS = Capabilities()  # py-evm and revm: sumkit alone mines, at its clock
@@ -176,6 +178,10 @@ class Backend(Protocol):
     def send_raw(self, raw: bytes, *, timestamp: int) -> tuple[str, str | None, bytes, CallResult]:
         """Mine a transaction signed elsewhere at ``timestamp``; returns its sender, recipient, data and result
         (a :class:`TxResult` when it was mined)."""
+
+    # -- only with capabilities.past_state ------------------------------------------------------------------
+    def call_at(self, sender: str, to: str, data: bytes, *, block: int, gas: int) -> CallResult:
+        """Run a message call on the state as it was after mined block ``block``; changes nothing."""
 
     # -- only with capabilities.gas_estimation --------------------------------------------------------------
     def estimate_gas(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int) -> int:

@@ -74,10 +74,13 @@ class PyEvmBackend:
         """The hash of mined block ``number``."""
         return self.tester.chain.get_canonical_block_by_number(number).hash
 
-    def _unsigned(self, evm: Any, sender: str, to: str | None, data: bytes, value: int, gas: int) -> Any:
+    def _unsigned(self, evm: Any, sender: str, to: str | None, data: bytes, value: int, gas: int,
+                  state: Any = None) -> Any:
+        """An unsigned transaction from ``sender``, with its next nonce in ``state`` (default: the latest)."""
+        state = evm.get_vm().state if state is None else state
         return evm.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
             chain_id=evm.chain_id,
-            nonce=evm.get_vm().state.get_nonce(to_canonical_address(sender)),
+            nonce=state.get_nonce(to_canonical_address(sender)),
             max_priority_fee_per_gas=0,
             max_fee_per_gas=0,
             gas=gas,
@@ -102,6 +105,22 @@ class PyEvmBackend:
         try:
             computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
         except ValidationError as e:  # rejected before running, e.g. a gas limit below the upfront cost
+            raise TransactionRejected(str(e)) from None
+        finally:
+            state.revert(snapshot)
+        if computation.is_error:
+            return self._failure(computation, gas)
+        return CallResult(True, output=computation.output, gas_used=gas - computation.get_gas_remaining())
+
+    def call_at(self, sender: str, to: str, data: bytes, *, block: int, gas: int) -> CallResult:
+        evm = self.tester.chain
+        vm = evm.get_vm(evm.get_canonical_block_header_by_number(block))  # its state: after that block
+        state = vm.state
+        tx = self._unsigned(evm, sender, to, data, 0, gas, state)
+        snapshot = state.snapshot()
+        try:
+            computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
+        except ValidationError as e:
             raise TransactionRejected(str(e)) from None
         finally:
             state.revert(snapshot)

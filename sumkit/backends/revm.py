@@ -37,7 +37,7 @@ from hexbytes import HexBytes
 from eth_utils import keccak, to_checksum_address
 
 from ..abi import checksum
-from .base import (DEV_CHAIN, IN_PROCESS, TX_GAS_CAP, CallResult, Log, TransactionRejected, TxResult, dev_keys,
+from .base import (DEV_CHAIN, TX_GAS_CAP, Capabilities, CallResult, Log, TransactionRejected, TxResult, dev_keys,
                    over_the_cap)
 
 # pyrevm 0.3.7 bundles revm 8, whose newest rules are Cancun: the opcodes and execution gas of Prague are the
@@ -98,7 +98,7 @@ class RevmBackend:
 
     name = "revm"
     chain_id = DEV_CHAIN.chain_id  # the py-evm backend's (eth-tester's): CHAINID gives the same
-    capabilities = IN_PROCESS
+    capabilities = Capabilities(past_state=False)  # the database holds the latest state only
 
     def __init__(self, *, start_time: int, block_gas_limit: int = DEV_CHAIN.block_gas_limit) -> None:
         del start_time  # no genesis header to stamp here: each block's time comes with its transaction

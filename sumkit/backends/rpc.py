@@ -192,6 +192,14 @@ class RpcBackend:
                 return CallResult(False, halt=f"OutOfGas: it needs more than {gas:,} gas")
         return failure
 
+    def call_at(self, sender: str, to: str, data: bytes, *, block: int, gas: int) -> CallResult:
+        """A call on the state after mined block ``block`` (a pruned node may have forgotten old states)."""
+        try:
+            return CallResult(True, output=bytes.fromhex(self._rpc("eth_call", [self._tx(sender, to, data, 0, gas),
+                                                                               hex(block)])[2:]))
+        except RpcError as e:
+            return self._failure(e)
+
     def estimate_gas(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int) -> int:
         """The node's gas estimate for this transaction in a block at ``timestamp`` (``gas`` at most);
         :class:`TransactionRejected` when the node cannot give one (the transaction would revert, or need more)."""
