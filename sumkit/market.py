@@ -70,6 +70,19 @@ class Market:
         self.pieces: list[Piece] = []
         self._piece_gas = 0  # the heaviest piece's evaluation gas, measured before the commitment
 
+    @classmethod
+    def at(cls, trainer: Any) -> Market:
+        """The handle of a market for anyone but its sponsor (``trainer.market`` of a ``sk.Trainer.at`` trainer):
+        the pieces revealed so far are read from the chain's ``PieceRevealed`` events, so once the sponsor has
+        revealed them all, anyone can settle."""
+        market = cls(trainer)
+        revealed = {e["index"]: ([list(r) for r in e["rows"]], list(e["labels"]), bytes.fromhex(e["salt"][2:]))
+                    for e in trainer.chain.logs("PieceRevealed", address=market.contract.address)}
+        count = market.contract.call("pieceCount")
+        if count and len(revealed) == count:
+            market.pieces = [revealed[i] for i in range(count)]
+        return market
+
     def __repr__(self) -> str:
         return f"<Market at {self.contract.address}: phase {self.phase!r}>"
 
