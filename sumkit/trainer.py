@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from eth_utils import is_address, to_checksum_address
 
 from .chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
 from .encoding import EncodedSample, unpack_sample
@@ -63,14 +64,65 @@ class Trainer:
         classifier: Contract,
         model: Any,
         incentive: Any,
+        *,
+        base_block: int = -1,
     ) -> None:
         self.chain = chain
         self.contract = contract
         self.incentive_contract = incentive_contract
         self.classifier = classifier
         self.incentive = incentive
-        self._deployed = model.copy()  # the parameters the classifier was deployed with
+        # The mirror is _deployed with every contribution mined after block _base_block replayed on it: the
+        # deployed parameters (deploy), or the parameters read from storage at that block (Trainer.at).
+        self._deployed = model.copy()
+        self._base_block = base_block
         self._derived: tuple[Any, list[Contribution], Any] | None = None  # (chain version, contributions, model)
+        self._attached = False  # Trainer.at: handles deployed elsewhere keep no secrets (a market's pieces)
+
+    @classmethod
+    def at(cls, chain: Chain, address: str) -> Trainer:
+        """A full handle on the ``CollaborativeTrainer`` at ``address``, deployed by anyone, from any kernel.
+
+        The model's kind and parameters and the incentive mechanism with its settings are read from the chain;
+        the contributions come from the trainer's events since its deployment (on a node, read from it), so a
+        restarted kernel sees the whole history and can refund its own contributions. A wrong address (no code,
+        another contract) is a ``ValueError`` saying what is there. Class labels are the on-chain ones (0, 1, ...).
+
+        >>> trainer = sk.Trainer.at(chain, address)                 # doctest: +SKIP
+        >>> mine = [c for c in trainer.added() if c.contributor == chain.alice]     # doctest: +SKIP
+        """
+        from . import attach
+
+        if not isinstance(chain, Chain):
+            raise TypeError(f"Trainer.at(chain, address): chain must be a sumkit Chain, got {chain!r:.60}")
+        if not isinstance(address, str) or not is_address(address):
+            raise ValueError(f"Trainer.at(chain, address): address must be a 0x... address (40 hex digits, e.g. "
+                             f"trainer.address), got {address!r:.60}")
+        address = to_checksum_address(address)
+        attach.kind_at(chain, address, expected=attach.TRAINERS, role="a trainer")
+        contract = chain.at(address, "CollaborativeTrainer")
+        parts = {}
+        for role, getter, kinds in (("incentive", "incentiveMechanism", attach.INCENTIVES),
+                                    ("classifier", "classifier", tuple(attach.MODEL_READERS))):
+            part = contract.call(getter)
+            parts[role] = chain.at(part, attach.kind_at(chain, part, expected=kinds, role=f"the trainer's {role}"))
+        # On a node: the events of the trainer and its mechanism from block 0 on (the trainer has none before its
+        # deployment), in the chain's order; elsewhere the chain recorded them as they were mined.
+        chain.version  # noqa: B018 - read what others mined up to now
+        for part in (contract, parts["incentive"]):
+            chain.history.backfill(part.address, 0)
+        while True:  # the parameters as of the last block read (a node may mine one meanwhile: read again)
+            base_block = chain.block_number - 1
+            model = attach.read_model(parts["classifier"])
+            if chain.block_number - 1 == base_block:
+                break
+            chain.version  # noqa: B018
+        incentive = attach.read_incentive(parts["incentive"])
+        if isinstance(incentive, PredictionMarket):  # settling replays from the initial model: bind it
+            incentive = attach.bind_market(chain, contract, parts["classifier"], parts["incentive"], incentive)
+        trainer = cls(chain, contract, parts["incentive"], parts["classifier"], model, incentive, base_block=base_block)
+        trainer._attached = True
+        return trainer
 
     @property
     def model(self) -> Any:
@@ -95,10 +147,15 @@ class Trainer:
         if self._derived is not None and self._derived[0][0] == version[0]:  # no snapshot undone: read what is new
             seen, contributions, model = self._derived[0][1], self._derived[1], self._derived[2]  # grown in place
         else:
+            if self.chain.block_number - 1 < self._base_block:  # undone past the block the parameters were read at
+                from .attach import read_model
+
+                self._deployed, self._base_block = read_model(self.classifier), self.chain.block_number - 1
             seen, contributions, model = 0, [], self._deployed.copy()
         for event in self.chain.logs("ContributionAdded", address=self.address, start=seen):
             x = EncodedSample(unpack_sample(event["x"]))
-            model.update_encoded(list(x), event["label"])
+            if event["block"] > self._base_block:  # not yet in the parameters the mirror started from
+                model.update_encoded(list(x), event["label"])
             contributions.append(Contribution(
                 contributor=event["contributor"], label=model.decode_label(event["label"]), added_at=event["addedAt"],
                 deposit=event["deposit"], x=x, key=event["key"],
@@ -331,6 +388,8 @@ class Trainer:
         from .market import Market
 
         self._require_incentive(PredictionMarket, "market")
+        if self._attached:  # not the sponsor's handle: the revealed pieces, read from the chain each time
+            return Market.at(self)
         if getattr(self, "_market", None) is None:
             self._market = Market(self)
         return self._market
