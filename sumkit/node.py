@@ -8,6 +8,18 @@ It starts at sumkit's genesis time with Prague rules and the ten development acc
 mnemonic holding 1,000,000 ether each (the accounts sumkit's in-process chain uses), so the same story gives
 the same addresses, the same gas and the same payouts as in process; unlike in process, gas is paid for, at
 a real EIP-1559 base fee.
+
+``sk.LocalNode(testnet=True)`` behaves like a public testnet instead: Osaka rules with EIP-7825's per-transaction
+gas cap enforced by the node, a block every ``block_time`` seconds of real time whether or not anything is sent,
+a base fee, and no clock or snapshots for sumkit (it mines on its timer, so a chain connected to it waits for real
+time as on Sepolia). Its development accounts are only a faucet: fund a key of your own from them and work with
+that key, as with a testnet faucet.
+
+>>> with sk.LocalNode(testnet=True) as node:                         # doctest: +SKIP
+...     faucet = sk.Chain.connect(node.url)
+...     me = eth_account.Account.create()
+...     faucet.w3.eth.send_transaction({"from": faucet.owner, "to": me.address, "value": sk.ether(0.05)})
+...     chain = sk.Chain.connect(node.url, private_keys=[me.key])
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ from types import TracebackType
 from .artifacts import ROOT
 from .backends.base import DEV_CHAIN
 
+TESTNET_BLOCK_TIME = 2  # seconds between a testnet-like node's blocks (Sepolia: 12; shorter keeps demos quick)
+TESTNET_BASE_FEE = 10**9  # 1 gwei: the testnet-like node's first base fee (EIP-1559 then moves it block by block)
 NPM_PACKAGE = "@foundry-rs/anvil"
 INSTALL_HINT = (
     "Install the pinned node from the sumkit checkout with `npm ci` (it needs Node.js 18 or later, from your "
@@ -72,20 +86,33 @@ def _free_port() -> int:
 class LocalNode:
     """A local development node on 127.0.0.1: ``url`` to connect to, ``stop()`` (or leave the ``with``).
 
-    ``start_time`` is its genesis block's time (default: sumkit's); ``timeout`` is how long to wait (seconds)
-    for it to answer.
+    ``start_time`` is its genesis block's time (default: sumkit's; a testnet-like node starts now); ``timeout``
+    is how long to wait (seconds) for it to answer. ``testnet=True``: behave like a public testnet (see the module
+    docstring), mining a block every ``block_time`` seconds with an initial base fee of ``base_fee`` wei.
     """
 
-    def __init__(self, *, port: int | None = None, start_time: int = DEV_CHAIN.genesis_time, timeout: float = 30) -> None:
+    def __init__(self, *, port: int | None = None, start_time: int | None = None, timeout: float = 30,
+                 testnet: bool = False, block_time: int = TESTNET_BLOCK_TIME, base_fee: int = TESTNET_BASE_FEE) -> None:
         self.executable = find_anvil()
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.testnet = testnet
         command = [
-            str(self.executable), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", "prague",
-            "--timestamp", str(start_time), "--accounts", str(DEV_CHAIN.accounts),
-            "--balance", str(DEV_CHAIN.balance // 10**18), "--mnemonic", DEV_CHAIN.mnemonic,
-            "--gas-limit", str(DEV_CHAIN.block_gas_limit), "--chain-id", str(DEV_CHAIN.node_chain_id), "--silent",
+            str(self.executable), "--host", "127.0.0.1", "--port", str(self.port),
+            "--accounts", str(DEV_CHAIN.accounts), "--balance", str(DEV_CHAIN.balance // 10**18),
+            "--mnemonic", DEV_CHAIN.mnemonic, "--chain-id", str(DEV_CHAIN.node_chain_id), "--silent",
         ]
+        if testnet:  # a public testnet's rules: Osaka with EIP-7825 enforced, a block on a timer, a base fee
+            if not isinstance(block_time, int) or isinstance(block_time, bool) or block_time < 1:
+                raise ValueError(f"block_time must be a whole number of seconds >= 1, got {block_time!r}")
+            command += ["--hardfork", "osaka", "--enable-tx-gas-limit", "--block-time", str(block_time),
+                        "--base-fee", str(base_fee)]
+            if start_time is not None:
+                command += ["--timestamp", str(start_time)]
+        else:
+            command += ["--hardfork", "prague", "--timestamp", str(DEV_CHAIN.genesis_time if start_time is None
+                                                                   else start_time),
+                        "--gas-limit", str(DEV_CHAIN.block_gas_limit)]
         self._errors = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._errors
@@ -96,7 +123,8 @@ class LocalNode:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<LocalNode {self.url} ({state})>"
+        kind = "testnet-like " if self.testnet else ""
+        return f"<LocalNode {kind}{self.url} ({state})>"
 
     @property
     def running(self) -> bool:

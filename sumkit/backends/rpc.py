@@ -84,7 +84,9 @@ class RpcBackend:
                 f"no Ethereum node answers at {url} ({e}). Start one (with sk.LocalNode() for a local "
                 "development node) or check the URL."
             ) from None
-        self.dev = any(name in self.client.lower() for name in DEV_CLIENTS)
+        # A development node that mines each transaction as it comes (automine) lets sumkit set block times and
+        # undo state; one that mines on a timer behaves like a network (sk.LocalNode(testnet=True)).
+        self.dev = any(name in self.client.lower() for name in DEV_CLIENTS) and self._automines()
         self.chain_id = int(self._rpc("eth_chainId", []), 16)
         self.block_gas_limit = int(self._rpc("eth_getBlockByNumber", ["latest", False])["gasLimit"], 16)
         self._signers: dict[str, Any] = {}  # address -> eth-account LocalAccount (keys stay in it)
@@ -97,6 +99,13 @@ class RpcBackend:
                     f"the node at {url} has no accounts of its own (a public node never does): connect with "
                     "private_keys=[...] (keep keys out of notebooks: read them from an environment variable)"
                 )
+
+    def _automines(self) -> bool:
+        for method in ("anvil_getAutomine", "hardhat_getAutomine"):
+            answer = self.request(method, [])
+            if "result" in answer:
+                return bool(answer["result"])
+        return True  # a development node without the method (Ganache) mines each transaction
 
     @property
     def capabilities(self) -> Capabilities:
