@@ -14,7 +14,9 @@ Every transaction is mined in a block of its own, ``BLOCK_TIME`` seconds after t
 only moves that way or through :meth:`Chain.travel`, so runs are reproducible, on every backend that lets
 sumkit set block times (in process, a local development node). Gas costs nothing in process (the base fee
 is 0): balances move only by what contracts pay and take, and :attr:`Chain.gas_log` shows the gas each
-transaction used. The backend knows bytes; the chain knows ABIs, names, the clock, the gas log and events.
+transaction used. The backend knows bytes and says what it can do (``chain.capabilities``); the chain knows
+names, the clock and the gas limit each transaction carries (at most EIP-7825's 16,777,216); its
+:class:`~sumkit.history.History` records the gas log, events and receipts.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .market import Market
 
-# Samples per free predictMany call: a call, like a transaction, runs under a 30M gas limit, and one
+# Samples per free predictMany call: a call, like a transaction, runs under a 16,777,216 gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.
 PREDICT_BATCH = 50
 # CollaborativeTrainer.MAX_SAMPLE_WORK: the largest len(x) * number of classes addData accepts, so that the

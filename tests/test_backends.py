@@ -182,6 +182,7 @@ def test_every_backend_conforms_to_what_it_declares_and_to_the_dev_chain_spec(an
     assert chain.w3.eth.chain_id == chain.backend.chain_id
     assert caps.time_control and caps.snapshots and caps.raw_transactions and not caps.shared
     assert caps.follows_others == caps.gas_estimation == (chain.backend.name == "rpc")
+    assert caps.past_state == (chain.backend.name != "revm")
     trainer = make_trainer(chain)
     t = chain.now
     chain.travel(hours=1)

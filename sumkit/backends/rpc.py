@@ -30,7 +30,7 @@ from .base import TX_GAS_CAP, Capabilities, CallResult, Log, TransactionRejected
 
 DEV_CLIENTS = ("anvil", "hardhat", "ganache")  # nodes that let a client set block times and undo state
 NAMED_ACCOUNTS = 10  # how many of a development node's accounts the chain lists
-OUT_OF_GAS_PROBE = 30_000_000  # the gas to retry a revert without data with, to tell "out of gas" apart
+OUT_OF_GAS_PROBE = TX_GAS_CAP  # the gas to retry a revert without data with, to tell "out of gas" apart
 RECEIPT_TIMEOUT = 180  # seconds to wait for a transaction to be mined on a real network
 
 
@@ -193,8 +193,8 @@ class RpcBackend:
         except RpcError as e:
             failure = self._failure(e)
         # A node reports an inner call that ran out of gas as a revert without data: if the same call succeeds
-        # with a block's worth of gas, the limit was the cause.
-        more = min(self.block_gas_limit, max(4 * gas, OUT_OF_GAS_PROBE))
+        # with the most gas a transaction may carry, the limit was the cause.
+        more = min(self.block_gas_limit, OUT_OF_GAS_PROBE)
         if not failure.error and not failure.halt and more > gas:
             probe = self.call(sender, to, data, value=value, gas=more, timestamp=timestamp)
             if probe.success:
