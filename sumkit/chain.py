@@ -413,11 +413,16 @@ class Chain:
         # An inner call that runs out of gas takes 63/64 of what is left and returns nothing.
         if not result.error and ("out of gas" in result.halt.lower() or "outofgas" in result.halt.lower()
                                  or (result.gas_used and (gas - result.gas_used) * 32 < gas)):
+            if gas >= TX_GAS_CAP:
+                hint = (f"This transaction needs more than {TX_GAS_CAP:,} gas, the most one transaction may carry "
+                        "since Ethereum's Osaka upgrade (EIP-7825); nothing was changed. No gas limit makes it fit: "
+                        "split the work into smaller transactions (fewer samples, rows or words per call).")
+            else:
+                hint = (f"The gas limit ({gas:,}) was too low for this transaction; nothing was changed. Send it "
+                        f"again with a higher gas= limit (at most {TX_GAS_CAP:,}, EIP-7825's cap), or leave gas= out.")
             return Reverted(
                 f"OutOfGas: the transaction needs more than its {gas:,} gas limit",
-                f"The gas limit ({gas:,}) was too low for this transaction; nothing was changed. "
-                f"Send it again with a higher gas= limit (at most {TX_GAS_CAP:,}, the EIP-7825 cap, which sumkit "
-                "sends by default), or split the work into smaller transactions.",
+                hint,
                 contract=contract,
                 function=function,
             )

@@ -172,3 +172,24 @@ def test_runs_are_reproducible_down_to_the_block_hashes():
         return [evm.get_canonical_block_by_number(n).hash for n in range(chain.block_number)]
 
     assert head_hashes() == head_hashes()
+
+
+# Runtime code that writes one word at the memory offset given as its calldata (PUSH1 1, PUSH1 0, CALLDATALOAD,
+# MSTORE, STOP): expanding memory costs quadratic gas, so 4 MB costs about 31M gas. Its init code returns it.
+BURNER_RUNTIME = bytes.fromhex("600160003552" "00")
+BURNER_INIT = bytes.fromhex("6007600c60003960076000f3") + BURNER_RUNTIME
+
+
+@pytest.mark.parametrize("backend", ["py-evm", "revm"])
+def test_work_above_the_eip_7825_cap_is_refused_whatever_the_gas_and_the_hint_says_split_it(backend):
+    chain = sk.Chain(backend=backend)
+    burner = chain.send_data(chain.owner, None, BURNER_INIT).contract_address
+    assert chain.backend.code(burner) == BURNER_RUNTIME
+    assert chain.send_data(chain.alice, burner, (1_000).to_bytes(32, "big")).gas_used < 100_000
+    n_tx = len(chain.gas_log)
+    with pytest.raises(sk.Reverted, match="OutOfGas") as refused:  # about 31M gas: fine in 2024, refused today
+        chain.send_data(chain.alice, burner, (4_000_000).to_bytes(32, "big"))
+    assert "EIP-7825" in refused.value.hint and "split the work" in refused.value.hint
+    with pytest.raises(ValueError, match="EIP-7825"):
+        chain.send_data(chain.alice, burner, (4_000_000).to_bytes(32, "big"), gas=30_000_000)
+    assert len(chain.gas_log) == n_tx
