@@ -20,6 +20,7 @@ from typing import Any
 from eth_utils import keccak
 
 import sumkit as sk
+from sumkit.backends.base import Capabilities
 from sumkit.backends.pyevm import PyEvmBackend
 from sumkit.backends.revm import RevmBackend
 
@@ -36,11 +37,15 @@ class TwinBackend:
     """py-evm and revm in lockstep; ``compared`` counts what was compared (calls, sends, reads, gas)."""
 
     name = "twin"
+    # What both can do, in lockstep: signed raw transactions and past states are not compared (revm has no past).
+    capabilities = Capabilities(raw_transactions=False, past_state=False)
 
     def __init__(self, *, start_time: int = sk.chain.GENESIS_TIME) -> None:
         self.pyevm = PyEvmBackend(start_time=start_time)
         self.revm = RevmBackend(start_time=start_time)
         self._same("accounts", self.pyevm.accounts, self.revm.accounts)
+        self.chain_id = self._same("chain_id", self.pyevm.chain_id, self.revm.chain_id)
+        self.block_gas_limit = self._same("block_gas_limit", self.pyevm.block_gas_limit, self.revm.block_gas_limit)
         self.compared = {"calls": 0, "sends": 0, "reverted_sends": 0, "reads": 0, "logs": 0, "gas": 0}
 
     @property
