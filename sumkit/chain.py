@@ -612,10 +612,11 @@ class Chain:
         need, have = value + gas * fee, self.balance(sender)
         if have < need:
             raise ValueError(
-                f"{self.name_of(sender)} cannot pay for this transaction: the node requires value + gas limit x max fee "
-                f"= {format_ether(value)} + {gas:,} gas x {fee / 10**9:.3g} gwei = {format_ether(need)} up front (what "
-                f"the gas does not use comes back), but the balance is {format_ether(have)}: "
-                f"{format_ether(need - have)} ({need - have:,} wei) missing. Get more from a faucet, or send less value."
+                f"{self.name_of(sender)} cannot pay for this transaction: the node requires value + gas limit x "
+                f"max fee = {format_ether(value)} + {gas:,} gas x {fee / 10**9:.3g} gwei = {format_ether(need)} up "
+                f"front (what the gas does not use comes back), but the balance is {format_ether(have)}: "
+                f"{format_ether(need - have)} ({need - have:,} wei) missing. Get more from a faucet, or send less "
+                "value."
             )
 
     def _transact_raw(self, raw: bytes) -> str:

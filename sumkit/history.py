@@ -72,7 +72,8 @@ class History:
         """The decoded events (``block``, ``address``, ``event`` and the arguments), oldest first, from the
         ``start``-th on; only those called ``name`` and emitted by ``address`` when given."""
         wanted = _abi.checksum(address) if address is not None else None
-        return [e for e in self._events[start:] if (name is None or e["event"] == name) and wanted in (None, e["address"])]
+        return [e for e in self._events[start:]
+                if (name is None or e["event"] == name) and wanted in (None, e["address"])]
 
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
         """The receipt of transaction ``tx_hash`` (hex) mined by this chain, as recorded, or None."""
