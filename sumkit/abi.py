@@ -172,17 +172,3 @@ def decode_log(item: dict[str, Any], topics: list[bytes] | tuple[bytes, ...], da
         args[p["name"]] = _normalize(v, p)
     return {p["name"]: args[p["name"]] for p in item["inputs"]}
 
-
-def decode_event(
-    topics: list[bytes], data: bytes, table: dict[bytes, dict[str, Any]] | None = None
-) -> tuple[str, dict[str, Any]] | None:
-    """(event name, arguments) of a log, decoded against ``table`` (from :func:`events`; default: sumkit's
-    own contracts), or None for an event it does not know."""
-    if not topics:
-        return None
-    if table is None:
-        known = known_events().get(topics[0])
-        item = known[1] if known else None
-    else:
-        item = table.get(topics[0])
-    return None if item is None else (item["name"], decode_log(item, topics, data))

@@ -1,4 +1,9 @@
-"""The committed contract artifacts (``contracts/build/*.json``): loading them needs no Node."""
+"""The committed contract artifacts (``contracts/build/*.json``) and the Solidity sources: reading them needs no Node.
+
+A source checkout (or an editable install) reads ``contracts/``; an installed wheel carries the same files inside
+the package (see ``pyproject.toml``): the artifacts as ``sumkit/contracts_build/``, the sources as
+``sumkit/contracts_src/``. :data:`BUILD` and :data:`SOURCES` are whichever of the two this sumkit has.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACTS = ROOT / "contracts"
-# A source checkout (or an editable install) reads contracts/build/; an installed wheel carries the same
-# files as sumkit/contracts_build/ (see pyproject.toml).
-_PACKAGED = Path(__file__).resolve().parent / "contracts_build"
-BUILD = _PACKAGED if _PACKAGED.is_dir() else CONTRACTS / "build"
+CONTRACTS = ROOT / "contracts"  # the source tree's contracts (what python -m sumkit.compile compiles)
+_PACKAGE = Path(__file__).resolve().parent
+BUILD = _PACKAGE / "contracts_build" if (_PACKAGE / "contracts_build").is_dir() else CONTRACTS / "build"
+SOURCES = _PACKAGE / "contracts_src" if (_PACKAGE / "contracts_src").is_dir() else CONTRACTS
 
 
 @functools.cache
@@ -35,17 +39,16 @@ def load_all() -> dict[str, dict[str, Any]]:
 
 
 def source_of(contract: str, function: str) -> str:
-    """The Solidity source of ``function`` in ``contract``, read from ``contracts/``, with its NatSpec comment.
+    """The Solidity source of ``function`` in ``contract``, with its NatSpec comment (read from :data:`SOURCES`).
 
     >>> print(source_of("CollaborativeTrainer", "refund"))   # doctest: +SKIP
     /// @notice Claims back the deposit of your own contribution, ...
     function refund(int64[] calldata x, uint64 label, uint256 addedAt) external nonReentrant returns ...
     """
     declaration = re.compile(rf"^\s*(?:abstract\s+)?contract\s+{re.escape(contract)}\b", re.MULTILINE)
-    files = [p for p in sorted(CONTRACTS.rglob("*.sol")) if declaration.search(p.read_text())]
+    files = [p for p in sorted(SOURCES.rglob("*.sol")) if declaration.search(p.read_text())]
     if not files:
-        raise FileNotFoundError(f"no contract {contract!r} in {CONTRACTS} (the Solidity sources ship with a clone "
-                                "of the repository, not with an installed wheel)")
+        raise FileNotFoundError(f"no contract {contract!r} in {SOURCES}")
     text = files[0].read_text()
     body_start = declaration.search(text).end()
     match = re.compile(rf"^([ \t]*)function\s+{re.escape(function)}\s*\(", re.MULTILINE).search(text, body_start)

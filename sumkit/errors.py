@@ -20,7 +20,7 @@ from typing import Any
 import eth_abi
 
 from .abi import Signature, known_errors
-from .units import format_duration, format_ether
+from .units import format_duration, format_ether, format_ether_apart
 
 ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string), what `require(cond, "message")` reverts with
 PANIC = bytes.fromhex("4e487b71")  # Panic(uint256), what failed asserts and checked arithmetic revert with
@@ -42,10 +42,15 @@ def _when(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _required_and_sent(a: dict[str, Any]) -> tuple[str, str]:
+    """The amounts of a revert's ``required`` and ``sent`` arguments, formatted so that they never read the same."""
+    return format_ether_apart(a["required"], a["sent"])
+
+
 HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "DepositTooLow": lambda a: (
-        f"This contribution needs a deposit of {format_ether(a['required'])} but {format_ether(a['sent'])} "
-        "was sent. Send at least the required deposit (trainer.next_deposit() tells the current price; "
+        "This contribution needs a deposit of {} but {} was sent. ".format(*_required_and_sent(a)) +
+        "Send at least the required deposit (trainer.next_deposit() tells the current price; "
         "it falls the longer nobody adds data)."
     ),
     "TooEarly": lambda a: (
@@ -200,8 +205,8 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     # attack lab (sumkit.lab, contracts/lab/)
     "WrongDeposit": lambda a: (
-        f"Every contribution to this lab trainer pays exactly {format_ether(a['required'])}; "
-        f"{format_ether(a['sent'])} was sent. Pass value=sk.lab.DEPOSIT."
+        "Every contribution to this lab trainer pays exactly {}; {} was sent. Pass value=sk.lab.DEPOSIT.".format(
+            *_required_and_sent(a))
     ),
     "NoSuchContribution": lambda a: (
         f"There is no contribution {a['id']}: ids go from 0 to {a['count'] - 1} ({a['count']} so far). "
@@ -257,8 +262,8 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "a label the model does not have): a test set the model cannot read is refused."
     ),
     "StakeTooLow": lambda a: (
-        f"Each contribution to this prediction market stakes {format_ether(a['required'])}; {format_ether(a['sent'])} "
-        "was sent. trainer.add_data(...) pays the stake for you (trainer.next_deposit() tells it)."
+        "Each contribution to this prediction market stakes {}; {} was sent. ".format(*_required_and_sent(a))
+        + "trainer.add_data(...) pays the stake for you (trainer.next_deposit() tells it)."
     ),
     "SameSecondContribution": lambda a: (
         "You already contributed in this block: a prediction market takes one contribution per contributor per "

@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_address, to_checksum_address
 
-from .artifacts import CONTRACTS
+from .artifacts import SOURCES
 from .chain import Chain, Contract, Receipt
+from .encoding import SCALE  # 1.0 is stored as 10**9
 from .units import days, ether, format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SCALE = 10**9  # sumkit's fixed-point scale: 1.0 is stored as 10**9
 DEPOSIT = ether(1)  # every contribution in the lab pays exactly this
 REFUND_WAIT = days(1)
 OWNER_CLAIM_WAIT = days(9)
@@ -209,11 +209,9 @@ class Level:
 
 # -- source excerpts ------------------------------------------------------------------------------
 def _source_path(source: str) -> Path | None:
-    """The .sol file, in the source tree or next to the notebooks (a wheel ships only the artifacts)."""
-    for root in (CONTRACTS, Path.cwd() / "contracts", Path.cwd().parent / "contracts"):
-        if (root / source).is_file():
-            return root / source
-    return None
+    """The .sol file ``source`` (a path under contracts/), from the source tree or the installed package."""
+    path = SOURCES / source
+    return path if path.is_file() else None
 
 
 def _function_lines(text: str, contract: str, function: str, filename: str) -> str | None:

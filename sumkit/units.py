@@ -6,6 +6,8 @@
 93600
 >>> format_ether(ether(1.5))
 '1.5 ETH'
+>>> format_ether(3), format_ether(gwei(2.5))
+('3 wei', '2.5 gwei')
 >>> format_duration(days(1) + minutes(3))
 '1 d 3 min'
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 WEI_PER_ETHER = 10**18
+GWEI = 10**9
 MINUTE = 60
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
@@ -58,11 +61,38 @@ def to_ether(wei: int) -> float:
     return wei / WEI_PER_ETHER
 
 
-def format_ether(wei: int, digits: int = 6) -> str:
-    """A short human form of a wei amount: ``'0.0036 ETH'``."""
+def format_ether(wei: int, digits: int | None = 6) -> str:
+    """A short human form of a wei amount, in the unit that shows it: ether from 1e-6 ether up (``digits``
+    decimals, rounded; ``None`` for every decimal), gwei below that, wei below one gwei (always exact).
+
+    >>> format_ether(36 * 10**14), format_ether(1), format_ether(-2 * 10**9), format_ether(0)
+    ('0.0036 ETH', '1 wei', '-2 gwei', '0 ETH')
+    """
+    wei = int(wei)
+    size = abs(wei)
+    if size == 0:
+        return "0 ETH"
+    if size < GWEI:
+        return f"{wei} wei"
+    if size < WEI_PER_ETHER // 10**6:
+        return f"{_trim(f'{Decimal(wei) / GWEI:f}')} gwei"
     value = Decimal(wei) / WEI_PER_ETHER
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return f"{text or '0'} ETH"
+    return f"{_trim(f'{value:.{digits}f}' if digits is not None else f'{value:f}')} ETH"
+
+
+def format_ether_apart(a: int, b: int, digits: int = 6) -> tuple[str, str]:
+    """Two amounts formatted so that different amounts read differently (for "needs X but Y was sent"): with
+    ``digits`` decimals, or exactly when those round them to the same text.
+
+    >>> format_ether_apart(ether("0.12") + 7, ether("0.12"))
+    ('0.120000000000000007 ETH', '0.12 ETH')
+    """
+    short = format_ether(a, digits), format_ether(b, digits)
+    return short if short[0] != short[1] or a == b else (format_ether(a, None), format_ether(b, None))
+
+
+def _trim(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
 
 
 def format_duration(secs: int) -> str:

@@ -65,27 +65,3 @@ def test_every_public_item_has_natspec():
                 }
                 assert item["name"] in names, f"{name}: {item['type']} {item['name']} has no NatSpec"
 
-
-def test_the_wheel_ships_every_artifact(tmp_path):
-    """A non-editable install (Binder's postBuild, pip install .) must carry the compiled contracts."""
-    import shutil
-    import subprocess
-    import sys
-    import zipfile
-
-    # Build from a copy without setuptools' build/ directory: files it kept from an earlier build (an artifact
-    # since deleted, say) would end up in the wheel.
-    source = tmp_path / "source"
-    ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__")
-    shutil.copytree(compile.ROOT, source, ignore=ignore)
-    shutil.copytree(compile.ROOT / "contracts" / "build", source / "contracts" / "build")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("sumkit-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "sumkit/solc/soljson.js" in names  # the compiler for sk.compile_source, after a plain pip install
-    shipped = {name.rsplit("/", 1)[-1] for name in names if "contracts_build/" in name}
-    assert shipped == {f"{name}.json" for name in artifacts.load_all()}

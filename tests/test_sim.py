@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,39 @@ def test_same_seed_same_run(data):
     assert (adds["gas"] > 0).all() and (adds["amount"] > 0).all()
     assert first.balances_percent().iloc[0].tolist() == [100.0, 100.0]
     assert list(first.summary().index) == ["good", "bad"]
+
+
+def test_summary_statistics_mean_something_for_each_kind_of_agent(data):
+    result = small_run(data, quick_agents(), seed=3)[1]
+    summary = result.summary()
+    good, bad = summary.loc["good"], summary.loc["bad"]
+    # The attacker's loss per contribution is what its bad data cost it; for the honest agent there is no such
+    # number (its balance also grows by what it takes), so the column is empty rather than a negative "loss".
+    assert bad["adds"] > 0 and bad["lost_per_add"] == pytest.approx((bad["start"] - bad["final"]) / bad["adds"])
+    assert bad["lost_per_add"] > 0 and np.isnan(good["lost_per_add"])
+    for row in (good, bad):
+        assert row["refunded_%"] == pytest.approx(row["refunded"] / row["deposited"] * 100)
+    rider = small_run(data, [sim.Reporter("rider")], days=1)[1].summary().loc["rider"]
+    assert rider["adds"] == 0 and np.isnan(rider["refunded_%"]) and np.isnan(rider["lost_per_add"])
+
+
+def test_a_saved_notebook_shows_the_progress_bar_finished():
+    """In a notebook the bar is a widget; what a saved notebook keeps of it (its text form) is its final state."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    code = f"""
+import sumkit as sk
+from sumkit import sim
+from tests.test_sim import paper_trainer, quick_agents
+trainer, pool, test = paper_trainer(sk.datasets.breast_cancer(seed=0), {COST_WEIGHT})
+result = sim.Simulation(trainer, quick_agents(), data=pool, test=test, days=0.5, settle_days=0.5, seed=0).run()
+"""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    root = str(Path(__file__).resolve().parent.parent)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": root}}).execute()
+    bars = [o["data"]["text/plain"] for o in nb.cells[0].outputs if "simulating" in o.get("data", {}).get("text/plain", "")]
+    assert len(bars) == 1 and "100%" in bars[0] and "1.00/1 days" in bars[0], bars
 
 
 def test_amounts_are_exact_ints_whose_sums_never_wrap_around(data):
@@ -257,3 +291,21 @@ def test_flip_and_take_is_exported_and_validated():
     assert sim.FlipAndTake("m").good is False
     with pytest.raises(ValueError, match="wait_mean must be >= 1 second"):
         sim.FlipAndTake("m", wait_mean=0)
+
+
+def test_the_world_and_every_agent_document_what_they_do():
+    import inspect
+
+    world = [name for name, _ in inspect.getmembers(sim.World, inspect.isfunction) if not name.startswith("_")]
+    assert {"price", "draw", "good_data", "add", "claim"} <= set(world)
+    for name in world:
+        assert (getattr(sim.World, name).__doc__ or "").strip(), f"World.{name} has no docstring"
+    assert "wei" in sim.World.price.__doc__ and "true" in sim.World.draw.__doc__
+    kinds = [sim.Agent, sim.Honest, sim.Careless, sim.LabelFlipper, sim.TargetedPoisoner, sim.Spammer, sim.Sybil,
+             sim.FlipAndTake, sim.Reporter]
+    for kind in kinds:
+        assert (kind.__doc__ or "").strip(), kind
+        for name, member in vars(kind).items():  # every method a kind defines (or overrides) says what it does
+            if inspect.isfunction(member) and not name.startswith("_") or isinstance(member, property):
+                assert (member.__doc__ or "").strip(), f"{kind.__name__}.{name} has no docstring"
+    assert "wrong" in sim.LabelFlipper.choose.__doc__ and "wrong" not in sim.Honest.choose.__doc__.split("(")[0]

@@ -27,6 +27,7 @@ from typing import Any
 
 import nbformat
 
+from .. import generated
 from ..artifacts import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -184,10 +185,7 @@ def build() -> dict[Path, str]:
 
 def stale() -> list[str]:
     """Solution notebooks that differ from what the build writes (missing and extra ones too)."""
-    fresh = build()
-    committed = set(SOLUTIONS.glob("*.ipynb")) if SOLUTIONS.is_dir() else set()
-    return sorted(p.name for p in set(fresh) | committed if p not in fresh or not p.exists()
-                  or p.read_text() != fresh[p])
+    return generated.stale(build(), SOLUTIONS, "*.ipynb")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,12 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as e:
         print(e, file=sys.stderr)
         return 1
-    SOLUTIONS.mkdir(parents=True, exist_ok=True)
-    for old in SOLUTIONS.glob("*.ipynb"):
-        if old not in outputs:
-            old.unlink()
-    for path, text in outputs.items():
-        path.write_text(text)
+    generated.write(outputs, SOLUTIONS, "*.ipynb")
     print(f"wrote {len(outputs)} solution notebooks to {SOLUTIONS.relative_to(ROOT)}/")
     return 0
 

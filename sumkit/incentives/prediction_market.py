@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import eth_abi
 from eth_utils import keccak, to_checksum_address
@@ -38,10 +38,6 @@ from eth_utils import keccak, to_checksum_address
 from .. import abi as _abi
 from .. import artifacts as _artifacts
 from ..units import DAY, HOUR, ether
-
-if TYPE_CHECKING:
-
-    pass
 
 # The contract's Phase enum, in order.
 PHASES: tuple[str, ...] = (

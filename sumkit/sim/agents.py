@@ -29,33 +29,57 @@ from ..units import MINUTE
 
 class World(Protocol):
     """What an agent may see and do: the small interface a :class:`~sumkit.sim.Simulation` offers its agents
-    (and any other driver of agents may offer). A followed contribution (``Followed``) has ``contribution``
-    (a :class:`~sumkit.Contribution`), ``refunded`` and the rest of the simulation's bookkeeping for it."""
+    (and any other driver of agents may offer). Amounts are in **wei** (divide by :data:`UNIT` for the paper's
+    units), times and waits in **seconds**. A followed contribution (``Followed``) has ``contribution`` (a
+    :class:`~sumkit.Contribution`), ``x`` (its encoded sample), ``sample`` (as the agent sent it), ``label``
+    (encoded), ``claimable`` (wei still in it), ``refunded``, ``flagged_at`` and ``taken_by``."""
 
-    trainer: Any  # the sumkit.Trainer under attack or improvement
-    chain: Any  # its sumkit.Chain
+    trainer: Any  # the sumkit.Trainer under attack or improvement (trainer.model: its mirror, as it is now)
+    chain: Any  # its sumkit.Chain (chain.now: the current time, unix seconds)
     refund_wait: int  # seconds before a refund or a take is possible
     take_delay: int  # seconds between flagging and taking (0: takes at once)
-    current_accuracy: float  # the model's accuracy on the test set, as of the last step
+    current_accuracy: float  # the model's accuracy on the test set (0 to 1), as of the last evaluation
 
-    def addresses(self, agent: Agent) -> list[str]: ...
+    def addresses(self, agent: Agent) -> list[str]:
+        """The accounts (addresses) of ``agent``: one, or ``agent.n_addresses`` for a Sybil."""
+        ...
 
-    def draw(self, rng: np.random.Generator) -> tuple[Any, Any]: ...
+    def draw(self, rng: np.random.Generator) -> tuple[Any, Any]:
+        """A random sample of the data pool with its **true** label: ``(x, y)``."""
+        ...
 
     def draw_where(self, wanted: Callable[[Any, Any], bool], rng: np.random.Generator,
-                   key: Any = None) -> tuple[Any, Any] | None: ...
+                   key: Any = None) -> tuple[Any, Any] | None:
+        """A random pool sample ``(x, y)`` (true label) for which ``wanted(x, y)`` is True, or None if there is
+        none; ``key`` (any hashable) caches which samples qualify, for the next call."""
+        ...
 
-    def other_label(self, y: Any, rng: np.random.Generator) -> Any: ...
+    def other_label(self, y: Any, rng: np.random.Generator) -> Any:
+        """A class other than ``y``, at random among the model's classes: a wrong label for a sample of ``y``."""
+        ...
 
-    def open_contributions(self) -> list[Any]: ...
+    def open_contributions(self) -> list[Any]:
+        """The contributions something may still be claimed from (``Followed`` items), oldest first."""
+        ...
 
-    def price(self) -> int: ...
+    def price(self) -> int:
+        """The deposit a contribution sent now would pay, in **wei** (``price() / UNIT`` in units)."""
+        ...
 
-    def add(self, agent: Agent, x: Any, label: Any, address: str, budget: int, action: str = "add") -> Any: ...
+    def add(self, agent: Agent, x: Any, label: Any, address: str, budget: int, action: str = "add") -> Any:
+        """Send ``(x, label)`` from ``address`` if the price now is at most ``budget`` wei (and the balance); log
+        it as ``action``; returns the ``Followed`` contribution, or None if it was skipped or refused."""
+        ...
 
-    def claim(self, agent: Agent, item: Any, address: str, *, refund: bool) -> int: ...
+    def claim(self, agent: Agent, item: Any, address: str, *, refund: bool) -> int:
+        """Claim from ``item`` from ``address``: its refund (``refund=True``, your own contribution) or a report
+        (someone else's); returns the wei paid (0 if refused, or if the report only flagged)."""
+        ...
 
-    def good_data(self, address: str) -> int: ...
+    def good_data(self, address: str) -> int:
+        """How many contributions of ``address`` were refunded (its "good data": reports need at least one)."""
+        ...
+
 
 UNIT = 10**15  # wei per deposit "unit" (0.001 ether): the paper's balances and deposits are in these units
 HONEST_BONUS = 0.15  # the paper: honest agents contribute with probability accuracy + 0.15
@@ -134,7 +158,8 @@ class Agent:
         return self.contributes
 
     def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
-        """The sample and the label to send, or None to skip: a random pool sample with its true label."""
+        """The sample and the label to send, or None to skip. The base agent sends a random pool sample with its
+        true label; each subclass says what it sends."""
         x, y = sim.draw(rng)
         return x, y
 
@@ -162,6 +187,8 @@ class Honest(Agent):
     """
 
     def act(self, sim: World, rng: np.random.Generator) -> None:
+        """Under a take delay: defend each of its flagged contributions that one more sample puts right, and
+        claim their refunds."""
         mine = set(sim.addresses(self))
         model = sim.trainer.model
         for item in sim.open_contributions():
@@ -181,9 +208,11 @@ class Honest(Agent):
                 sim.claim(self, item, c.contributor, refund=True)
 
     def wants_to_contribute(self, sim: World, rng: np.random.Generator) -> bool:
+        """With probability ``accuracy + 0.15`` (the paper's honest agent)."""
         return bool(rng.random() < sim.current_accuracy + HONEST_BONUS)
 
     def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        """A random pool sample with its true label (another class with probability ``mistake_prob``)."""
         x, y = sim.draw(rng)
         return x, self.mistake(y, sim, rng)
 
@@ -207,6 +236,7 @@ class LabelFlipper(Agent):
     good = False
 
     def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        """A random pool sample with a **wrong** label (another class than its true one)."""
         x, y = sim.draw(rng)
         return x, sim.other_label(y, rng)
 
@@ -222,11 +252,15 @@ class TargetedPoisoner(LabelFlipper):
     region: Callable[[Any], bool] | None = None
 
     def validate(self) -> None:
+        """The agent's checks, and ``target_class`` is given."""
         super().validate()
         if self.target_class is None:
             raise ValueError(f"TargetedPoisoner {self.name!r}: give target_class, the class whose samples it flips")
 
     def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        """A random pool sample of ``target_class`` (inside ``region``) sent as ``flip_to``; None when there is
+        no such sample."""
+
         def wanted(x: Any, y: Any) -> bool:
             return bool(y == self.target_class and (self.region is None or self.region(x)))
 
@@ -259,6 +293,7 @@ class Sybil(LabelFlipper):
     honest_fraction: float = 0.3
 
     def validate(self) -> None:
+        """The agent's checks, and ``n_accounts`` >= 2, ``honest_fraction`` in [0, 1]."""
         super().validate()
         if not isinstance(self.n_accounts, (int, np.integer)) or self.n_accounts < 2:
             raise ValueError(f"Sybil {self.name!r}: n_accounts must be an int >= 2, got {self.n_accounts!r}")
@@ -267,14 +302,18 @@ class Sybil(LabelFlipper):
 
     @property
     def n_addresses(self) -> int:
+        """``n_accounts``: its balance is split evenly between them."""
         return int(self.n_accounts)
 
     def choose(self, sim: World, rng: np.random.Generator) -> tuple[Any, Any] | None:
+        """With probability ``honest_fraction`` a pool sample with its true label (sent from a sibling account),
+        otherwise with a wrong label (sent from the first account)."""
         x, y = sim.draw(rng)
         self._honest_next = bool(rng.random() < self.honest_fraction)
         return (x, y) if self._honest_next else (x, sim.other_label(y, rng))
 
     def contributor_address(self, sim: World, rng: np.random.Generator) -> str:
+        """The first account for a wrong label, a random sibling for a true one."""
         addresses = sim.addresses(self)
         if getattr(self, "_honest_next", False):
             return addresses[1 + int(rng.integers(len(addresses) - 1))]
@@ -301,11 +340,13 @@ class FlipAndTake(Honest):
     good = False
 
     def wants_to_contribute(self, sim: World, rng: np.random.Generator) -> bool:
+        """Only until it has good data: while none of its contributions was refunded and none is waiting."""
         me = sim.addresses(self)[0]
         waiting = any(item.contribution.contributor == me and not item.refunded for item in sim.open_contributions())
         return sim.good_data(me) == 0 and not waiting
 
     def act(self, sim: World, rng: np.random.Generator) -> None:
+        """Once it has good data: flip the model on someone else's refundable contribution, then report it."""
         me = sim.addresses(self)[0]
         if sim.good_data(me) == 0:
             return  # no refunded data yet: a take would fail NoGoodData

@@ -105,7 +105,15 @@ class SimulationResult:
         return table.div([self.start_balances[n] / UNIT for n in names], axis=1) * 100
 
     def summary(self) -> pd.DataFrame:
-        """One row per agent: start and final balance (units), change, and what it did."""
+        """One row per agent: start and final balance (units), change, and what it did.
+
+        Columns: ``kind`` (its class), ``start`` and ``final`` (units), ``change_%``, ``adds`` (contributions,
+        defences included), ``deposited``, ``refunded`` and ``taken`` (units), ``skips`` (actions it sent nothing
+        at: the price was above its budget), ``refunded_%`` (of what it deposited; empty if it deposited
+        nothing), and ``lost_per_add``: for an attacker (an agent whose data is bad: ``good`` False), the units
+        its balance fell per contribution, what its bad data cost it; empty for the other agents, whose change
+        is not the cost of their data (an honest agent's balance also grows by what it takes).
+        """
         import pandas as pd
 
         rows = []
@@ -116,6 +124,9 @@ class SimulationResult:
             def total(action: str, frame: pd.DataFrame = mine) -> float:
                 return float(frame.loc[frame["action"] == action, "amount"].astype(float).sum()) / UNIT
 
+            adds = int(mine["action"].isin(["add", "defend"]).sum())
+            deposited = total("add") + total("defend")
+            lost = (start - self.final_balances[agent.name]) / UNIT
             rows.append(
                 {
                     "agent": agent.name,
@@ -123,11 +134,13 @@ class SimulationResult:
                     "start": start / UNIT,
                     "final": self.final_balances[agent.name] / UNIT,
                     "change_%": (self.final_balances[agent.name] - start) / start * 100,
-                    "adds": int(mine["action"].isin(["add", "defend"]).sum()),
-                    "deposited": total("add") + total("defend"),
+                    "adds": adds,
+                    "deposited": deposited,
                     "refunded": total("refund"),
                     "taken": total("report"),
                     "skips": int((mine["action"] == "skip").sum()),
+                    "refunded_%": total("refund") / deposited * 100 if deposited else float("nan"),
+                    "lost_per_add": lost / adds if adds and not agent.good else float("nan"),
                 }
             )
         return pd.DataFrame(rows).set_index("agent")
@@ -373,8 +386,18 @@ class Simulation:
 
         total = round(self.days + self.settle_days, 3)
         steps = self.steps()
+        # In a notebook, tqdm draws a widget whose saved text form is the bar as first drawn ("0%"): show it
+        # through a display handle instead, and update that handle at the end, so that a saved (or statically
+        # rendered) notebook shows the bar in its final state.
+        widget = self.progress and "tqdm.notebook" in {cls.__module__ for cls in tqdm.__mro__}
         bar = tqdm(total=total, initial=round(self.day, 3), unit="day", disable=not self.progress, desc="simulating",
-                   bar_format="{l_bar}{bar}| {n:.2f}/{total:g} days [{elapsed}<{remaining}]")
+                   bar_format="{l_bar}{bar}| {n:.2f}/{total:g} days [{elapsed}<{remaining}]",
+                   **({"display": False} if widget else {}))
+        handle = None
+        if widget:
+            from IPython.display import display
+
+            handle = display(bar.container, display_id=True)
         try:
             for day in steps:
                 bar.update(max(0.0, day - bar.n))
@@ -382,7 +405,11 @@ class Simulation:
             pass
         finally:
             steps.close()
+            if not self._interrupted:  # the run reached its end, whose time no step yields: the bar says so
+                bar.update(max(0.0, total - bar.n))
             bar.close()
+            if handle is not None:
+                handle.update(bar.container)
         return self.result()
 
     def steps(self) -> Iterator[float]:
