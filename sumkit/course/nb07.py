@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import as_reverted
-from . import Wrong, exercise, grading
+from . import Partial, Wrong, exercise, grading
 
 
 def _function(value: Any, name: str, example: str) -> Callable:
@@ -45,6 +45,7 @@ def check_contribute(contribute):
     cases = [([1.0, 0.0, 0.0], 1, chain.bob), ([0.0, 2.0, 0.0], 0, chain.carol)]
     if grading():
         cases += [([0.5, 0.25, 3.0], 1, chain.alice), ([-1.0, 1.0, 0.0], 1, chain.mallory)]
+    sent = []
     for i, (x, label, sender) in enumerate(cases):
         if i:
             chain.travel(minutes=7 * i)  # the price changes with the time since the last contribution
@@ -75,6 +76,9 @@ def check_contribute(contribute):
                         "with w3.eth.wait_for_transaction_receipt(tx_hash)")
         if receipt.get("gasUsed") != chain.gas_log["gas_used"].iloc[-1]:
             raise Wrong("the receipt returned is not the one of this contribution's transaction")
+        sent.append(f"{chain.name_of(sender)} paid {int(row['deposit']):,} wei (quoted {quote:,}), label {label}, "
+                    f"receipt status {receipt['status']}, {receipt['gasUsed']:,} gas")
+    return Partial(2, f"{len(sent)} contributions, each with the deposit quoted and its receipt: " + "; ".join(sent))
 
 
 # -- 07.2 ------------------------------------------------------------------------------------------------------
@@ -124,3 +128,5 @@ def check_deposits_by_contributor(deposits_by_contributor):
         hint = " (only the first of several?)" if got < want else ""
         raise Wrong(f"{who}'s total is {got} wei, but the logs add up to a different amount{hint}: "
                     f"{'too little' if got < want else 'too much'}")
+    return Partial(2, f"your totals equal the sums of this trainer's {len(added)} ContributionAdded logs: "
+                      + ", ".join(f"{names[a]} {w:,} wei" for a, w in expected.items()))
