@@ -400,7 +400,10 @@ def decode_revert(data: bytes, *, errors: dict[bytes, Signature] | None = None, 
     if sig is not None:
         args = sig.decode_args(body)
         reason = f"{sig.name}({', '.join(f'{k}={v}' for k, v in args.items())})"
-        hint = HINTS.get(sig.name, lambda a: GENERIC_HINT)(args)
+        try:
+            hint = HINTS.get(sig.name, lambda a: GENERIC_HINT)(args)
+        except (KeyError, IndexError, TypeError):  # a learner's own error with a kit error's name, other arguments
+            hint = GENERIC_HINT
         return Reverted(reason, hint, error=sig.name, args=args, data=data, **context)
     if not data:
         return Reverted(

@@ -152,3 +152,22 @@ def test_a_solidity_attacker_without_a_stopping_rule_is_told_why_it_reverted():
 
     result = course.evaluate("05.2", drain_with_solidity=drain_with_solidity)
     assert result.status == "wrong" and "When should receive() stop asking?" in result.feedback
+
+
+def test_the_model_answer_opens_only_after_the_learners_check_passes(capsys):
+    course._RESULTS.pop("01.1", None)
+    assert course.solution("01.1") is None  # never checked in this kernel
+    assert "opens once your own answer passes" in capsys.readouterr().out
+    course.check("01.1", deposit_rule=lambda w, s: 0)  # a wrong answer does not open it either
+    assert course.solution("01.1") is None
+    assert "your last check says: wrong" in capsys.readouterr().out
+    course.check("01.1", deposit_rule=lambda w, s: w * 3600 // (__import__("math").isqrt(s) if s > 1 else 1))
+    shown = course.solution("01.1")
+    assert shown == build.read_answers(build.ANSWERS / "01.py")["01.1"] and "isqrt" in shown
+    assert "Model answer of 01.1 (A deposit by hand)" in capsys.readouterr().out
+
+
+def test_a_passed_exercise_without_model_answers_says_where_they_are(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(build, "ANSWERS", tmp_path)  # as in a student image made by `sumkit.course release`
+    course.check("99.1", double=lambda x: 2 * x)
+    assert course.solution("99.1") is None and "ask your instructor" in capsys.readouterr().out

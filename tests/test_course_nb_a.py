@@ -115,7 +115,11 @@ def deposit_by_hand(cost_weight, seconds):
 
 
 def test_01_1_correct_rule_passes_hidden_checks(grading):
-    assert evaluate("01.1", deposit_rule=deposit_by_hand).status == "correct"
+    result = evaluate("01.1", deposit_rule=deposit_by_hand)
+    assert result.status == "correct"
+    # the feedback shows the values compared, as the chain charged them
+    assert f"cost_weight={10**14}, 600 s: {deposit_by_hand(10**14, 600):,} wei" in result.feedback
+    assert f"{10**14 * 3600:,}" in result.feedback and "in all 36 cases on chain" in result.feedback
 
 
 @pytest.mark.parametrize("rule, phrase", [
@@ -170,7 +174,12 @@ def my_take(initial_deposit, good_reporter, good_total, claimable):
 def test_01_2_correct_rule_passes_and_leaves_the_chain_alone(mallory_story, grading):
     trainer, bad = mallory_story
     before = trainer.contributions()
-    assert evaluate("01.2", take_share=my_take, trainer=trainer, contribution=bad).status == "correct"
+    result = evaluate("01.2", take_share=my_take, trainer=trainer, contribution=bad)
+    assert result.status == "correct"
+    alice = my_take(bad.deposit, 2, 3, bad.deposit)  # the values compared: Alice first, then Bob on what is left
+    assert (f"alice (good data 2 of 3, deposit {bad.deposit:,} wei, {bad.deposit:,} wei left) took {alice:,} wei"
+            in result.feedback)
+    assert f"bob (good data 1 of 3, deposit {bad.deposit:,} wei, {bad.deposit - alice:,} wei left)" in result.feedback
     pd.testing.assert_frame_equal(trainer.contributions(), before)  # the reports ran inside a snapshot
 
 
@@ -278,7 +287,11 @@ def cheapest(table, n_updates, min_accuracy):
 
 
 def test_02_1_correct_choice_passes_hidden_tables(grading):
-    assert evaluate("02.1", pick_model=cheapest, table=TABLE).status == "correct"
+    result = evaluate("02.1", pick_model=cheapest, table=TABLE)
+    assert result.status == "correct"
+    life = TABLE["deploy gas"] + 1_000 * TABLE["update gas"]  # the numbers compared, for 1,000 updates
+    assert (f"for 1,000 updates and min_accuracy=0.0: {life.idxmin()}, {life.min():,} gas over its life"
+            in result.feedback)
 
 
 @pytest.mark.parametrize("pick, phrase", [
@@ -333,7 +346,10 @@ def log_scores(nb, doc):
 
 def test_02_2_log_scores_pass_hidden_documents(topics, grading):
     nb, docs = topics
-    assert evaluate("02.2", score_classes=log_scores, nb=nb, docs=docs).status == "correct"
+    result = evaluate("02.2", score_classes=log_scores, nb=nb, docs=docs)
+    assert result.status == "correct" and f"on {len(docs) + 15} documents (largest difference" in result.feedback
+    first = np.round(log_scores(nb, docs[0]), 3).tolist()
+    assert f"a document of {len(docs[0])} words: yours {first}" in result.feedback
 
 
 @pytest.mark.parametrize("score, phrase", [
@@ -363,7 +379,11 @@ def test_02_2_hidden_documents_catch_a_lookup(topics, grading, monkeypatch):
 # -- 03.1 A cost weight that pays for the gas ------------------------------------------------------------------
 
 def test_03_1_a_weight_with_margin_passes_every_split(grading):
-    assert evaluate("03.1", cost_weight=13 * 10**14).status == "correct"
+    result = evaluate("03.1", cost_weight=13 * 10**14)
+    assert result.status == "correct"
+    net = sk.course.nb03._play_for_money(13 * 10**14, seed=5)  # cached: the balances the check measured
+    for name in ("alice", "bob", "mallory"):
+        assert f"{name} {sk.course.nb03._signed(net[name])}" in result.feedback
 
 
 @pytest.mark.parametrize("weight, phrase", [
@@ -387,7 +407,10 @@ def test_03_1_hidden_splits_catch_a_weight_without_margin(grading, monkeypatch):
 # -- 03.2 The owner before the free rider ----------------------------------------------------------------------
 
 def test_03_2_a_wait_between_the_turns_passes_every_hour(grading):
-    assert evaluate("03.2", owner_claim_wait=sk.days(5)).status == "correct"
+    result = evaluate("03.2", owner_claim_wait=sk.days(5))
+    assert result.status == "correct" and "on 28 contributions" in result.feedback
+    swept = [h for hour in (15, 7.5, 11, 23.75) for h in sk.course.nb03._sweep_story(sk.days(5), hour)[1]]
+    assert f"the owner's sweep came {min(swept)} to {max(swept)} hours after" in result.feedback
 
 
 @pytest.mark.parametrize("wait, phrase", [

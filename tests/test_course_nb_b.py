@@ -76,7 +76,11 @@ def test_04_1_reference_gets_every_deposit_back_and_damages_the_model():
     assert played["changed"] == [True] * 3 and played["refunded"] == [True] * 3
     # the numbers the notebook's prose states after the exercise
     assert round(played["accuracy_before"], 3) == 0.889 and round(played["accuracy_after"], 3) == 0.573
-    assert course.evaluate("04.1", near_boundary=answers("04")["near_boundary"]).status == "correct"
+    result = course.evaluate("04.1", near_boundary=answers("04")["near_boundary"])
+    assert result.status == "correct"  # and its feedback says what it measured: refunds and accuracy
+    assert "3/3 deposits refunded" in result.feedback
+    assert f"{sk.format_ether(sum(played['deposits']))} of {sk.format_ether(sum(played['deposits']))} back" in result.feedback
+    assert "test accuracy 0.889 before Mallory, 0.573 after her refunds" in result.feedback
 
 
 def test_04_1_rows_far_from_the_boundary_lose_their_deposits():
@@ -115,6 +119,10 @@ class Truthful(sim.LabelFlipper):
 def test_04_2_reference_loses_less_per_wrong_label_than_the_label_flipper():
     result = course.evaluate("04.2", MyAttacker=answers("04")["MyAttacker"])
     assert result.status == "correct", result.feedback
+    adds, per_label = nb04._loss_per_label(nb04._flipper_run(nb04.AGENT_SEEDS[0]))  # cached: the run it compared
+    assert f"the LabelFlipper, same seed, lost {per_label:.1f} per label ({adds} labels)" in result.feedback
+    mine = re.search(r"it added (\d+) wrong labels and lost (-?[\d.]+) units per label", result.feedback)
+    assert mine and float(mine.group(2)) < per_label and "accuracy " in result.feedback
 
 
 def test_04_2_a_plain_label_flipper_is_not_enough():
@@ -140,7 +148,12 @@ def adds_every(seconds):
 
 
 def test_06_1_reference_is_correct_on_every_case(grading):
-    assert course.evaluate("06.1", add_cheaply=answers("06")["add_cheaply"]).status == "correct"
+    result = course.evaluate("06.1", add_cheaply=answers("06")["add_cheaply"])
+    assert result.status == "correct"
+    # one measurement per case: the three deposits against the budget, the last add's time against the deadline
+    assert result.feedback.count("(budget ") == len(nb06.CHEAP_CASES)
+    assert f"(budget {sk.format_ether(nb06.CHEAP_CASES[0][1])}), the third " in result.feedback
+    assert re.search(r"deposits [\d.]+ ETH, [\d.]+ ETH, [\d.]+ ETH = [\d.]+ ETH", result.feedback)
 
 
 def test_06_1_adding_at_once_is_over_budget():
@@ -181,7 +194,11 @@ def take_without_good_data(panel):
 
 
 def test_06_2_reference_takes_on_every_split(grading):
-    assert course.evaluate("06.2", take_from_mallory=answers("06")["take_from_mallory"]).status == "correct"
+    result = course.evaluate("06.2", take_from_mallory=answers("06")["take_from_mallory"])
+    assert result.status == "correct"
+    panel = _played(answers("06")["take_from_mallory"], nb06.TAKE_SPLITS[0])  # the visible case, replayed
+    taken = panel.history.query("action == 'report' and account == 'alice'").amount.sum()
+    assert f"Alice's report took {sk.format_ether(int(taken))} (1 report(s) paid" in result.feedback
 
 
 def test_06_2_a_refused_take_names_the_contract_error():

@@ -6,6 +6,7 @@ check cell that passes the answer by name::
     import sumkit as sk
     sk.course.hint("01.2")                      # the next hint only, one per call
     sk.course.check("01.2", deposit=deposit)    # what is right, what is wrong, where to look
+    sk.course.solution("01.2")                  # the model answer, once this kernel's check of 01.2 passed
 
 A check never raises: an answer still ``...`` (or a function whose body is still ``...``) is "not answered
 yet", a wrong one says what is wrong (without giving the answer away), and errors inside the learner's code
@@ -234,3 +235,31 @@ def hint(id: str) -> str:
 def results() -> dict[str, Result]:
     """The last result of every exercise checked in this kernel (what the grader reads)."""
     return dict(_RESULTS)
+
+
+def solution(id: str) -> str | None:
+    """Show the model answer of exercise ``id`` once the learner's own check of it passed in this kernel; before
+    that, say so kindly (and point at the hints). Returns the answer's code, or None when it is not shown.
+
+    >>> sk.course.solution("01.2")       # doctest: +SKIP
+    Model answer of 01.2 (Predict the take), from notebooks/solutions/answers/01.py: ...
+    """
+    from . import build
+
+    ex = get(id)
+    result = _RESULTS.get(id)
+    if result is None or result.status != "correct":
+        now = f" (your last check says: {result.status})" if result is not None else ""
+        print(f"The model answer of {id} opens once your own answer passes its check in this notebook{now}: "
+              f"solve it first, then compare. Stuck? sk.course.hint(\"{id}\") reveals one hint at a time.")
+        return None
+    path = build.ANSWERS / f"{id.split('.')[0]}.py"
+    answers = build.read_answers(path) if path.is_file() else {}
+    if id not in answers:
+        print(f"Your answer to {id} passed; the model answers are not part of this copy of the course (they live "
+              f"in notebooks/solutions/answers/ of the instructor's copy): ask your instructor to compare.")
+        return None
+    print(f"Model answer of {id} ({ex.title}), from notebooks/solutions/answers/{path.name}; yours passed too, so "
+          f"compare the ideas, not the names:\n\n{answers[id]}")
+    return answers[id]
+

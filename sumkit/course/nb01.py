@@ -57,6 +57,7 @@ def check_deposit_rule(deposit_rule):
     rule = require_function(deposit_rule, "deposit_rule", "def deposit_by_hand(cost_weight, seconds): ...")
     weights = [10**14, 3 * 10**13 + 7] + ([10**16 + 12_345, 999] if grading() else [])
     waits = [600, 7_200, 86_400 + 13] + ([12, 2, 1, 0, 3_599, 10**7 + 1] if grading() else [])
+    compared: list[tuple[int, int, int]] = []  # (cost_weight, seconds, wei) where the rule matched the chain
     for cost_weight in weights:
         chain, trainer = _tiny_deployment(cost_weight)
         added_at = trainer.add_data([1.0], 1, sender=chain.alice).added_at
@@ -69,6 +70,7 @@ def check_deposit_rule(deposit_rule):
                 yours = require_wei(rule(cost_weight, elapsed), f"deposit_rule({cost_weight}, {elapsed})")
             if yours != on_chain:
                 raise Wrong(_deposit_feedback(yours, on_chain, cost_weight, elapsed))
+            compared.append((cost_weight, elapsed, on_chain))
     # The smallest waits cannot be reached on chain (a block comes 12 s after the last): check them on the rule.
     for cost_weight in weights:
         for wait in (0, 1):
@@ -81,6 +83,10 @@ def check_deposit_rule(deposit_rule):
                 raise Wrong(f"deposit_rule({cost_weight}, {wait}) {gave}, but with less than 2 seconds since "
                             "the last update the contract does not divide by the square root at all (that would "
                             "be a division by 0 or by 1): look at the `elapsed > 1` test in nextDeposit")
+    shown = "; ".join(f"cost_weight={w}, {s:,} s: {wei:,} wei" for w, s, wei in compared[:3])
+    return Partial(2, f"your rule gave the same wei as trainer.next_deposit() in all {len(compared)} cases on chain "
+                      f"({shown}; ...) and cost_weight * 3600 for waits of 0 and 1 s "
+                      f"({', '.join(f'{w * 3600:,}' for w in weights)} wei)")
 
 
 def _deposit_feedback(yours: int, on_chain: int, cost_weight: int, elapsed: int) -> str:
@@ -113,7 +119,7 @@ def check_take_share(take_share, trainer, contribution):
                             "def take_share(initial_deposit, good_reporter, good_total, claimable): ...")
     chain = trainer.chain
     with chain.snapshot():
-        _compare_takes(rule, trainer, contribution, [chain.alice, chain.bob], "Mallory's first contribution")
+        takes = _compare_takes(rule, trainer, contribution, [chain.alice, chain.bob], "Mallory's first contribution")
     if grading():  # other deposits and good-data counts, on fresh chains, including a share that rounds to 0
         for cost_weight, good in [(10**14, {"alice": 3, "bob": 2, "carol": 2}), (1, {"alice": 1, "bob": 4})]:
             chain, trainer = _tiny_deployment(cost_weight)
@@ -129,11 +135,15 @@ def check_take_share(take_share, trainer, contribution):
             bad = trainer.add_data([1.0], 0, sender=chain.mallory)
             chain.travel(days=1)
             _compare_takes(rule, trainer, bad, [getattr(chain, name) for name in good], "a hidden case")
+    return Partial(2, "your takes equal what the contract paid: " + "; ".join(takes))
 
 
-def _compare_takes(rule: Callable, trainer, contribution, reporters: list[str], what: str) -> None:
+def _compare_takes(rule: Callable, trainer, contribution, reporters: list[str], what: str) -> list[str]:
+    """Each reporter reports ``contribution`` in turn; :class:`Wrong` where the rule differs from the payout, else
+    one line per take compared (who, good data, deposit, what was left, wei paid)."""
     chain = trainer.chain
     good_total = trainer.good_data()
+    compared = []
     for reporter in reporters:
         claimable = int(trainer.contract.call("records", contribution.key)[1])
         if claimable == 0:
@@ -155,6 +165,9 @@ def _compare_takes(rule: Callable, trainer, contribution, reporters: list[str], 
             raise Wrong(f"for {what}, {chain.name_of(reporter)} (good data {good} of {good_total}, deposit "
                         f"{contribution.deposit} wei, {claimable} wei left) took {paid} wei on chain, but "
                         f"take_share{args} gave {yours}{detail}")
+        compared.append(f"{chain.name_of(reporter)} (good data {good} of {good_total}, deposit {contribution.deposit:,} "
+                        f"wei, {claimable:,} wei left) took {paid:,} wei")
+    return compared
 
 
 # -- 01.3 ------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Wrong, exercise, grading
+from . import Partial, Wrong, exercise, grading
 from .nb01 import require_function
 
 # -- 02.1 ------------------------------------------------------------------------------------------------------
@@ -37,18 +37,20 @@ def check_pick_model(pick_model, table):
             other["update gas"] = (other["update gas"] * rng.uniform(0.5, 2, len(other))).astype(int)
             other["chain accuracy"] = rng.uniform(0.8, 1.0, len(other)).round(3)
             cases += [(other, n, a) for n in (1, 300, 10**5) for a in (0.0, float(other["chain accuracy"].median()))]
-    for tab, n_updates, min_accuracy in cases:
-        _check_pick(pick, tab, n_updates, min_accuracy)
+    picks = [_check_pick(pick, tab, n_updates, min_accuracy) for tab, n_updates, min_accuracy in cases]
+    return Partial(2, f"the cheapest model that reaches the bar in all {len(picks)} cases: " + "; ".join(picks[:5])
+                      + ("; ..." if len(picks) > 5 else ""))
 
 
-def _check_pick(pick, table, n_updates: int, min_accuracy: float) -> None:
+def _check_pick(pick, table, n_updates: int, min_accuracy: float) -> str:
+    """:class:`Wrong` unless ``pick`` chose the cheapest model over its life; else what was compared."""
     case = f"for {n_updates:,} updates and min_accuracy={min_accuracy}"
     chosen = pick(table.copy(), n_updates, min_accuracy)
     good = table[table["chain accuracy"] >= min_accuracy]
     if good.empty:
         if chosen is not None:
             raise Wrong(f"{case} you picked {chosen!r}, but no model reaches that accuracy: return None then")
-        return
+        return f"{case}: None (no model reaches it)"
     if chosen is None:
         raise Wrong(f"{case} you returned None, but {len(good)} models reach that accuracy")
     if not isinstance(chosen, str) or chosen not in table.index:
@@ -68,6 +70,9 @@ def _check_pick(pick, table, n_updates: int, min_accuracy: float) -> None:
             why = ": it is the most accurate, but a cheaper model also reaches the bar"
         raise Wrong(f"{case} {chosen} costs {cost[chosen]:,} gas over its life, and another model that reaches the "
                     f"accuracy costs {cost.min():,}{why}")
+    return (f"{case}: {chosen}, {cost[chosen]:,} gas over its life (accuracy "
+            f"{table.loc[chosen, 'chain accuracy']:.3f}; next cheapest "
+            + (f"{cost.drop(chosen).min():,})" if len(cost) > 1 else "none)"))
 
 
 # -- 02.2 ------------------------------------------------------------------------------------------------------
@@ -80,7 +85,7 @@ def _check_pick(pick, table, n_updates: int, min_accuracy: float) -> None:
 ])
 def check_log_scores(score_classes, nb, docs):
     score = require_function(score_classes, "score_classes", "def my_log_scores(nb, doc): ...")
-    _compare_scores(score, nb, docs, "the notebook's documents")
+    compared = [_compare_scores(score, nb, docs, "the notebook's documents")]
     if grading():  # another vocabulary, another smoothing, much longer documents
         from sklearn.naive_bayes import MultinomialNB
 
@@ -93,11 +98,17 @@ def check_log_scores(score_classes, nb, docs):
         for i, d in enumerate(docs_h):
             matrix[i, d] = 1
         hidden = MultinomialNB(alpha=0.3).fit(matrix[:45], labels[:45])
-        _compare_scores(score, hidden, docs_h[45:], "hidden documents (3 classes, about 1,000 words each)")
+        compared.append(_compare_scores(score, hidden, docs_h[45:], "hidden documents (3 classes, about 1,000 words each)"))
+    n_docs, largest = sum(n for n, _, _ in compared), max(d for _, d, _ in compared)
+    return Partial(2, f"your scores equal Naive Bayes' joint log scores on {n_docs} documents (largest difference "
+                      f"{largest:.2g}); for example {compared[0][2]}")
 
 
-def _compare_scores(score, nb, docs: list[Any], what: str) -> None:
+def _compare_scores(score, nb, docs: list[Any], what: str) -> tuple[int, float, str]:
+    """:class:`Wrong` unless ``score`` gives each document's log scores; else (documents, largest difference,
+    one example)."""
     n_classes, n_words = nb.feature_log_prob_.shape
+    largest, example = 0.0, ""
     for doc in docs:
         row = np.zeros((1, n_words))
         row[0, list(doc)] = 1
@@ -113,6 +124,9 @@ def _compare_scores(score, nb, docs: list[Any], what: str) -> None:
             raise Wrong(f"for a document of {len(doc)} words your scores are {yours}: a log score of -inf is the log "
                         "of a product that underflowed to 0. Add logarithms instead of multiplying probabilities")
         if np.allclose(yours, expected, rtol=1e-9, atol=1e-6):
+            largest = max(largest, float(np.max(np.abs(yours - expected))))
+            example = example or (f"a document of {len(doc)} words: yours {np.round(yours, 3).tolist()}, "
+                                  f"scikit-learn's {np.round(expected, 3).tolist()}")
             continue
         if np.allclose(yours + nb.class_log_prior_, expected, rtol=1e-9, atol=1e-6):
             raise Wrong(f"on {what} your scores miss the class prior log P(c) (nb.class_log_prior_)")
@@ -121,3 +135,4 @@ def _compare_scores(score, nb, docs: list[Any], what: str) -> None:
         decision = "and pick a different class" if np.argmax(yours) != np.argmax(expected) else "(same decision)"
         raise Wrong(f"on {what}, for a document of {len(doc)} words, your scores {np.round(yours, 3)} differ from "
                     f"Naive Bayes' log scores {decision}: sum log P(j | c) over the document's words, plus log P(c)")
+    return len(docs), largest, example

@@ -105,12 +105,22 @@ def check_cost_weight(cost_weight):
                     "honest people would stop contributing. Aim lower")
     net = _play_for_money(cost_weight, seed=5)
     _judge(net, cost_weight, "in the notebook's story")
+    measured = (f"with cost_weight={cost_weight:.3g} (a deposit 2 hours after the previous contribution: "
+                f"{sk.format_ether(two_hours)}), after gas at 10 gwei: "
+                + ", ".join(f"{n} {_signed(net[n])}" for n in ("alice", "bob", "mallory")))
     if grading():
         for seed in (1, 2):
             try:
                 _judge(_play_for_money(cost_weight, seed), cost_weight, f"on another split of the data (seed {seed})")
             except Wrong as e:
-                return Partial(1, f"it works in the notebook's story, but not with a margin: {e}")
+                return Partial(1, f"it works in the notebook's story ({measured}), but not with a margin: {e}")
+    return Partial(2, f"honest contributors ahead and Mallory behind: {measured}")
+
+
+def _signed(wei: int) -> str:
+    import sumkit as sk
+
+    return ("+" if wei > 0 else "") + sk.format_ether(wei)
 
 
 def _judge(net: dict[str, int], cost_weight: int, where: str) -> None:
@@ -134,7 +144,7 @@ LOOKS = {"carol": (8, range(7)), "alice": (10, (5,)), "owner": (12, (0,))}
 
 
 @functools.cache  # deterministic: checking the same answer twice replays nothing
-def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> tuple[str, ...]:
+def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Mallory adds a bad contribution on each of ``days`` days (at ``mallory_hour``); Alice (good data) looks
     every Saturday, the owner every Monday, Carol (no data at all) every day. Returns what went wrong, if anything."""
     import sumkit as sk
@@ -153,7 +163,7 @@ def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> t
     looks = [(monday + d * sk.days(1) + hour * 3600, who) for d in range(days + 22)
              for who, (hour, weekdays) in LOOKS.items() if d % 7 in weekdays]
     earliest = {"alice": sk.days(1), "owner": owner_claim_wait, "carol": ANY_ADDRESS_CLAIM_WAIT}
-    bad, takers = [], {}
+    bad, takers, sweeps = [], {}, {}
     for when, who in sorted(adds + looks):
         if when > chain.now:
             chain.travel(seconds=when - chain.now)
@@ -169,20 +179,23 @@ def _sweep_story(owner_claim_wait: int, mallory_hour: float, days: int = 7) -> t
             try:
                 trainer.report(c, sender=getattr(chain, who))
                 takers[c.key].append(who)
+                if who == "owner":
+                    sweeps[c.key] = chain.now - c.added_at
             except sk.Reverted:
                 pass
-    problems = []
+    problems, swept_after = [], []
     weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     for day, c in enumerate(bad):
         when = f"a contribution added on a {weekdays[day % 7]} at {mallory_hour:g} h"
         order = takers[c.key]
+        swept_after.append(round(sweeps[c.key] / 3600) if c.key in sweeps else -1)
         if "owner" in order and ("alice" not in order or order.index("owner") < order.index("alice")):
             problems.append(f"{when}: the owner swept the whole deposit before Alice, who has good data, could take "
                             "her share")
         elif "carol" in order:
             problems.append(f"{when}: Carol, who never sent any data, took what was left before the owner's weekly "
                             "sweep")
-    return tuple(problems)
+    return tuple(problems), tuple(swept_after)
 
 
 @exercise("03.2", title="The owner before the free rider", points=2, hints=[
@@ -204,10 +217,20 @@ def check_owner_claim_wait(owner_claim_wait):
     if not sk.days(1) < wait <= ANY_ADDRESS_CLAIM_WAIT:
         raise Wrong(f"owner_claim_wait={sk.units.format_duration(wait)} breaks the contract's order of waits: "
                     "refund_wait (1 day) < owner_claim_wait <= any_address_claim_wait (14 days)")
-    problems = list(_sweep_story(wait, mallory_hour=15))
+    found, swept = _sweep_story(wait, mallory_hour=15)
+    problems, played = list(found), [(15, swept)]
     if grading() and not problems:  # other times of day: the choice must not hang on one schedule
         for hour in (7.5, 11, 23.75):
-            problems += _sweep_story(wait, mallory_hour=hour)
+            found, swept = _sweep_story(wait, mallory_hour=hour)
+            problems += found
+            played.append((hour, swept))
     if problems:
         more = f" (and {len(problems) - 1} more cases like it)" if len(problems) > 1 else ""
         raise Wrong(f"with owner_claim_wait={sk.units.format_duration(wait)}, {problems[0]}{more}")
+    hours = [h for _, swept in played for h in swept if h >= 0]
+    return Partial(2, f"with owner_claim_wait={sk.units.format_duration(wait)}, on {sum(len(s) for _, s in played)} "
+                      f"contributions of Mallory's (added at {', '.join(f'{h:g} h' for h, _ in played)} on each day of "
+                      "a week) Alice always took her share before the owner, and the owner swept before Carol could: "
+                      + (f"the owner's sweep came {min(hours)} to {max(hours)} hours after the contribution"
+                         if hours else "nothing was left for the owner to sweep")
+                      + f" (Carol may take after {ANY_ADDRESS_CLAIM_WAIT // 3600} hours)")

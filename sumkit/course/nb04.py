@@ -75,8 +75,17 @@ def boundary_attack(pick: Callable[..., Any], seed: int = 0) -> dict[str, Any]:
         except sk.Reverted:
             refunded.append(False)
     accuracy_after = float(np.mean(trainer.model.predict_many(X_test) == y_test))
-    return {"rows": rows, "changed": changed, "refunded": refunded,
+    return {"rows": rows, "changed": changed, "refunded": refunded, "deposits": [c.deposit for c in contributions],
             "accuracy_before": accuracy_before, "accuracy_after": accuracy_after}
+
+
+def _ether_of(outcome: dict[str, Any]) -> str:
+    """The deposits refunded, in ether, out of all Mallory paid."""
+    from ..units import format_ether
+
+    back = sum(d for d, ok in zip(outcome["deposits"], outcome["refunded"]) if ok)
+    return f"{format_ether(back)} of {format_ether(sum(outcome['deposits']))} back"
+
 
 
 def _check_rows(rows: Any, n_pool: int) -> list[int]:
@@ -126,7 +135,7 @@ def _near_boundary(near_boundary: Callable[..., Any]) -> Partial | None:
         if worst is None or points < worst[0]:
             worst = (points, message)
     assert worst is not None
-    return None if worst[0] == 3 else Partial(*worst)
+    return Partial(*worst)  # full marks too: the feedback says what was measured
 
 
 def _score_boundary(outcome: dict[str, Any]) -> tuple[float, str]:
@@ -147,8 +156,9 @@ def _score_boundary(outcome: dict[str, Any]) -> tuple[float, str]:
             "(ModelDisagrees): too far from the boundary for one update, or moved back by her later rows")
     points = (1.0 if not idle else 0.0) + 2.0 * sum(refunded) / len(rows)
     if not problems:
-        return 3.0, f"all {len(rows)} deposits came back and every row changed the model; {damage}"
-    return points, f"{sum(refunded)}/{len(rows)} deposits refunded; " + "; ".join(problems) + f" ({damage})"
+        return 3.0, (f"{len(rows)}/{len(rows)} deposits refunded ({_ether_of(outcome)}) and every row changed the "
+                     f"model; {damage}")
+    return points, f"{sum(refunded)}/{len(rows)} deposits refunded ({_ether_of(outcome)}); " + "; ".join(problems) + f" ({damage})"
 
 
 # -- 04.2 --------------------------------------------------------------------------------------------------
@@ -234,7 +244,7 @@ def _agent(MyAttacker: Any) -> Partial | None:
         if worst is None or points < worst[0]:
             worst = (points, message)
     assert worst is not None
-    return None if worst[0] == 3 else Partial(*worst)
+    return Partial(*worst)  # full marks too: the feedback says what was measured
 
 
 def _score_agent(outcomes: dict[str, Any]) -> tuple[float, str]:
@@ -260,4 +270,4 @@ def _score_agent(outcomes: dict[str, Any]) -> tuple[float, str]:
     if per_label >= flipper_per_label:
         return 1.0, (f"{measured}. It sends wrong labels, but does not lose less per label than the plain "
                      "LabelFlipper: look at what a deposit costs when it is sent, and at which labels come back")
-    return 3.0, measured
+    return 3.0, f"{measured}: less per wrong label than the LabelFlipper"

@@ -69,18 +69,35 @@ def _ether(wei: float) -> str:
 )
 def _cheap(add_cheaply: Callable[..., Any]) -> Partial | None:
     cases = CHEAP_CASES if grading() else CHEAP_CASES[:1]
+    measured = []
     for n, (cost_weight, budget, deadline) in enumerate(cases):
         panel = fresh_panel(0, cost_weight)
         start = panel.chain.now
         _call(add_cheaply, "add_cheaply", panel, budget, deadline)
         problem = _cheap_problem(panel, start, budget, deadline)
+        if not problem:
+            measured.append(_cheap_measure(panel, start, budget, deadline))
         if problem:
             where = "" if n == 0 else (f" (hidden check with cost_weight {cost_weight}, budget {_ether(budget)}, "
                                        f"deadline {deadline // 3600} h)")
             if problem.startswith("over budget"):  # three adds in time, but too expensive: half the marks
                 return Partial(1, problem + where)
             raise Wrong(problem + where)
-    return None
+    return Partial(2, "three adds on budget and in time: " + "; ".join(measured))
+
+
+def _mallory_adds(panel: Any) -> Any:
+    log = panel.history
+    return log[(log.action == "add") & log.error.isna() & (log.account == "mallory")]
+
+
+def _cheap_measure(panel: Any, start: int, budget: int, deadline: int) -> str:
+    """What 06.1 measured: each deposit Mallory paid, the total against the budget, the last add's time."""
+    adds = _mallory_adds(panel)
+    paid = [int(-a) for a in adds.amount]
+    late = int(adds.time.iloc[-1]) - start
+    return (f"deposits {', '.join(_ether(p) for p in paid)} = {_ether(sum(paid))} (budget {_ether(budget)}), "
+            f"the third {late / 3600:.1f} h after the start (deadline {deadline / 3600:g} h)")
 
 
 def _cheap_problem(panel: Any, start: int, budget: int, deadline: int) -> str | None:
@@ -123,6 +140,7 @@ def _cheap_problem(panel: Any, start: int, budget: int, deadline: int) -> str | 
 )
 def _take(take_from_mallory: Callable[..., Any]) -> Partial | None:
     splits = TAKE_SPLITS if grading() else TAKE_SPLITS[:1]
+    taken = ""
     for n, seed in enumerate(splits):
         panel = fresh_panel(seed)
         _call(take_from_mallory, "take_from_mallory", panel)
@@ -133,7 +151,19 @@ def _take(take_from_mallory: Callable[..., Any]) -> Partial | None:
             if points == 0:
                 raise Wrong(problem)
             return Partial(points, problem)
-    return None
+        taken = taken or _take_measure(panel)
+    return Partial(3, taken)
+
+
+def _take_measure(panel: Any) -> str:
+    """What 06.2 measured: Alice's reports that paid, and what they paid out of Mallory's deposits."""
+    log = panel.history
+    reports = log[(log.action == "report") & (log.account == "alice")]
+    taken = reports[reports.error.isna() & (reports.amount > 0)]
+    deposits = _mallory_adds(panel)
+    return (f"Alice's report took {_ether(int(taken.amount.sum()))} ({len(taken)} report(s) paid, "
+            f"{len(reports) - len(taken)} refused) from Mallory, who deposited {_ether(int(-deposits.amount.sum()))} "
+            f"in {len(deposits)} contribution(s)")
 
 
 def _take_problem(panel: Any) -> tuple[float, str | None]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import as_reverted
-from . import Wrong, exercise, grading
+from ..errors import as_reverted, decode_revert
+from . import Partial, Wrong, exercise, grading
 
 
 def _function(value: Any, name: str, example: str) -> Callable:
@@ -45,6 +45,7 @@ def check_contribute(contribute):
     cases = [([1.0, 0.0, 0.0], 1, chain.bob), ([0.0, 2.0, 0.0], 0, chain.carol)]
     if grading():
         cases += [([0.5, 0.25, 3.0], 1, chain.alice), ([-1.0, 1.0, 0.0], 1, chain.mallory)]
+    sent = []
     for i, (x, label, sender) in enumerate(cases):
         if i:
             chain.travel(minutes=7 * i)  # the price changes with the time since the last contribution
@@ -75,6 +76,9 @@ def check_contribute(contribute):
                         "with w3.eth.wait_for_transaction_receipt(tx_hash)")
         if receipt.get("gasUsed") != chain.gas_log["gas_used"].iloc[-1]:
             raise Wrong("the receipt returned is not the one of this contribution's transaction")
+        sent.append(f"{chain.name_of(sender)} paid {int(row['deposit']):,} wei (quoted {quote:,}), label {label}, "
+                    f"receipt status {receipt['status']}, {receipt['gasUsed']:,} gas")
+    return Partial(2, f"{len(sent)} contributions, each with the deposit quoted and its receipt: " + "; ".join(sent))
 
 
 # -- 07.2 ------------------------------------------------------------------------------------------------------
@@ -124,3 +128,91 @@ def check_deposits_by_contributor(deposits_by_contributor):
         hint = " (only the first of several?)" if got < want else ""
         raise Wrong(f"{who}'s total is {got} wei, but the logs add up to a different amount{hint}: "
                     f"{'too little' if got < want else 'too much'}")
+    return Partial(2, f"your totals equal the sums of this trainer's {len(added)} ContributionAdded logs: "
+                      + ", ".join(f"{names[a]} {w:,} wei" for a, w in expected.items()))
+
+
+# -- 07.3 ------------------------------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """A decoded value in one comparable form: bytes as 0x-hex, addresses in lower case, tuples as lists."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _reverts(chain: Any, trainer: Any, contract: Any) -> list[tuple[str, str]]:
+    """Real reverts of a trainer, sent with plain web3.py: (what was tried, the revert data web3.py carried)."""
+    x = trainer.model.encode([1.0, 0.0, 0.0])
+    deposit = contract.functions.nextDeposit().call()
+    contract.functions.addData(x, 1).transact({"from": chain.bob, "value": deposit})
+    added_at = chain.now - 12  # the block time of that contribution (one block per transaction, 12 s apart)
+    attempts = [
+        ("addData paying 1 wei", lambda: contract.functions.addData(x, 1).transact({"from": chain.carol, "value": 1})),
+        ("a refund asked at once", lambda: contract.functions.refund(x, 1, added_at).transact({"from": chain.bob})),
+        ("addData with label 7", lambda: contract.functions.addData(x, 7).transact({"from": chain.carol,
+                                                                                   "value": 10**18})),
+    ]
+    if grading():
+        attempts += [
+            ("addData with 2 features", lambda: contract.functions.addData(x[:2], 1).transact(
+                {"from": chain.carol, "value": 10**18})),
+            ("a refund of a contribution that does not exist", lambda: contract.functions.refund(
+                x, 0, added_at).transact({"from": chain.bob})),
+        ]
+    found = []
+    for what, attempt in attempts:
+        try:
+            attempt()
+        except Exception as e:  # web3.py's ContractCustomError carries the revert data as hex
+            data = getattr(e, "data", None)
+            if isinstance(data, str) and data.startswith("0x"):
+                found.append((what, data))
+                continue
+            raise
+        raise AssertionError(f"{what} did not revert: the exercise's chain is not as expected")
+    return found
+
+
+@exercise("07.3", title="Decode a custom error with eth-abi", points=2, hints=[
+    "The first 4 bytes of the revert data are the selector: keccak(text='Name(type1,type2)')[:4] of one of the "
+    "ABI's errors (items with 'type' == 'error'); the rest is the arguments, ABI-encoded.",
+    "For each error in the ABI, build its signature from the 'type' of each input, with no spaces; compare its "
+    "selector with data[:4] (bytes.fromhex(data[2:]) turns web3's hex string into bytes).",
+    "eth_abi.decode([types...], data[4:]) returns the arguments in order; zip them with the inputs' 'name's. "
+    "Return None when no error of the ABI has that selector.",
+    "A custom error is an ABI-encoded call to a function that does not exist: the same selector and encoding, "
+    "so any tool with the ABI can read it, and one without the ABI sees only bytes.",
+])
+def check_decode_error(decode_error):
+    fn = _function(decode_error, "decode_error", "def decode_custom_error(abi, data): ...")
+    chain, trainer, contract = _deployment()
+    abi = trainer.contract.abi + trainer.incentive_contract.abi + trainer.classifier.abi
+    decoded = []
+    for what, data in _reverts(chain, trainer, contract):
+        expected = decode_revert(bytes.fromhex(data[2:]))  # the kit's own decoding, the reference
+        yours = fn(abi, data)
+        if yours is None:
+            raise Wrong(f"for {what} (revert data {data[:10]}...) decode_error returned None, but the ABI has the "
+                        f"error {expected.error}: compare data[:4] with each error's selector")
+        if not isinstance(yours, (tuple, list)) or len(yours) != 2 or not isinstance(yours[1], dict):
+            raise Wrong(f"for {what} decode_error returned {yours!r:.80}; return a pair (error name, "
+                        "{argument name: value})")
+        name, args = yours
+        if name != expected.error:
+            raise Wrong(f"for {what} you decoded {name!r}, but the selector {data[:10]} is {expected.error}'s")
+        if {k: _plain(v) for k, v in args.items()} != {k: _plain(v) for k, v in expected.args_.items()}:
+            raise Wrong(f"for {what} you decoded {expected.error} with {args}, but its arguments are "
+                        f"{expected.args_}: decode data[4:] with the types of its inputs, in order")
+        decoded.append(f"{what}: {expected.error}({', '.join(f'{k}={v}' for k, v in expected.args_.items())})")
+    stranger = "0xdeadbeef" + "00" * 32
+    if fn(abi, stranger) is not None:
+        raise Wrong(f"decode_error(abi, {stranger[:14]}...) returned {fn(abi, stranger)!r}, but no error of the ABI "
+                    "has the selector 0xdeadbeef: return None then")
+    return Partial(2, f"{len(decoded)} reverts decoded as sumkit decodes them: " + "; ".join(decoded)
+                      + "; an unknown selector gave None")
+

@@ -22,3 +22,19 @@ def total_deposits(w3, trainer):
 
 
 deposits_by_contributor = total_deposits
+
+# %% 07.3
+def decode_custom_error(abi, data):
+    """(error name, {argument: value}) for revert data (hex) from a contract with this ABI, else None."""
+    raw = bytes.fromhex(data[2:])
+    for item in abi:
+        if item.get("type") != "error":
+            continue
+        types = [i["type"] for i in item["inputs"]]
+        if keccak(text=f"{item['name']}({','.join(types)})")[:4] == raw[:4]:
+            values = eth_abi.decode(types, raw[4:])
+            return item["name"], dict(zip([i["name"] for i in item["inputs"]], values))
+    return None
+
+
+decode_error = decode_custom_error
