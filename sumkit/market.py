@@ -160,7 +160,8 @@ class Market:
         if per > MAX_ROWS_PER_PIECE:
             raise ValueError(
                 f"pieces of {per} rows are too big: at most {MAX_ROWS_PER_PIECE} rows per piece, so that one "
-                f"piece's evaluation fits one settlement step; use at least {-(-len(rows) // MAX_ROWS_PER_PIECE)} pieces"
+                f"piece's evaluation fits one settlement step; use at least "
+                f"{-(-len(rows) // MAX_ROWS_PER_PIECE)} pieces"
             )
         longest = max(len(r) for r in rows)
         bound = self.contract.call("pieceGasBound", per, longest)  # the shape only: nothing of the test set

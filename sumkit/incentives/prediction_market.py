@@ -106,9 +106,9 @@ class PredictionMarket:
       ``min_contributions`` contributions, whichever comes first.
     - The sponsor has ``reveal_window`` seconds to reveal the rest; otherwise anyone may ``forfeit`` the
       market: the bounty is burned and the contributors get their stakes back (a sponsor who could win its
-      bounty back by forfeiting would get the others' data for free). ``reveal_window`` and ``min_duration`` are from 1 hour
-      to 365 days and ``min_contributions`` at least 1, so nobody can forfeit or end the market before the
-      sponsor (or anyone) could act.
+      bounty back by forfeiting would get the others' data for free). ``reveal_window`` and ``min_duration``
+      are from 1 hour to 365 days and ``min_contributions`` at least 1, so nobody can forfeit or end the
+      market before the sponsor (or anyone) could act.
     - The settlement replays the contributions and pays each by how much it reduced the test loss:
       ``bounty / n`` wei per test error removed (``n`` evaluation rows), as much taken per error added.
       Integers throughout, no rounding: the bounty must be a multiple of ``n``.
