@@ -3,19 +3,11 @@ pragma solidity ^0.8.28;
 
 import {ContributionKey} from "./data/ContributionKey.sol";
 import {DataHandler} from "./data/DataHandler.sol";
+import {IAnyAddressClaimWait} from "./incentives/IAnyAddressClaimWait.sol";
 import {IIncentiveMechanism} from "./incentives/IncentiveMechanism.sol";
 import {IClassifier} from "./models/Classifier.sol";
 import {TrainerOwned} from "./access/TrainerOwned.sol";
 import {ReentrancyGuard} from "./utils/ReentrancyGuard.sol";
-
-/// @title IAnyAddressClaimWait
-/// @notice An incentive mechanism after whose `anyAddressClaimWait` anyone may take what is left of any
-/// contribution, whatever the model predicts (Deposit-Refund-Take). A trainer with such a mechanism does not
-/// ask the model for its verdict on a report that comes after that wait.
-interface IAnyAddressClaimWait {
-    /// @notice Seconds after adding before anyone may take what is left, whatever the model says.
-    function anyAddressClaimWait() external view returns (uint256);
-}
 
 /// @title CollaborativeTrainer
 /// @notice The entry point of a Sharing Updatable Models (SUM) deployment. Anyone may ask the model

@@ -307,8 +307,13 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "UnexpectedEther": lambda a: "Only the trainer sends ether to the market (the stakes it collects).",
     "PieceTooLarge": lambda a: (
-        f"A piece of {a['rowsPerPiece']} rows could never be evaluated in one settlement step: at most "
-        f"{a['maxRows']} rows per piece. Cut the test set in more, smaller pieces."
+        f"A piece of {a['rowsPerPiece']} rows of up to {a['maxRowLength']} values may take {a['gasBound']:,} gas to "
+        f"evaluate, more than the {a['maxGas']:,} one settlement step may take (every transaction must fit "
+        "16,777,216 gas). Cut the test set in more, smaller pieces."
+    ),
+    "TestRowTooLong": lambda a: (
+        f"Row {a['row']} of piece {a['index']} has {a['length']} values, more than the {a['maxRowLength']} the "
+        "sponsor committed to: the piece cannot be revealed as it is."
     ),
     "PieceTooCostly": lambda a: (
         f"Evaluating piece {a['index']} took {a['gasUsed']:,} gas, more than the {a['maxGas']:,} one settlement "

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
-from .chain import TX_GAS_LIMIT
 from .errors import add_hint
 from .incentives.prediction_market import (
     MAX_PIECE_GAS,
@@ -20,6 +19,7 @@ from .incentives.prediction_market import (
     MAX_ROWS_PER_PIECE,
     PHASES,
     STAGES,
+    TX_GAS_CAP,
     Piece,
     Settlement,
     piece_arguments,
@@ -29,6 +29,8 @@ from .incentives.prediction_market import (
 if TYPE_CHECKING:
     import pandas as pd
 
+_TX_MARGIN = 300_000  # gas kept for a transaction's base cost, its checks and bookkeeping around the pieces
+
 _NEXT_STEP = {  # what to call in each phase, by the contract's Phase number
     0: "the sponsor commits with trainer.market.commit_test_set(X, y, pieces=..., bounty=..., sender=...)",
     1: "the sponsor reveals the selected pieces with trainer.market.reveal_selected(sender=...)",
@@ -37,8 +39,8 @@ _NEXT_STEP = {  # what to call in each phase, by the contract's Phase number
        "trainer.market.forfeit(sender=...))",
     4: "anyone pushes the settlement with trainer.market.settle(sender=...)",
     5: "everyone withdraws with trainer.market.withdraw(sender=...)",
-    6: "contributors withdraw their stakes and share with trainer.market.withdraw(sender=...)",
-    7: "contributors withdraw their stakes with trainer.market.withdraw(sender=...)",
+    6: "contributors get their stakes back with trainer.market.withdraw(sender=...) (the bounty was burned)",
+    7: "contributors withdraw their stakes (less penalties) with trainer.market.withdraw(sender=...)",
 }
 
 
@@ -68,7 +70,6 @@ class Market:
         self.chain = trainer.chain
         self.contract = trainer.incentive_contract
         self.pieces: list[Piece] = []
-        self._piece_gas = 0  # the heaviest piece's evaluation gas, measured before the commitment
 
     @classmethod
     def at(cls, trainer: Any) -> Market:
@@ -143,8 +144,10 @@ class Market:
         """Deposit ``bounty`` wei and commit to the test set ``X, y`` split in ``pieces`` equal pieces, of
         which the contract will pick ``reveal`` to be revealed first. Each piece gets a secret random salt
         (``secrets.token_bytes(32)``). Returns the salted hashes put on chain; the pieces and their salts stay
-        here, with the sponsor, until revealed. Refuses (before sending) pieces whose evaluation would take
-        more than ``MAX_PIECE_GAS``: the settlement evaluates one piece per step.
+        here, with the sponsor, until revealed. Refuses (before sending, as the contract does) pieces whose
+        evaluation might take more than ``MAX_PIECE_GAS``: the bound comes from the pieces' shape alone (rows
+        per piece, longest row, the model's classes), so no test row leaves this process before its reveal,
+        not even in a free call to a node.
 
         ``salts`` (one per piece) replaces the random salts only to make a run repeat exactly (a benchmark, a
         test): the block hash that picks the pieces revealed first depends on the commitment. Salts anyone can
@@ -170,7 +173,15 @@ class Market:
         if per > MAX_ROWS_PER_PIECE:
             raise ValueError(
                 f"pieces of {per} rows are too big: at most {MAX_ROWS_PER_PIECE} rows per piece, so that one "
-                f"piece's evaluation fits one settlement step; use at least {-(-len(rows) // MAX_ROWS_PER_PIECE)} pieces"
+                f"piece's evaluation fits one settlement step; use at least "
+                f"{-(-len(rows) // MAX_ROWS_PER_PIECE)} pieces"
+            )
+        longest = max(len(r) for r in rows)
+        bound = self.contract.call("pieceGasBound", per, longest)  # the shape only: nothing of the test set
+        if bound > MAX_PIECE_GAS:
+            raise ValueError(
+                f"evaluating one piece of {per} rows of up to {longest} values may take {bound:,} gas with this "
+                f"model, more than the {MAX_PIECE_GAS:,} one settlement step may take: use more pieces (of fewer rows)"
             )
         test_rows = (pieces - reveal) * per
         if not isinstance(bounty, int) or bounty <= 0 or bounty % test_rows:
@@ -184,23 +195,19 @@ class Market:
         elif len(salts) != pieces or not all(isinstance(s, bytes) and len(s) == 32 for s in salts):
             raise ValueError(f"salts must be {pieces} values of 32 bytes, one per piece")
         split = [(rows[i * per:(i + 1) * per], labels[i * per:(i + 1) * per], salts[i]) for i in range(pieces)]
-        heaviest = max(range(pieces), key=lambda i: sum(len(r) for r in split[i][0]))
-        piece_gas = self.contract.call("pieceGas", *self._encode_piece(heaviest, split[heaviest])[2:])
-        if piece_gas > MAX_PIECE_GAS:
-            raise ValueError(
-                f"evaluating one piece of {per} rows takes {piece_gas:,} gas with this model, more than the "
-                f"{MAX_PIECE_GAS:,} one settlement step may take: use more pieces (of fewer rows)"
-            )
         hashes = [piece_hash(r, lab, salt) for r, lab, salt in split]
-        self.contract.transact("commitTestSet", hashes, per, reveal, sender=sender, value=bounty)
+        self.contract.transact("commitTestSet", hashes, per, longest, reveal, sender=sender, value=bounty)
         self.pieces = split
-        self._piece_gas = piece_gas
         return hashes
 
     def reveal_selected(self, *, sender: str) -> list[int]:
-        """Reveal the pieces the contract picked; participation opens. Returns their indices."""
-        indices = self.selected() if self.phase == "reveal_selected" else []
-        self._reveal("revealSelected", indices, sender)
+        """Reveal the pieces the contract picked, in as many transactions as ``TX_GAS_CAP`` needs;
+        participation opens. Returns their indices."""
+        if self.phase != "reveal_selected":
+            self._reveal("revealSelected", [], sender)  # reverts with the phase's hint
+        done = set(self.revealed())
+        indices = [i for i in self.selected() if i not in done]
+        self._reveal_in_batches("revealSelected", indices, sender, None)
         return indices
 
     def reveal_piece(self, index: int, X: Any, y: Sequence[Any], *, sender: str, salt: bytes | None = None) -> None:
@@ -215,7 +222,8 @@ class Market:
             self._need_pieces()
             salt = self.pieces[index][2]
         fn = "revealSelected" if self.phase == "reveal_selected" else "revealRest"
-        self.contract.transact(fn, *piece_arguments([self._encode_piece(index, (rows, labels, salt))]), sender=sender)
+        self.contract.transact(fn, *piece_arguments([self._encode_piece(index, (rows, labels, salt))]), sender=sender,
+                               gas=TX_GAS_CAP)
 
     # -- 2. participation ---------------------------------------------------------------------------
     def end(self, *, sender: str) -> None:
@@ -224,21 +232,29 @@ class Market:
 
     # -- 3. reward ----------------------------------------------------------------------------------
     def reveal_rest(self, *, sender: str, batch: int | None = None) -> list[int]:
-        """Reveal every remaining piece, ``batch`` pieces per transaction (by default as many as fit about
-        two thirds of a block, from the gas measured before the commitment)."""
+        """Reveal every remaining piece, ``batch`` pieces per transaction (by default as many as fit
+        ``TX_GAS_CAP`` at the contract's worst-case bound per piece, ``reveal_batch()``)."""
         if self.phase != "reveal_rest":
             self._reveal("revealRest", [], sender)  # reverts with the phase's hint
         done = set(self.revealed())
         todo = [i for i in range(len(self.pieces)) if i not in done]
-        step = batch or max(1, 2 * TX_GAS_LIMIT // 3 // max(1, self._piece_gas + self._piece_calldata_gas()))
-        for start in range(0, len(todo), step):
-            self._reveal("revealRest", todo[start:start + step], sender)
+        self._reveal_in_batches("revealRest", todo, sender, batch)
         return todo
 
-    def settle(self, *, sender: str, batch: int = 1000, progress: bool = True, gas: int = TX_GAS_LIMIT) -> int:
+    def reveal_batch(self) -> int:
+        """How many pieces one reveal transaction carries: as many as fit ``TX_GAS_CAP`` (EIP-7825) when
+        each costs the contract's bound on its evaluation (``pieceGasBound``, from the committed shape) plus
+        its calldata and its event, with a margin for the rest of the transaction."""
+        per_piece = (self.contract.call("pieceGasBound", self.contract.call("rowsPerPiece"),
+                                        self.contract.call("maxRowLength"))
+                     + self._piece_calldata_gas() + 8 * self._piece_bytes())
+        return max(1, (TX_GAS_CAP - _TX_MARGIN) // per_piece)
+
+    def settle(self, *, sender: str, batch: int = 1000, progress: bool = True, gas: int = TX_GAS_CAP) -> int:
         """Push the settlement to its end, at most ``batch`` steps per transaction (fewer when the next
-        step might not fit in ``gas``), with a progress bar. A step replays one contribution or evaluates
-        the model on one test piece. Returns the number of transactions sent. Anyone may call it."""
+        step might not fit in ``gas``, by default ``TX_GAS_CAP``: 16,777,216, EIP-7825), with a progress bar.
+        A step replays one contribution or evaluates the model on one test piece. Returns the number of
+        transactions sent. Anyone may call it."""
         if not isinstance(batch, int) or batch < 1:
             raise ValueError(f"batch must be a positive int, got {batch!r}")
         if self.phase != "settle":
@@ -265,12 +281,14 @@ class Market:
         return sent
 
     def forfeit(self, *, sender: str) -> None:
-        """After the reveal window, if the sponsor did not reveal, give the bounty to the contributors."""
+        """After the reveal window, if the sponsor did not reveal: burn the bounty; every contributor gets
+        its stakes back (``withdraw``). Anyone may call it."""
         self.contract.transact("forfeit", sender=sender)
 
     def abandon(self, *, sender: str) -> None:
         """If nobody pushed the settlement for ``reveal_window`` seconds, give every contributor its stakes
-        back and burn the bounty (anyone may call it)."""
+        back, less the penalties of the rounds already paid (nothing to a removed contributor), and burn the
+        bounty (anyone may call it)."""
         self.contract.transact("abandon", sender=sender)
 
     def withdrawable(self, account: str) -> int:
@@ -360,7 +378,15 @@ class Market:
         if indices:
             self._need_pieces()
         pieces = [self._encode_piece(i, self.pieces[i]) for i in indices]
-        self.contract.transact(fn, *piece_arguments(pieces), sender=sender)
+        self.contract.transact(fn, *piece_arguments(pieces), sender=sender, gas=TX_GAS_CAP)
+
+    def _reveal_in_batches(self, fn: str, indices: list[int], sender: str, batch: int | None) -> None:
+        self._need_pieces()
+        if batch is not None and (not isinstance(batch, int) or batch < 1):
+            raise ValueError(f"batch must be a positive int, got {batch!r}")
+        step = batch or self.reveal_batch()
+        for start in range(0, len(indices), step):
+            self._reveal(fn, indices[start:start + step], sender)
 
     def _settle_once(self, sender: str, batch: int, gas: int) -> Any:
         s = self.contract.call("settlement")
@@ -371,14 +397,24 @@ class Market:
         if stage == "evaluate":
             start = order.index(s[3])
             order = order[start:] + order[:start]
+        budget = gas - _TX_MARGIN
         if order:
-            if not self._piece_gas:  # a handle that did not commit: measure once
-                self._piece_gas = self.contract.call("pieceGas", *self._encode_piece(order[0], self.pieces[order[0]])[2:])
-            order = order[:max(1, gas // (self._piece_gas + self._piece_calldata_gas()))]
+            # Each piece sent costs its calldata, each evaluated its measured gas (the most a revealed piece took).
+            per_piece = self.contract.call("maxPieceGas") + self._piece_calldata_gas()
+            order = order[:max(1, (budget // 2) // per_piece)]
+            budget -= len(order) * self._piece_calldata_gas()
         pieces = [self._encode_piece(i, self.pieces[i]) for i in order]
-        # The samples from the next contribution to replay on (from the first if a new replay may start).
+        # The samples from the next contribution to replay on (from the first if a new replay may start), as
+        # many as a quarter of the gas pays the calldata of (the contract stops where the samples end).
         first = cursor if stage in ("replay", "evaluate") else 0
-        xs = [list(c.x) for c in self.trainer.added()[first:first + batch]]
+        xs: list[list[int]] = []
+        room = budget // 4
+        for c in self.trainer.added()[first:first + batch]:
+            cost = 16 * 32 * (len(c.x) + 2)
+            if xs and cost > room:
+                break
+            xs.append(list(c.x))
+            room -= cost
         starts_replay = stage == "replay" and s[0] == "0x" + "00" * 20  # only as a call's first step
         init_code = self.trainer.incentive.init_code if starts_replay else b""
         return self.contract.transact(

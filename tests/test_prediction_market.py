@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sumkit as sk
-from sumkit.incentives.prediction_market import BURN_ADDRESS, piece_arguments, piece_hash
+from sumkit.incentives.prediction_market import BURN_ADDRESS, TX_GAS_CAP, piece_arguments, piece_hash
 
 from .conftest import expect_revert as revert_changes_nothing
 
@@ -161,7 +161,7 @@ def test_settlement_is_batched_under_the_gas_limit_and_batching_does_not_change_
     trainer.market.end(sender=chain.bob)
     trainer.market.reveal_rest(sender=chain.owner)
     results = []
-    for gas in (30_000_000, 2_000_000):
+    for gas in (TX_GAS_CAP, 2_000_000):
         with chain.snapshot():
             log_len = len(chain.gas_log)
             sent = trainer.market.settle(sender=chain.bob, batch=10_000, progress=False, gas=gas)
@@ -238,7 +238,7 @@ def test_a_test_row_the_model_cannot_read_is_refused(chain, trainer):
     salts = [bytes([i]) * 32 for i in range(4)]
     hashes = [piece_hash(bad_rows if i == 0 else good, [1, 0], salts[i]) for i in range(4)]
     m = trainer.market
-    m.contract.transact("commitTestSet", hashes, 2, 3, sender=chain.owner, value=2 * 10**9)
+    m.contract.transact("commitTestSet", hashes, 2, 3, 3, sender=chain.owner, value=2 * 10**9)
     selected = m.selected()
     pieces = [(i, salts[i], bad_rows if i == 0 else good, [1, 0]) for i in selected]
     send = m.contract.transact
@@ -254,9 +254,9 @@ def test_a_test_row_the_model_cannot_read_is_refused(chain, trainer):
                       *piece_arguments([(0, salts[0], bad_rows, [1, 0])]), sender=chain.owner)
 
 
-def test_a_sponsor_who_never_reveals_forfeits_the_bounty_to_the_contributors(chain, trainer):
+def test_a_sponsor_who_never_reveals_forfeits_the_bounty_and_contributors_get_their_stakes(chain, trainer):
     m = trainer.market
-    bounty = EVAL_ROWS * 10**17 + EVAL_ROWS  # 4 contributions: 1.5e17 + 1.5 wei each, 2 wei of dust
+    bounty = EVAL_ROWS * 10**17
     open_market(chain, trainer, bounty)
     story = [(chain.alice, HELPFUL), (chain.mallory, HARMFUL), (chain.alice, NEUTRAL), (chain.bob, NEUTRAL)]
     contributions = [trainer.add_data(x, y, sender=who) for who, (x, y) in story]
@@ -271,9 +271,8 @@ def test_a_sponsor_who_never_reveals_forfeits_the_bounty_to_the_contributors(cha
     burn_before = chain.balance(BURN_ADDRESS)
     m.forfeit(sender=chain.carol)
     assert m.phase == "forfeited"
-    share = bounty // 4
-    assert m.burned == bounty - 4 * share == 2 and chain.balance(BURN_ADDRESS) - burn_before == 2
-    expected = {"alice": 2 * (STAKE + share), "mallory": STAKE + share, "bob": STAKE + share}
+    assert m.burned == bounty and chain.balance(BURN_ADDRESS) - burn_before == bounty  # the whole bounty
+    expected = {"alice": 2 * STAKE, "mallory": STAKE, "bob": STAKE}  # the stakes, nothing of the bounty
     assert m.balances().set_index("contributor")["balance"].to_dict() == expected
     for name, amount in expected.items():
         who = getattr(chain, name)
@@ -401,10 +400,11 @@ def keccak_of(data: bytes) -> bytes:
 
 
 def test_pieces_too_big_to_evaluate_in_one_step_are_refused(chain):
-    """Finding 1, at commit and reveal: a piece whose evaluation could not fit one settlement step is refused
-    before sending (Python measures it with the free view pieceGas), and by the contract (rows per piece at
-    commit, measured gas at reveal)."""
-    from sumkit.incentives.prediction_market import MAX_PIECE_GAS, MAX_ROWS_PER_PIECE
+    """Finding 1 (issue 12) and issue 19's finding 2, at commit: a piece whose evaluation might not fit one
+    settlement step is refused before sending and by the contract, from its shape alone (rows per piece, the
+    longest row, the model's classes), so a sponsor cannot commit a piece it could never reveal. A reveal
+    refuses rows longer than committed."""
+    from sumkit.incentives.prediction_market import MAX_PIECE_GAS, PIECE_CLASS_GAS, PIECE_ROW_GAS, PIECE_VALUE_GAS
 
     rng = np.random.default_rng(1)
     model = sk.models.DensePerceptron.from_floats(rng.normal(size=30) * 0.1, 0.0)
@@ -412,28 +412,31 @@ def test_pieces_too_big_to_evaluate_in_one_step_are_refused(chain):
     m = trainer.market
     X = rng.normal(size=(500, 30))
     y = (X.sum(axis=1) > 0).astype(int)
+    bound = 250 * (PIECE_ROW_GAS + 2 * (PIECE_CLASS_GAS + 30 * PIECE_VALUE_GAS))
+    assert m.contract.call("pieceGasBound", 250, 30) == bound > MAX_PIECE_GAS
     log_len = len(chain.gas_log)
-    with pytest.raises(ValueError, match="takes .* gas with this model, more than the 5,000,000"):
+    with pytest.raises(ValueError, match=f"may take {bound:,} gas with this model, more than the 8,000,000"):
         m.commit_test_set(X, y, pieces=2, bounty=250, sender=chain.owner)
-    with pytest.raises(ValueError, match=f"at most {MAX_ROWS_PER_PIECE} rows per piece"):
-        m.commit_test_set(np.zeros((2 * MAX_ROWS_PER_PIECE + 2, 30)), [0] * (2 * MAX_ROWS_PER_PIECE + 2),
-                          pieces=2, bounty=MAX_ROWS_PER_PIECE + 1, sender=chain.owner)
     assert len(chain.gas_log) == log_len  # nothing sent
-    send = m.contract.transact
-    e = expect_revert(chain, trainer, "PieceTooLarge", send, "commitTestSet", [bytes(32)] * 2, MAX_ROWS_PER_PIECE + 1, 1,
-                      sender=chain.owner, value=MAX_ROWS_PER_PIECE + 1)
-    assert e.args_ == {"rowsPerPiece": MAX_ROWS_PER_PIECE + 1, "maxRows": MAX_ROWS_PER_PIECE}
-    # Sent anyway: the first reveal measures the piece and refuses it, before anyone can stake.
+    # Sent anyway (raw web3): the contract refuses the commitment itself, before anyone can stake.
     rows = [model.encode(r) for r in X]
     labels = [int(v) for v in y]
     salts = [bytes([7]) * 32, bytes([8]) * 32]
     pieces = [(i, salts[i], rows[250 * i:250 * (i + 1)], labels[250 * i:250 * (i + 1)]) for i in range(2)]
-    send("commitTestSet", [piece_hash(r, lab, salt) for _, salt, r, lab in pieces], 250, 1, sender=chain.owner,
-         value=250)
+    hashes = [piece_hash(r, lab, salt) for _, salt, r, lab in pieces]
+    send = m.contract.transact
+    e = expect_revert(chain, trainer, "PieceTooLarge", send, "commitTestSet", hashes, 250, 30, 1, sender=chain.owner,
+                      value=250)
+    assert e.args_ == {"rowsPerPiece": 250, "maxRowLength": 30, "gasBound": bound, "maxGas": MAX_PIECE_GAS}
+    assert "smaller pieces" in e.hint
+    # A sponsor who commits shorter rows than it reveals cannot reveal (and its bounty will be burned).
+    small = [(i, salts[i], rows[20 * i:20 * (i + 1)], labels[20 * i:20 * (i + 1)]) for i in range(2)]
+    send("commitTestSet", [piece_hash(r, lab, salt) for _, salt, r, lab in small], 20, 29, 1, sender=chain.owner,
+         value=20)
     (i,) = m.selected()
-    e = expect_revert(chain, trainer, "PieceTooCostly", send, "revealSelected", *piece_arguments([pieces[i]]),
+    e = expect_revert(chain, trainer, "TestRowTooLong", send, "revealSelected", *piece_arguments([small[i]]),
                       sender=chain.owner)
-    assert e.args_["gasUsed"] > e.args_["maxGas"] == MAX_PIECE_GAS and "smaller pieces" in e.hint
+    assert e.args_ == {"index": i, "row": 0, "length": 30, "maxRowLength": 29}
 
 
 def test_a_stalled_settlement_is_abandoned_stakes_come_back_and_the_bounty_is_burned(chain, trainer):
@@ -456,10 +459,10 @@ def test_a_stalled_settlement_is_abandoned_stakes_come_back_and_the_bounty_is_bu
     e = expect_revert(chain, trainer, "SettlementNotStalled", m.abandon, sender=chain.carol)
     assert "settle" in e.hint
     # Three steps: create the replay model, evaluate it (one piece per step)... then nothing for a while.
-    m._settle_once(chain.carol, 3, sk.chain.TX_GAS_LIMIT)
+    m._settle_once(chain.carol, 3, TX_GAS_CAP)
     deadline = m.contract.call("progressDeadline")
     assert deadline == chain.now - 12 + window  # the push restarted the wait
-    m._settle_once(chain.carol, 3, sk.chain.TX_GAS_LIMIT)  # ... replays contribution 0 and collects its stake
+    m._settle_once(chain.carol, 3, TX_GAS_CAP)  # ... replays contribution 0 and collects its stake
     assert m.contract.call("settlement")[6] >= 1 and chain.balance(m.contract.address) == bounty + STAKE
     chain.travel(seconds=m.contract.call("progressDeadline") - chain.now - 1)
     expect_revert(chain, trainer, "SettlementNotStalled", m.abandon, sender=chain.carol)
@@ -479,54 +482,38 @@ def test_a_stalled_settlement_is_abandoned_stakes_come_back_and_the_bounty_is_bu
     assert chain.balance(chain.owner) == sponsor_before - bounty  # the sponsor gets nothing back
 
 
-def test_a_market_of_the_audits_size_settles_in_transactions_that_fit_a_block():
-    """Finding 1 at the audit's size: 1,100 rows of 30 features in 55 pieces of 20 (1,080 evaluation rows,
-    whose evaluation alone took 37M gas in one step before). Every transaction, reveals and settlement
-    included, fits a mainnet block (30M gas); the result equals the Python settlement; everyone withdraws and
-    every wei is accounted for."""
+def test_a_market_of_the_audits_size_fits_the_transaction_cap_at_every_step():
+    """Finding 1 (issue 12) and issue 19's finding 8 at the audit's size: 1,100 rows of 30 features in 55 pieces
+    of 20 (1,080 evaluation rows; before, reveals took 23.4M gas and settle steps up to 26.3M). Every
+    transaction of the story (deployment, commitment, reveals, contributions, settlement, withdrawals) stays
+    within EIP-7825's 16,777,216 gas: the reveals and the settlement steps are sized to the cap automatically.
+    The result equals the Python settlement; every wei is accounted for. The story is the gas benchmark's, on
+    revm (the same gas as py-evm, tests/test_revm.py): about 5 s."""
+    from benchmarks.gas import audit_size_market
     from sumkit.incentives.prediction_market import settle_offline
 
-    chain = sk.Chain()
-    rng = np.random.default_rng(12)
-    truth = rng.normal(size=30)
-    h0 = sk.models.DensePerceptron.from_floats(rng.normal(size=30) * 0.05, 0.0)
-    stake = sk.ether("0.1")
-    trainer = sk.deploy(chain, h0, sk.incentives.PredictionMarket(stake=stake), name="audit size")
+    chain, trainer, stages, data = audit_size_market()
     m = trainer.market
-    X = rng.normal(size=(1100, 30))
-    y = (X @ truth > 0).astype(int)
-    bounty = 1080 * 10**15
-    start = {n: chain.balance(getattr(chain, n)) for n in ("owner", "alice", "bob")}
-    m.commit_test_set(X, y, pieces=55, bounty=bounty, sender=chain.owner)
-    m.reveal_selected(sender=chain.owner)
-    # Alice corrects h_0 on a sample it gets wrong; Bob teaches it the wrong label of a sample it gets right.
-    candidates = [(x, int(x @ truth > 0)) for x in rng.normal(size=(50, 30))]
-    x_good, y_good = next((x, y) for x, y in candidates if h0.predict(x) != y)
-    x_bad, y_bad = next((x, y) for x, y in candidates if h0.predict(x) == y)
-    trainer.add_data(x_good, y_good, sender=chain.alice)
-    trainer.add_data(x_bad, 1 - y_bad, sender=chain.bob)
-    chain.travel(days=1)
-    m.end(sender=chain.alice)
-    m.reveal_rest(sender=chain.owner)
-    log_len = len(chain.gas_log)
-    sent = m.settle(sender=chain.carol, progress=False)
-    settles = chain.gas_log.iloc[log_len:]
-    assert m.phase == "withdraw" and sent == len(settles) > 3  # several transactions were needed
-    assert chain.gas_log["gas_used"].max() <= 30_000_000  # every transaction of the story
+    assert m.phase == "withdraw" and len(stages["settle"]) > 3  # several transactions were needed
+    assert len(stages["reveal_rest"]) > 1  # the reveal was split to fit the cap
+    assert max(max(gas) for gas in stages.values()) <= TX_GAS_CAP, stages
+    assert chain.gas_log["gas_used"].max() <= TX_GAS_CAP  # every transaction of the story, deployment included
     evaluation = [m.pieces[i] for i in m.evaluation_pieces()]
     rows = [r for piece in evaluation for r in piece[0]]
     labels = [v for piece in evaluation for v in piece[1]]
     assert len(rows) == 1080
+    h0, bounty, stake, start = data["h0"], data["bounty"], data["stake"], data["start"]
     contributions = [(c.contributor, c.x, h0.encode_label(c.label)) for c in trainer.added()]
     expected = settle_offline(h0, contributions, rows, labels, bounty=bounty, stake=stake)
-    assert m.result().balances == expected.balances and m.burned == expected.burned
-    assert m.balances()["profit"].abs().sum() > 0  # the replayed updates changed the test errors
-    paid = {n: m.withdraw(sender=getattr(chain, n)) for n in ("alice", "bob") if m.withdrawable(getattr(chain, n))}
+    assert data["result"].balances == expected.balances and m.burned == expected.burned
+    paid = {who: balance for who, balance in expected.balances.items()}
     assert sum(paid.values()) + m.burned == bounty + 2 * stake
-    assert chain.balance(m.contract.address) == chain.balance(trainer.address) == 0
+    assert any(balance != stake for balance in paid.values())  # the replayed updates changed the test errors
+    assert chain.balance(m.contract.address) == chain.balance(trainer.address) == 0  # everyone withdrew
     assert chain.balance(chain.owner) == start["owner"] - bounty
     for name in ("alice", "bob"):
-        assert chain.balance(getattr(chain, name)) == start[name] - stake + paid.get(name, 0)
+        who = getattr(chain, name)
+        assert chain.balance(who) == start[name] - stake + paid[who]
 
 
 # -- every phase refuses the others' calls -----------------------------------------------------------
@@ -719,8 +706,8 @@ class MarketMoneySafety(RuleBasedStateMachine):
     @precondition(lambda self: self.market.phase == "settle")
     @rule(batch=st.integers(1, 6))
     def settle_a_batch(self, batch):
-        self.market._settle_once(self.chain.alice, batch, sk.chain.TX_GAS_LIMIT)
-        assert self.chain.last_receipt.gas_used < sk.chain.TX_GAS_LIMIT
+        self.market._settle_once(self.chain.alice, batch, TX_GAS_CAP)
+        assert self.chain.last_receipt.gas_used < TX_GAS_CAP
 
     @precondition(lambda self: self.market.phase == "settle")
     @rule()
@@ -730,7 +717,8 @@ class MarketMoneySafety(RuleBasedStateMachine):
         except sk.Reverted as e:
             assert e.error == "SettlementNotStalled" and self.chain.now < self.market.contract.call("progressDeadline")
             return
-        assert self.market.burned == self.bounty  # the whole bounty, whatever the settlement had done
+        # The whole bounty, whatever the settlement had done, and the penalties of rounds already paid.
+        assert self.market.burned == self.bounty + self.market.contract.call("penalties")
 
     @precondition(lambda self: self.market.phase in ("withdraw", "forfeited", "abandoned"))
     @rule(who=st.sampled_from(CONTRIBUTORS))

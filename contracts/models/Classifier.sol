@@ -14,7 +14,8 @@ interface IClassifier {
     /// @notice Trains the model on one sample with its fixed update rule. Only the trainer may call it.
     /// @param x The encoded sample.
     /// @param label The sample's class.
-    function update(int64[] calldata x, uint64 label) external;
+    /// @return changed Whether the model's parameters changed (false: every prediction is as before).
+    function update(int64[] calldata x, uint64 label) external returns (bool changed);
 
     /// @notice How many classes the model distinguishes; labels are `0 .. numClasses() - 1`.
     function numClasses() external view returns (uint64);

@@ -121,9 +121,9 @@ contract DensePerceptron is TrainerOwned, IClassifier {
 
     /// @inheritdoc IClassifier
     /// @dev A step changes weight `i` by `sign * learningRate * x[i] / SCALE`, rounded toward zero.
-    function update(int64[] calldata x, uint64 label) external onlyTrainer {
+    function update(int64[] calldata x, uint64 label) external onlyTrainer returns (bool) {
         if (label >= NUM_CLASSES) revert LabelOutOfRange(label, NUM_CLASSES);
-        if (predict(x) == label) return;
+        if (predict(x) == label) return false;
         int256 step = label == 1 ? learningRate : -learningRate;
         uint256 n = numFeatures;
         uint256 word;
@@ -141,5 +141,6 @@ contract DensePerceptron is TrainerOwned, IClassifier {
             }
         }
         emit ModelUpdated(label, value);
+        return true;
     }
 }

@@ -251,7 +251,8 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
     /// @param label The sample's class.
     /// @dev The touched slots increase (the class's header, then one count per feature), so each storage word
     /// is read and written once. Overflow is detected in the loop and reverts after it.
-    function update(int64[] calldata x, uint64 label) external onlyTrainer {
+    /// @return Always true: the sample's counts changed.
+    function update(int64[] calldata x, uint64 label) external onlyTrainer returns (bool) {
         uint256 numClasses_ = _numClasses;
         if (label >= numClasses_) revert LabelOutOfRange(label, uint64(numClasses_));
         uint256 n = numFeatures;
@@ -306,6 +307,7 @@ contract NaiveBayes is TrainerOwned, ModelSetup {
             }
         }
         emit ModelUpdated(label);
+        return true;
     }
 
     /// @dev The 32-bit header value of class `c` at bit `offset` (0: class count, 32: class total) of its 64 bits.

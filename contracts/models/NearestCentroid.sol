@@ -130,7 +130,7 @@ contract NearestCentroid is TrainerOwned, IClassifier {
 
     /// @inheritdoc IClassifier
     /// @dev Each centroid value `v` of the class becomes `v + (x[j] - v) / (count + 1)`, rounded toward zero.
-    function update(int64[] calldata x, uint64 label) external onlyTrainer {
+    function update(int64[] calldata x, uint64 label) external onlyTrainer returns (bool) {
         uint256 n = numFeatures;
         uint256 k = _numClasses;
         if (x.length != n) revert WrongFeatureCount(n, x.length);
@@ -155,6 +155,7 @@ contract NearestCentroid is TrainerOwned, IClassifier {
             _words[countAt / PER_WORD] = (word & ~(MASK << countShift)) | (uint256(newCount) << countShift);
         }
         emit CentroidUpdated(label, newCount);
+        return true;
     }
 
     /// @dev Feature `j` of `x` (`j < x.length`, checked by the caller), read without re-validating its encoding:

@@ -172,7 +172,8 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
     /// @dev An activation count `v` becomes `v + 1`, so the sum of squares grows by `2 * v + 1`.
     /// @param x The indices of the active features, strictly increasing.
     /// @param label The sample's class.
-    function update(int64[] calldata x, uint64 label) external onlyTrainer {
+    /// @return Always true: the class's count changed.
+    function update(int64[] calldata x, uint64 label) external onlyTrainer returns (bool) {
         uint256 k = _numClasses;
         if (label >= k) revert LabelOutOfRange(label, uint64(k));
         uint256 n = numFeatures;
@@ -226,6 +227,7 @@ contract SparseNearestCentroid is TrainerOwned, ModelSetup {
             _setRecords(label / 2, (records & ~(RECORD_MASK << recordShift)) | (record << recordShift));
         }
         emit CentroidUpdated(label, newCount);
+        return true;
     }
 
     /// @dev The numerator of the squared distance from `x` to class `c`'s centroid, and the squared count (its

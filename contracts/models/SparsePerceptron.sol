@@ -155,10 +155,11 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
     /// @dev One pass over `x` scores it and keeps each word it reads; if the prediction is wrong, one addition
     /// per kept word moves all its active parameters, and the guard bits catch a parameter leaving its range
     /// before that word is written (the revert undoes the words written before it).
-    function update(int64[] calldata x, uint64 label) external onlyTrainer {
+    /// @return Whether the model changed (false when it already predicted `label`).
+    function update(int64[] calldata x, uint64 label) external onlyTrainer returns (bool) {
         if (label >= NUM_CLASSES) revert LabelOutOfRange(label, NUM_CLASSES);
         (int256 s, uint256 entries, uint256 count) = _scan(x, true);
-        if ((s > 0 ? 1 : 0) == label) return;
+        if ((s > 0 ? 1 : 0) == label) return false;
         uint256 rate = uint256(learningRate);
         bool up = label == 1;
         uint256 overflowAt = type(uint256).max; // the kept word in which a parameter left its range, if any
@@ -182,6 +183,7 @@ contract SparsePerceptron is TrainerOwned, ModelSetup {
         }
         if (overflowAt != type(uint256).max) _revertOutOfRange(entries + overflowAt * ENTRY_BYTES, up);
         emit ModelUpdated(label, _get(first, 0));
+        return true;
     }
 
     /// @dev One pass over `x`: checks the indices with `SparseInput`'s rules in the same loop, before reading

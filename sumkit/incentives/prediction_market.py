@@ -11,6 +11,7 @@ The story, one method per step (``m = trainer.market``)::
     m.settle(sender=chain.bob)                    # replays every contribution on a copy of h_0, in bounded steps
     m.withdraw(sender=chain.alice)                # stakes plus (or minus) rewards
     m.abandon(sender=chain.carol)                 # (only if nobody pushed the settlement for reveal_window)
+    m.forfeit(sender=chain.carol)                 # (only if the sponsor did not reveal in time: bounty burned)
     m.balances()                                  # who staked, who earned, who was removed
 
 Rewards are exact integers: with ``n`` evaluation rows (the pieces not revealed at the start) the bounty
@@ -22,7 +23,9 @@ is burned (sent to ``0x...dEaD``), so the sponsor gets nothing back.
 Each test piece is committed with a secret random salt (``piece_hash``), kept by the sponsor's handle and
 revealed with the piece: without it, anyone who knows where the test data comes from could find the hidden
 pieces by hashing candidates. The settlement works in steps of bounded gas (one contribution replayed, or
-the model evaluated on one piece), so every transaction fits a mainnet block whatever the test set's size.
+the model evaluated on one piece), so every transaction fits ``TX_GAS_CAP`` (16,777,216 gas, EIP-7825) whatever
+the test set's size. The model is evaluated only after an update that changed it (each model's ``update`` says
+whether it did): a contribution that changes nothing costs the settlement its replay, not an evaluation.
 """
 
 from __future__ import annotations
@@ -44,8 +47,12 @@ PHASES: tuple[str, ...] = (
     "commit", "reveal_selected", "participation", "reveal_rest", "settle", "withdraw", "forfeited", "abandoned"
 )
 MAX_PIECES = 255  # the contract's MAX_PIECES
-MAX_PIECE_GAS = 5_000_000  # the contract's MAX_PIECE_GAS: the most gas one piece's evaluation may take
-MAX_ROWS_PER_PIECE = MAX_PIECE_GAS // 2_000  # the contract's MAX_ROWS_PER_PIECE
+TX_GAS_CAP = 16_777_216  # the contract's TX_GAS_CAP: the most gas a transaction may use (EIP-7825, since Osaka)
+MAX_PIECE_GAS = 8_000_000  # the contract's MAX_PIECE_GAS: the most gas one piece's evaluation may take
+PIECE_ROW_GAS = 20_000  # the contract's PIECE_ROW_GAS: bound of a test row's evaluation beyond its values
+PIECE_CLASS_GAS = 2_600  # the contract's PIECE_CLASS_GAS: bound per class of a test row beyond its values
+PIECE_VALUE_GAS = 2_600  # the contract's PIECE_VALUE_GAS: bound per value and class of a test row
+MAX_ROWS_PER_PIECE = MAX_PIECE_GAS // PIECE_ROW_GAS  # the contract's MAX_ROWS_PER_PIECE
 MIN_WINDOW, MAX_WINDOW = HOUR, 365 * DAY  # the contract's bounds on reveal_window and min_duration
 STAGES = ("replay", "evaluate", "scan", "pay")  # the contract's settlement stages, in order
 BURN_ADDRESS = to_checksum_address("0x000000000000000000000000000000000000dEaD")  # the contract's BURN_ADDRESS
@@ -94,9 +101,10 @@ class PredictionMarket:
     - Each contribution pays ``stake`` wei. Participation may end after ``min_duration`` seconds or
       ``min_contributions`` contributions, whichever comes first.
     - The sponsor has ``reveal_window`` seconds to reveal the rest; otherwise anyone may ``forfeit`` the
-      market and the bounty goes to the contributors. ``reveal_window`` and ``min_duration`` are from 1 hour
-      to 365 days and ``min_contributions`` at least 1, so nobody can forfeit or end the market before the
-      sponsor (or anyone) could act.
+      market: the bounty is burned and the contributors get their stakes back (a sponsor who could win its
+      bounty back by forfeiting would get the others' data for free). ``reveal_window`` and ``min_duration``
+      are from 1 hour to 365 days and ``min_contributions`` at least 1, so nobody can forfeit or end the
+      market before the sponsor (or anyone) could act.
     - The settlement replays the contributions and pays each by how much it reduced the test loss:
       ``bounty / n`` wei per test error removed (``n`` evaluation rows), as much taken per error added.
       Integers throughout, no rounding: the bounty must be a multiple of ``n``.
@@ -107,7 +115,8 @@ class PredictionMarket:
     - What nobody earned is sent to ``BURN_ADDRESS`` when the settlement ends; the market then holds
       exactly what contributors may withdraw.
     - If nobody pushes the settlement for ``reveal_window`` seconds, anyone may ``abandon`` it: every
-      contributor gets its stakes back and the whole bounty is burned.
+      contributor gets its stakes back less what the rounds already paid took from it (a removed
+      contributor gets nothing), and the whole bounty is burned.
 
     ``sk.deploy`` binds it to the model (``bind``): every replay starts from a copy of the initial model.
 
