@@ -18,7 +18,9 @@ exercise 2 of notebook 01), written with the :func:`exercise` decorator::
             raise Wrong("your deposit is off by ...; look at how the wait enters the formula")
 
 A checker returns ``None`` for full marks, a :class:`Partial` for partial credit, or raises :class:`Wrong`.
-Under the grader (:func:`grading` is True) checkers also run hidden checks (other inputs, other seeds).
+Points are whole numbers. Under the grader (:func:`grading` is True) checkers also run hidden variants (other
+inputs, other seeds): :func:`variant_seeds` draws them from the instructor's secret, so reading this code does
+not reveal them, and records which ran, so the grade's feedback says how each went.
 
 Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.grade`` rely on exactly these):
 
@@ -36,6 +38,8 @@ Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.g
 from __future__ import annotations
 
 import ast
+import hashlib
+import hmac
 import importlib
 import inspect
 import os
@@ -46,9 +50,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 GRADING_ENV = "SUMKIT_GRADING"  # set by python -m sumkit.grade
-# Under the grader, every check also publishes its result with this MIME type: the grader reads it from the
-# outputs of the check cells themselves, so results survive a later crash, a time-out or a dead kernel.
-RESULT_MIMETYPE = "application/vnd.sumkit.result+json"
+SECRET_ENV = "SUMKIT_GRADING_SECRET"  # the instructor's secret, from which hidden variants are drawn
+PUBLIC_SECRET = "sumkit-public-default"  # used when no secret is given: anyone can compute its variants
 
 
 class Wrong(Exception):
@@ -59,7 +62,7 @@ class Wrong(Exception):
 class Partial:
     """Partial credit: ``points`` out of the exercise's maximum, with a message per criterion."""
 
-    points: float
+    points: int
     message: str
 
 
@@ -69,9 +72,16 @@ class Result:
 
     exercise: str
     status: str
-    points: float
-    max_points: float
+    points: int
+    max_points: int
     feedback: str
+
+
+class Checked(Result):
+    """The result :func:`check` returns: it has printed its verdict already, so a notebook shows nothing more."""
+
+    def _ipython_display_(self) -> None:
+        pass
 
 
 @dataclass
@@ -80,7 +90,7 @@ class Exercise:
 
     id: str
     title: str
-    points: float
+    points: int
     hints: list[str]
     checker: Callable[..., Partial | None]
     hints_shown: int = field(default=0, repr=False)
@@ -88,12 +98,15 @@ class Exercise:
 
 _REGISTRY: dict[str, Exercise] = {}
 _RESULTS: dict[str, Result] = {}
+_VARIANTS: list[dict[str, Any]] | None = None  # the hidden variants drawn during one evaluation (see begin_variants)
 
 
-def exercise(id: str, *, title: str, points: float = 1, hints: list[str] | tuple[str, ...] = ()) -> Callable:
+def exercise(id: str, *, title: str, points: int = 1, hints: list[str] | tuple[str, ...] = ()) -> Callable:
     """Register the decorated function as the checker of exercise ``id``."""
 
     def register(checker: Callable[..., Partial | None]) -> Callable[..., Partial | None]:
+        if not isinstance(points, int) or isinstance(points, bool) or points < 1:
+            raise TypeError(f"exercise {id}: points must be a positive whole number, not {points!r}")
         _REGISTRY[id] = Exercise(id, title, points, list(hints), checker)
         return checker
 
@@ -103,6 +116,64 @@ def exercise(id: str, *, title: str, points: float = 1, hints: list[str] | tuple
 def grading() -> bool:
     """Whether the grader is running this notebook (checkers then add hidden checks)."""
     return os.environ.get(GRADING_ENV) == "1"
+
+
+def secret() -> str:
+    """The secret hidden variants are drawn from: the instructor's (``SUMKIT_GRADING_SECRET``) or the public
+    default."""
+    return os.environ.get(SECRET_ENV) or PUBLIC_SECRET
+
+
+def variant_seeds(id: str, visible: Any, hidden: int = 2, *, below: int = 2**31) -> list:
+    """The seeds exercise ``id`` runs: ``[visible]`` in a learner's notebook; under the grader, ``hidden`` more,
+    each a whole number in ``[0, below)`` derived from the instructor's secret (HMAC-SHA256 of the exercise and
+    the variant's number), so they cannot be read from the kit's code. Each seed past the first is recorded as a
+    hidden variant as the checker reaches it, for the grade's feedback.
+
+    >>> for seed in sk.course.variant_seeds("04.1", 0):   # doctest: +SKIP
+    ...     run_the_case(seed)
+    """
+    if not grading():
+        return [visible]
+    key = secret().encode()
+    drawn = [int.from_bytes(hmac.new(key, f"{id}/{k}".encode(), hashlib.sha256).digest()[:8], "big") % below
+             for k in range(hidden)]
+    return _Recorded(id, [visible, *drawn])
+
+
+class _Recorded(list):
+    """A list of seeds that records, as a checker iterates it, which hidden variants ran."""
+
+    def __init__(self, id: str, seeds: list) -> None:
+        super().__init__(seeds)
+        self.id = id
+
+    def __iter__(self):
+        for n, seed in enumerate(list.__iter__(self)):
+            if n and _VARIANTS is not None:
+                if _VARIANTS and _VARIANTS[-1]["status"] == "running":
+                    _VARIANTS[-1]["status"] = "passed"
+                _VARIANTS.append({"exercise": self.id, "seed": seed, "status": "running"})
+            yield seed
+        if _VARIANTS and _VARIANTS[-1]["status"] == "running":
+            _VARIANTS[-1]["status"] = "passed"
+
+
+def begin_variants() -> None:
+    """Start recording the hidden variants the next evaluation draws (the grader calls this)."""
+    global _VARIANTS
+    _VARIANTS = []
+
+
+def end_variants() -> list[dict[str, Any]]:
+    """The hidden variants drawn since :func:`begin_variants`: seed and status ("passed", or "failed" for the one
+    the checker stopped in)."""
+    global _VARIANTS
+    drawn, _VARIANTS = _VARIANTS or [], None
+    for v in drawn:
+        if v["status"] == "running":
+            v["status"] = "failed"
+    return drawn
 
 
 def get(id: str) -> Exercise:
@@ -183,7 +254,7 @@ def evaluate(id: str, **answers: Any) -> Result:
         return Result(id, "error", 0, ex.points,
                       f"your answer raised {type(e).__name__}: {e} (in {frame.name}, line {frame.lineno})")
     if isinstance(outcome, Partial):
-        points = max(0.0, min(float(outcome.points), ex.points))
+        points = max(0, min(int(outcome.points), ex.points))
         status = "correct" if points == ex.points else "partial"
         return Result(id, status, points, ex.points, outcome.message)
     return Result(id, "correct", ex.points, ex.points, "correct")
@@ -196,25 +267,12 @@ def check(id: str, **answers: Any) -> Result:
     >>> sk.course.check("01.2", deposit=...)       # doctest: +SKIP
     [01.2] not answered yet (replace the ... in deposit)
     """
-    result = evaluate(id, **answers)
+    result = Checked(**asdict(evaluate(id, **answers)))
     _RESULTS[id] = result
     mark = {"correct": "✔", "partial": "◐", "wrong": "✘", "error": "✘", "not answered": "…"}[result.status]
-    score = f" ({result.points:g}/{result.max_points:g})" if result.status != "not answered" else ""
+    score = f" ({result.points}/{result.max_points})" if result.status != "not answered" else ""
     print(f"{mark} [{id}] {get(id).title}{score}: {result.feedback}")
-    if grading():
-        _publish(result)
     return result
-
-
-def _publish(result: Result) -> None:
-    """Attach ``result`` to the running cell's outputs (a no-op outside IPython)."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import publish_display_data
-    except ImportError:
-        return
-    if get_ipython() is not None:
-        publish_display_data({RESULT_MIMETYPE: asdict(result)})
 
 
 def hint(id: str) -> str:
@@ -232,5 +290,6 @@ def hint(id: str) -> str:
 
 
 def results() -> dict[str, Result]:
-    """The last result of every exercise checked in this kernel (what the grader reads)."""
+    """The last result of every exercise checked in this kernel (for the learner: the grader checks again, in
+    its own process)."""
     return dict(_RESULTS)

@@ -1,0 +1,352 @@
+"""Grade a class's notebooks: points come from the kit's own checkers, run in a process the learner's code cannot
+rewrite, on hidden variants drawn from the instructor's secret.
+
+::
+
+    python -m sumkit.grade submissions/ --out grades.csv --jobs 2 --secret "$SECRET" \\
+        --summary summary.csv --lms canvas canvas.csv --feedback feedback/
+
+**Who handed in what.** A notebook's student is its sub-folder (``DIR/<student>/NN_*.ipynb``) or, for a
+notebook directly in ``DIR``, the prefix of its file name (``DIR/<student>_NN_*.ipynb``; a file named
+``NN_*.ipynb`` is its own student). The notebook's number comes from its metadata, else from its file name.
+
+**How a submission is graded.** Only the submission's *answer cells* (the scaffold cells tagged ``answer``)
+are taken from it. A fresh Python process (:mod:`sumkit.grading.worker`) imports the kit, runs the kit's own
+copy of the notebook (``--notebooks``, by default the kit's ``notebooks/``) top to bottom with each answer cell
+replaced by the learner's, and where a check cell stands it calls the kit's checker itself with the answers by
+name. So the learner's other cells, prints and stored outputs play no part; a modification of the kit while
+the answers run (its modules in memory, its files on disk, the results file) makes the checks that follow
+score 0 with feedback "tampered: ..."; the kit's files are put back as they were. Each notebook runs under
+``--timeout`` seconds; what finished before a time-out or a crash keeps its points, the rest gets a row saying
+why; a file that is not a notebook still gets one row per exercise of the notebook its name gives.
+
+Rows: ``submission, exercise, points, max_points, feedback`` (points are whole numbers).
+
+The learner's code runs with your permissions, as a Python program: grade in a container or an unprivileged
+account where the kit is read-only (see the instructor guide, "Grading a class").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .. import course
+from ..artifacts import ROOT
+from ..course import build
+from .integrity import KitFiles
+from .worker import verify
+
+COLUMNS = ["submission", "exercise", "points", "max_points", "feedback"]
+DEFAULT_TIMEOUT = 600  # seconds per notebook
+_NUMBERED = re.compile(r"(?:^|_)(\d\d)_")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the grade sheet (``student`` and ``variants`` feed the summary and feedback files)."""
+
+    submission: str
+    exercise: str
+    points: int
+    max_points: int
+    feedback: str
+    student: str = ""
+    notebook: str = ""
+    variants: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One handed-in file: its path, the student it belongs to and the name used in the rows."""
+
+    path: Path
+    student: str
+    name: str
+
+
+def discover(folder: Path) -> list[Submission]:
+    """Every ``*.ipynb`` in ``folder`` (student from the file name's prefix) and in its sub-folders (student =
+    the sub-folder's name), sorted by student then name."""
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        match = _NUMBERED.search(path.name)
+        student = path.name[: match.start()] if match and match.start() > 0 else path.stem
+        found.append(Submission(path, student, path.name))
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(sub.glob("*.ipynb")):
+            found.append(Submission(path, sub.name, f"{sub.name}/{path.name}"))
+    return sorted(found, key=lambda s: (s.student, s.name))
+
+
+def _number_from_name(path: Path) -> str | None:
+    match = _NUMBERED.search(path.name)
+    return match.group(1) if match else None
+
+
+def _read(path: Path) -> tuple[Any, str | None]:
+    """The notebook at ``path``, or None and the reason it cannot be graded."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        return None, f"not a notebook: the file is not JSON ({type(e).__name__}: {str(e)[:120]})"
+    except Exception as e:  # nbformat's own errors (missing keys, unknown version, ...)
+        return None, f"not a notebook: {type(e).__name__}: {str(e)[:160]}"
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as e:
+        return None, f"not a valid notebook: {str(e).splitlines()[0][:160]}"
+    return nb, None
+
+
+def answer_sources(nb: Any) -> dict[str, str]:
+    """The source of each exercise's answer cell in ``nb``: the cell tagged ``answer``, else (an editor dropped
+    the metadata) the code cell right after the exercise's Your-turn heading."""
+    out = {}
+    for ex, where in build.exercise_cells(nb).items():
+        index = where.answer
+        if index is None and where.your_turn is not None:
+            index = next((i for i in range(where.your_turn + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"),
+                         None)
+        if index is not None:
+            out[ex] = nb.cells[index].source
+    return out
+
+
+def originals(folder: Path) -> dict[str, Path]:
+    """The kit's own notebooks in ``folder`` by number ("01" -> the student version)."""
+    found = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            number = build.notebook_id(nbformat.read(path, 4), path)
+        except Exception:
+            continue
+        if number:
+            found.setdefault(number, path)
+    return found
+
+
+def fastest_backend() -> str:
+    """The fastest EVM backend installed: revm (pyrevm; results and gas proven identical) or py-evm."""
+    try:
+        import pyrevm  # noqa: F401
+    except ImportError:
+        return "py-evm"
+    return "revm"
+
+
+class Grader:
+    """Grades submissions one by one or in parallel; keeps the kit's files as they were.
+
+    >>> rows = Grader(timeout=600, secret="s3cret").grade(discover(Path("submissions")))   # doctest: +SKIP
+    """
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, secret: str | None = None,
+                 notebooks: Path = build.NOTEBOOKS, backend: str | None = None, progress: bool = False) -> None:
+        self.timeout = timeout
+        self.secret = secret or course.PUBLIC_SECRET
+        self.originals = originals(notebooks)
+        self.backend = backend or fastest_backend()
+        self.progress = progress
+        self.kit = KitFiles()
+        self._lock = threading.Lock()
+        self.timings: list[dict[str, Any]] = []
+
+    def grade(self, submissions: Iterable[Submission], jobs: int = 1) -> list[Row]:
+        """Rows for every submission, in the order given."""
+        submissions = list(submissions)
+        done = [0]
+
+        def one(sub: Submission) -> list[Row]:
+            started = time.monotonic()
+            rows = self.grade_one(sub)
+            with self._lock:
+                done[0] += 1
+                if self.progress:
+                    points, total = sum(r.points for r in rows), sum(r.max_points for r in rows)
+                    print(f"[{done[0]}/{len(submissions)}] {sub.name}: {points}/{total} in "
+                          f"{time.monotonic() - started:.0f} s", file=sys.stderr)
+            return rows
+
+        if jobs <= 1:
+            results = [one(s) for s in submissions]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(one, submissions))
+        return [row for rows in results for row in rows]
+
+    def grade_one(self, sub: Submission) -> list[Row]:
+        """One :class:`Row` per exercise of the submission's notebook (never raises for a bad submission)."""
+        nb, problem = _read(sub.path)
+        number = (build.notebook_id(nb, sub.path) if nb is not None else None) or _number_from_name(sub.path)
+        exercises = course.exercises(number) if number else []
+
+        def rows(feedback_of: dict[str, tuple[int, str, tuple]]) -> list[Row]:
+            return [Row(sub.name, e.id, *feedback_of[e.id][:1], e.points, feedback_of[e.id][1], sub.student,
+                        number or "", feedback_of[e.id][2]) for e in exercises]
+
+        if not exercises:
+            reason = problem or f"no exercises to grade: the notebook number ({number or 'none found'}) has none"
+            return [Row(sub.name, "-", 0, 0, reason, sub.student, number or "")]
+        if problem:
+            return rows({e.id: (0, problem, ()) for e in exercises})
+        if number not in self.originals:
+            return rows({e.id: (0, f"not graded: the kit has no notebook {number} to grade it with", ())
+                         for e in exercises})
+        started = time.monotonic()
+        graded, stopped, forged = self._run_worker(sub, number, answer_sources(nb), exercises)
+        with self._lock:  # the kit's files: put back what the learner's code wrote
+            changed = self.kit.changed()
+            if changed:
+                self.kit.restore()
+        self.timings.append({"submission": sub.name, "notebook": number, "seconds": time.monotonic() - started})
+        out: dict[str, tuple[int, str, tuple]] = {}
+        for e in exercises:
+            if changed or forged:
+                what = (f"the kit's files on disk were written ({', '.join(changed[:5])}); they were put back"
+                        if changed else "lines not written by the grader were found in its results file")
+                out[e.id] = (0, f"tampered: {what}", ())
+            elif e.id in graded:
+                record = graded[e.id]
+                points = max(0, min(int(record["points"]), e.points))
+                out[e.id] = (points, _feedback(record), tuple(record.get("variants", ())))
+            else:
+                out[e.id] = (0, f"not graded: {stopped or 'the grader reported no result for it'}", ())
+        return rows(out)
+
+    def _run_worker(self, sub: Submission, number: str, answers: dict[str, str], exercises: list) \
+            -> tuple[dict[str, dict], str | None, bool]:
+        key = secrets.token_bytes(32)
+        with tempfile.TemporaryDirectory(prefix="sumkit-grade-") as tmp:
+            job_path, out_path = Path(tmp) / "job.json", Path(tmp) / "results.jsonl"
+            job = {"notebook": number, "pristine": str(self.originals[number]), "answers": answers,
+                   "secret": self.secret, "backend": self.backend, "cwd": str(sub.path.resolve().parent),
+                   "checker_modules": sorted({e.checker.__module__ for e in exercises})}
+            job_path.write_text(json.dumps(job))
+            out_path.touch()
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+            env.pop(course.SECRET_ENV, None)  # the worker gets the secret from the job only
+            process = subprocess.Popen([sys.executable, "-m", "sumkit.grading.worker", str(job_path), str(out_path)],
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                       cwd=str(ROOT), env=env, start_new_session=True)
+            stopped = None
+            try:
+                _, err = process.communicate(key.hex().encode() + b"\n", timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.communicate()
+                stopped = f"the notebook did not finish within {self.timeout:g} s"
+                err = b""
+            graded: dict[str, dict] = {}
+            forged, done = False, False
+            for line in out_path.read_text(errors="replace").splitlines():
+                record = verify(key, line)
+                if record is None:
+                    forged = forged or bool(line.strip())
+                elif record["kind"] == "result":
+                    if record["exercise"] in graded:
+                        forged = True  # one check, one result
+                    graded[record["exercise"]] = record
+                elif record["kind"] == "done":
+                    done = True
+                elif record["kind"] == "crash":
+                    stopped = "the grader could not run it: " + record["error"].strip().splitlines()[-1][:200]
+            if not done and stopped is None:
+                tail = err.decode(errors="replace").strip().splitlines()[-1:] if err else []
+                stopped = (f"the grading process stopped (exit code {process.returncode}"
+                           f"{': ' + tail[0][:160] if tail else ''}); did the code exit Python or run out of memory?")
+        return graded, stopped, forged
+
+
+def _feedback(record: dict[str, Any]) -> str:
+    text = record["feedback"] if record["status"] != "not answered" else record["feedback"]
+    variants = record.get("variants") or []
+    if variants:
+        passed = sum(v["status"] == "passed" for v in variants)
+        text += f" [hidden variants: {len(variants)} ran, {passed} passed" + (
+            "; failed: " + ", ".join(f"seed {v['seed']}" for v in variants if v["status"] != "passed")
+            if passed < len(variants) else "") + "]"
+    return text
+
+
+def grade_notebook(path: Path, timeout: float = DEFAULT_TIMEOUT, name: str | None = None, **options: Any) -> list[Row]:
+    """Grade one notebook file (see :class:`Grader`)."""
+    return Grader(timeout=timeout, **options).grade_one(Submission(path, path.stem, name or path.name))
+
+
+def grade(folder: Path, timeout: float = DEFAULT_TIMEOUT, progress: bool = True, jobs: int = 1,
+          **options: Any) -> list[Row]:
+    """Grade every submission in ``folder`` (see :func:`discover`), ``jobs`` at a time."""
+    return Grader(timeout=timeout, progress=progress, **options).grade(discover(folder), jobs)
+
+
+def write_csv(rows: list[Row], out: Path) -> None:
+    """Write ``rows`` with the columns ``submission, exercise, points, max_points, feedback``."""
+    with out.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for r in rows:
+            writer.writerow([r.submission, r.exercise, r.points, r.max_points, r.feedback])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import reports
+
+    parser = argparse.ArgumentParser(prog="python -m sumkit.grade", description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="submitted notebooks: DIR/<student>/NN_*.ipynb or "
+                                                  "DIR/<student>_NN_*.ipynb")
+    parser.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (grades.csv)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds each notebook may run in all (default {DEFAULT_TIMEOUT})")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="notebooks graded at once (default: the number of cores)")
+    parser.add_argument("--secret", default=None, help="the secret hidden variants are drawn from "
+                                                       f"(default: ${course.SECRET_ENV}, else a public default)")
+    parser.add_argument("--summary", type=Path, help="also write one row per student: points per notebook, "
+                                                     "total, max")
+    parser.add_argument("--lms", nargs=2, metavar=("canvas|moodle", "FILE"),
+                        help="also write a gradebook import for Canvas or Moodle")
+    parser.add_argument("--feedback", type=Path, metavar="DIR", help="also write one Markdown file per student")
+    parser.add_argument("--notebooks", type=Path, default=build.NOTEBOOKS,
+                        help="the kit's student notebooks the answers are graded in (default: the kit's)")
+    args = parser.parse_args(argv)
+    if not args.folder.is_dir():
+        parser.error(f"{args.folder} is not a folder")
+    if args.timeout <= 0:
+        parser.error("--timeout must be a positive number of seconds")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if args.lms and args.lms[0] not in reports.LMS:
+        parser.error(f"--lms: choose one of {', '.join(reports.LMS)}, not {args.lms[0]!r}")
+    secret = args.secret or os.environ.get(course.SECRET_ENV)
+    if not secret:
+        print(f"no --secret and no ${course.SECRET_ENV}: hidden variants use the public default secret, which "
+              "anyone can compute from the kit's code", file=sys.stderr)
+    grader = Grader(timeout=args.timeout, secret=secret, notebooks=args.notebooks, progress=True)
+    print(f"grading with the {grader.backend} backend, {args.jobs} at a time", file=sys.stderr)
+    rows = grader.grade(discover(args.folder), args.jobs)
+    write_csv(rows, args.out)
+    if args.summary:
+        reports.write_summary(rows, args.summary)
+    if args.lms:
+        reports.write_lms(rows, args.lms[0], Path(args.lms[1]))
+    if args.feedback:
+        reports.write_feedback(rows, args.feedback)
+    print(f"wrote {len(rows)} rows for {len({r.submission for r in rows})} submissions to {args.out}")
+    return 0
