@@ -153,7 +153,7 @@ class _Recorded(list):
             if n and _VARIANTS is not None:
                 if _VARIANTS and _VARIANTS[-1]["status"] == "running":
                     _VARIANTS[-1]["status"] = "passed"
-                _VARIANTS.append({"exercise": self.id, "seed": seed, "status": "running"})
+                _VARIANTS.append({"exercise": self.id, "seed": seed, "of": len(self) - 1, "status": "running"})
             yield seed
         if _VARIANTS and _VARIANTS[-1]["status"] == "running":
             _VARIANTS[-1]["status"] = "passed"

@@ -45,13 +45,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from .. import course
 from ..artifacts import ROOT
-from ..course import build
 from .integrity import KitFiles
-from .worker import verify
+
+# The grading process imports this package too: nbformat (seconds to import) and the build are imported where used.
+NOTEBOOKS = ROOT / "notebooks"
 
 COLUMNS = ["submission", "exercise", "points", "max_points", "feedback"]
 DEFAULT_TIMEOUT = 600  # seconds per notebook
@@ -102,6 +101,8 @@ def _number_from_name(path: Path) -> str | None:
 
 def _read(path: Path) -> tuple[Any, str | None]:
     """The notebook at ``path``, or None and the reason it cannot be graded."""
+    import nbformat
+
     try:
         nb = nbformat.read(path, as_version=4)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -118,6 +119,8 @@ def _read(path: Path) -> tuple[Any, str | None]:
 def answer_sources(nb: Any) -> dict[str, str]:
     """The source of each exercise's answer cell in ``nb``: the cell tagged ``answer``, else (an editor dropped
     the metadata) the code cell right after the exercise's Your-turn heading."""
+    from ..course import build
+
     out = {}
     for ex, where in build.exercise_cells(nb).items():
         index = where.answer
@@ -129,8 +132,33 @@ def answer_sources(nb: Any) -> dict[str, str]:
     return out
 
 
+def job_cells(original: Any, answers: dict[str, str]) -> list[dict[str, str | None]]:
+    """The code cells the grading process runs: the kit's notebook ``original``, each answer cell's source
+    replaced by the learner's (``answers``, by exercise), each check cell marked for the kit's checker."""
+    from ..course import build
+
+    role: dict[int, tuple[str, str]] = {}
+    for ex, where in build.exercise_cells(original).items():
+        if where.answer is not None:
+            role[where.answer] = ("answer", ex)
+        if where.check is not None:
+            role[where.check] = ("check", ex)
+    cells = []
+    for index, cell in enumerate(original.cells):
+        if cell.cell_type != "code":
+            continue
+        kind, ex = role.get(index, ("kit", None))
+        source = answers.get(ex, cell.source) if kind == "answer" else cell.source
+        cells.append({"role": kind, "exercise": ex, "source": source if kind != "check" else ""})
+    return cells
+
+
 def originals(folder: Path) -> dict[str, Path]:
     """The kit's own notebooks in ``folder`` by number ("01" -> the student version)."""
+    import nbformat
+
+    from ..course import build
+
     found = {}
     for path in sorted(folder.glob("*.ipynb")):
         try:
@@ -158,14 +186,18 @@ class Grader:
     """
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, secret: str | None = None,
-                 notebooks: Path = build.NOTEBOOKS, backend: str | None = None, progress: bool = False) -> None:
+                 notebooks: Path = NOTEBOOKS, backend: str | None = None, progress: bool = False) -> None:
         self.timeout = timeout
         self.secret = secret or course.PUBLIC_SECRET
-        self.originals = originals(notebooks)
+        import nbformat
+
+        self.originals = {number: nbformat.read(path, 4) for number, path in originals(notebooks).items()}
         self.backend = backend or fastest_backend()
         self.progress = progress
         self.kit = KitFiles()
         self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self.vandalised: list[tuple[list[str], list[str]]] = []  # (files of the kit written, submissions running)
         self.timings: list[dict[str, Any]] = []
 
     def grade(self, submissions: Iterable[Submission], jobs: int = 1) -> list[Row]:
@@ -193,6 +225,8 @@ class Grader:
 
     def grade_one(self, sub: Submission) -> list[Row]:
         """One :class:`Row` per exercise of the submission's notebook (never raises for a bad submission)."""
+        from ..course import build
+
         nb, problem = _read(sub.path)
         number = (build.notebook_id(nb, sub.path) if nb is not None else None) or _number_from_name(sub.path)
         exercises = course.exercises(number) if number else []
@@ -210,11 +244,22 @@ class Grader:
             return rows({e.id: (0, f"not graded: the kit has no notebook {number} to grade it with", ())
                          for e in exercises})
         started = time.monotonic()
-        graded, stopped, forged = self._run_worker(sub, number, answer_sources(nb), exercises)
-        with self._lock:  # the kit's files: put back what the learner's code wrote
-            changed = self.kit.changed()
-            if changed:
-                self.kit.restore()
+        with self._lock:
+            self._running.add(sub.name)
+        try:
+            graded, stopped, forged = self._run_worker(sub, number, answer_sources(nb), exercises)
+        finally:
+            with self._lock:  # the installed kit's files: put back what a learner's code wrote there
+                changed, running = self.kit.changed(), sorted(self._running)
+                self._running.discard(sub.name)
+                if changed:
+                    self.kit.restore()
+                    self.vandalised.append((changed, running))
+                    print(f"the kit's files were written ({', '.join(changed[:5])}) while {', '.join(running)} "
+                          "ran; they were put back", file=sys.stderr)
+        # Every submission imports its own copy of the kit, so a write to the installed kit changes no grade;
+        # it is still flagged when it can only have come from this submission.
+        changed = changed if running == [sub.name] else []
         self.timings.append({"submission": sub.name, "notebook": number, "seconds": time.monotonic() - started})
         out: dict[str, tuple[int, str, tuple]] = {}
         for e in exercises:
@@ -232,19 +277,22 @@ class Grader:
 
     def _run_worker(self, sub: Submission, number: str, answers: dict[str, str], exercises: list) \
             -> tuple[dict[str, dict], str | None, bool]:
+        from .worker import verify
+
         key = secrets.token_bytes(32)
         with tempfile.TemporaryDirectory(prefix="sumkit-grade-") as tmp:
             job_path, out_path = Path(tmp) / "job.json", Path(tmp) / "results.jsonl"
-            job = {"notebook": number, "pristine": str(self.originals[number]), "answers": answers,
+            kit = self.kit.copy_to(Path(tmp) / "kit")
+            job = {"notebook": number, "cells": job_cells(self.originals[number], answers),
                    "secret": self.secret, "backend": self.backend, "cwd": str(sub.path.resolve().parent),
                    "checker_modules": sorted({e.checker.__module__ for e in exercises})}
             job_path.write_text(json.dumps(job))
             out_path.touch()
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(kit), str(ROOT), os.environ.get("PYTHONPATH", "")]))
             env.pop(course.SECRET_ENV, None)  # the worker gets the secret from the job only
             process = subprocess.Popen([sys.executable, "-m", "sumkit.grading.worker", str(job_path), str(out_path)],
                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                       cwd=str(ROOT), env=env, start_new_session=True)
+                                       cwd=str(kit), env=env, start_new_session=True)
             stopped = None
             try:
                 _, err = process.communicate(key.hex().encode() + b"\n", timeout=self.timeout)
@@ -279,7 +327,8 @@ def _feedback(record: dict[str, Any]) -> str:
     variants = record.get("variants") or []
     if variants:
         passed = sum(v["status"] == "passed" for v in variants)
-        text += f" [hidden variants: {len(variants)} ran, {passed} passed" + (
+        drawn = variants[0].get("of", len(variants))
+        text += f" [hidden variants: {len(variants)} of {drawn} ran, {passed} passed" + (
             "; failed: " + ", ".join(f"seed {v['seed']}" for v in variants if v["status"] != "passed")
             if passed < len(variants) else "") + "]"
     return text
@@ -323,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lms", nargs=2, metavar=("canvas|moodle", "FILE"),
                         help="also write a gradebook import for Canvas or Moodle")
     parser.add_argument("--feedback", type=Path, metavar="DIR", help="also write one Markdown file per student")
-    parser.add_argument("--notebooks", type=Path, default=build.NOTEBOOKS,
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS,
                         help="the kit's student notebooks the answers are graded in (default: the kit's)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():

@@ -39,11 +39,22 @@ def kit_files(root: Path = ROOT) -> list[Path]:
 
 
 class KitFiles:
-    """The kit's files as they were when grading started: which changed since, and a way to put them back."""
+    """The kit's files as they were when grading started: which changed since, a way to put them back, and
+    private copies for the grading processes (each imports its own, so what one submission writes into "its"
+    kit no other submission sees).
+    """
 
     def __init__(self, root: Path = ROOT) -> None:
         self.root = root
         self.saved = {p: p.read_bytes() for p in kit_files(root)}
+
+    def copy_to(self, dest: Path) -> Path:
+        """Write the kit as it was saved under ``dest`` (same layout: ``sumkit/``, ``contracts/``); returns dest."""
+        for path, data in self.saved.items():
+            target = dest / path.relative_to(self.root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return dest
 
     def changed(self) -> list[str]:
         """Files of the kit written, added or deleted since (paths relative to the kit's root)."""

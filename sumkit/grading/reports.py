@@ -2,7 +2,8 @@
 for Canvas or Moodle, and one feedback file per student.
 
 Summary (``--summary``): ``student, <NN>..., total, max``, one row per student, one column per notebook graded in
-the class (points earned; a notebook a student did not hand in counts 0 of its maximum).
+the class (points earned; a notebook a student did not hand in counts 0 of its maximum; one handed in twice
+counts its better file).
 
 Canvas (``--lms canvas``): Canvas's gradebook import layout: ``Student, ID, SIS User ID, SIS Login ID, Section``
 then one column per notebook named ``sumkit NN``; the second line is ``Points Possible`` with each notebook's
@@ -28,15 +29,19 @@ LMS = ("canvas", "moodle")
 
 
 def _tables(rows: list[Row]) -> tuple[list[str], list[str], dict, dict]:
-    """Students, notebooks, points[student][notebook], max of each notebook."""
+    """Students, notebooks, points[student][notebook] (a student who handed in a notebook twice: the better
+    file), max of each notebook."""
     students = sorted({r.student for r in rows})
     notebooks = sorted({r.notebook for r in rows if r.notebook})
-    points: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_file: dict[tuple[str, str, str], int] = defaultdict(int)
     maxima: dict[str, dict[str, int]] = defaultdict(dict)
     for r in rows:
         if r.notebook:
-            points[r.student][r.notebook] += r.points
+            per_file[r.student, r.notebook, r.submission] += r.points
             maxima[r.notebook][r.exercise] = r.max_points
+    points: dict[str, dict[str, int]] = defaultdict(dict)
+    for (student, notebook, _), earned in per_file.items():
+        points[student][notebook] = max(earned, points[student].get(notebook, 0))
     return students, notebooks, points, {nb: sum(m.values()) for nb, m in maxima.items()}
 
 
@@ -72,11 +77,11 @@ def write_lms(rows: list[Row], system: str, out: Path) -> None:
 
 
 def _feedback_by_notebook(rows: list[Row]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = defaultdict(dict)
+    """A one-line feedback per student and notebook: each file's points per exercise."""
+    lines: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
-        line = f"{r.exercise}: {r.points}/{r.max_points}"
-        out[r.student][r.notebook] = f"{out[r.student][r.notebook]}; {line}" if r.notebook in out[r.student] else line
-    return out
+        lines[r.student][r.notebook].append(f"{r.submission} {r.exercise}: {r.points}/{r.max_points}")
+    return {s: {nb: "; ".join(v) for nb, v in by.items()} for s, by in lines.items()}
 
 
 def write_feedback(rows: list[Row], folder: Path) -> list[Path]:
@@ -99,7 +104,8 @@ def write_feedback(rows: list[Row], folder: Path) -> list[Path]:
             for r in part:
                 if r.variants:
                     ran = ", ".join(f"seed {v['seed']}: {v['status']}" for v in r.variants)
-                    lines.append(f"- {r.exercise}: {len(r.variants)} hidden variants ran ({ran}).")
+                    lines.append(f"- {r.exercise}: {len(r.variants)} of {r.variants[0].get('of', len(r.variants))} hidden "
+                                 f"variants ran ({ran}).")
             lines.append("")
         lines += ["## Hints", "", "Every exercise has hints, revealed one at a time: in its notebook, run "
                   "`sk.course.hint(\"NN.K\")` (for example `sk.course.hint(\"01.2\")`) after the exercise's check "

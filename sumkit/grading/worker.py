@@ -1,8 +1,8 @@
 """The grading process: a fresh Python that imports an unmodified kit and grades one submission.
 
 The parent (:mod:`sumkit.grading`) starts ``python -m sumkit.grading.worker JOB RESULTS`` and writes a key on its
-standard input. The job names the kit's own copy of the notebook (the student version) and, for each exercise,
-the source of the submission's answer cell: that is all the worker takes from the submission. It then runs the
+standard input. The job holds the code cells of the kit's own copy of the notebook (the student version), each answer
+cell's source replaced by the submission's: that is all the worker takes from the submission. It then runs the
 kit's notebook top to bottom in an in-process IPython shell, each answer cell replaced by the learner's, and each
 check cell replaced by the kit's checker, called with the answers by name from the shell's namespace. Around
 every piece of the learner's code (answer cells, and every call the checker makes to an answer function) a
@@ -59,12 +59,10 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
         out.write(sign(key, record) + "\n")
         out.flush()
 
-    import nbformat
     from IPython.core.interactiveshell import InteractiveShell
 
     import sumkit  # noqa: F401  (the kit, as installed: the guard records it before any learner code runs)
     from sumkit import course
-    from sumkit.course import build
 
     from .integrity import Guard
 
@@ -74,10 +72,6 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
     course.exercises(number)
     evaluate = course.evaluate  # the kit's own, captured before any learner code
     guard = Guard(["sumkit", *job.get("checker_modules", [])])
-    nb = nbformat.read(job["pristine"], as_version=4)
-    cells = build.exercise_cells(nb)
-    answers_at = {c.answer: ex for ex, c in cells.items() if c.answer is not None}
-    checks_at = {c.check: ex for ex, c in cells.items() if c.check is not None}
     shell = InteractiveShell.instance()
     shell.user_ns["__name__"] = "__main__"
     tampered: list[str] = []
@@ -139,14 +133,12 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
         emit({"kind": "result", "exercise": exercise, "status": result.status, "points": int(result.points),
               "feedback": feedback, "variants": variants})
 
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
+    for index, cell in enumerate(job["cells"]):
+        if cell["role"] == "check":
+            grade_check(cell["exercise"])
             continue
-        if index in checks_at:
-            grade_check(checks_at[index])
-            continue
-        learner = index in answers_at
-        source = job["answers"].get(answers_at[index], cell.source) if learner else cell.source
+        learner = cell["role"] == "answer"
+        source = cell["source"]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             try:
                 outcome = shell.run_cell(source, store_history=False, silent=False)
@@ -155,8 +147,8 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
                 error = f"{type(e).__name__}: {e}"
         if learner:
             if error:
-                answer_errors[answers_at[index]] = error
-            learner_ran(f"after the answer cell of {answers_at[index]}")
+                answer_errors[cell["exercise"]] = error
+            learner_ran(f"after the answer cell of {cell['exercise']}")
         else:
             guard.extend()  # modules the kit's own cells imported
         emit({"kind": "cell", "index": index, "seconds": round(time.monotonic() - started, 3)})
