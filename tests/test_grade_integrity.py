@@ -65,7 +65,7 @@ def attempts(tmp_path_factory):
             "c.get('99.2').checker = lambda n, m: None\n" + GOOD_1, UNANSWERED[1]),
         "replaces_every_function": submission(REPLACE_ALL, UNANSWERED[1]),
         "sly_answer": submission(SLY, "n, m = 0, 0"),
-        "fake_print": submission(FAKE_PRINT),
+        "fake_print": submission(FAKE_PRINT, UNANSWERED[1]),
         "fake_outputs": fake_outputs,
         "writes_kit": submission(WRITES_KIT.replace("SOURCE", repr(source))),
         "forges_results": submission(FORGES_RESULTS, UNANSWERED[1]),
@@ -151,8 +151,8 @@ def test_the_issues_one_liner_no_longer_gives_notebook_01_full_marks(tmp_path):
     for e in course.exercises("01"):
         assert rows["cell_01_deploy_and_contribute.ipynb", e.id]["points"] == "0"
         assert rows["cell_01_deploy_and_contribute.ipynb", e.id]["feedback"].startswith("not answered yet")
-        assert rows["answer_01_deploy_and_contribute.ipynb", e.id]["points"] == "0"
-        assert "tampered: sumkit.course.evaluate was replaced" in rows["answer_01_deploy_and_contribute.ipynb", e.id][
-            "feedback"]
+        tampered = rows["answer_01_deploy_and_contribute.ipynb", e.id]
+        assert tampered["points"] == "0" and tampered["feedback"].startswith("tampered: ")
+        assert "sumkit.course.evaluate was replaced (after the answer cell of 01.1)" in tampered["feedback"]
         solved = rows["solved_01_deploy_and_contribute.ipynb", e.id]
         assert (solved["points"], solved["max_points"]) == (str(e.points), str(e.points)), solved

@@ -20,7 +20,8 @@ exercise 2 of notebook 01), written with the :func:`exercise` decorator::
 A checker returns ``None`` for full marks, a :class:`Partial` for partial credit, or raises :class:`Wrong`.
 Points are whole numbers. Under the grader (:func:`grading` is True) checkers also run hidden variants (other
 inputs, other seeds): :func:`variant_seeds` draws them from the instructor's secret, so reading this code does
-not reveal them, and records which ran, so the grade's feedback says how each went.
+not reveal them (the seeds written in the checkers are the public default), and records which ran, so the
+grade's feedback says how each went.
 
 Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.grade`` rely on exactly these):
 
@@ -45,7 +46,7 @@ import inspect
 import os
 import textwrap
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -124,39 +125,44 @@ def secret() -> str:
     return os.environ.get(SECRET_ENV) or PUBLIC_SECRET
 
 
-def variant_seeds(id: str, visible: Any, hidden: int = 2, *, below: int = 2**31) -> list:
-    """The seeds exercise ``id`` runs: ``[visible]`` in a learner's notebook; under the grader, ``hidden`` more,
-    each a whole number in ``[0, below)`` derived from the instructor's secret (HMAC-SHA256 of the exercise and
-    the variant's number), so they cannot be read from the kit's code. Each seed past the first is recorded as a
-    hidden variant as the checker reaches it, for the grade's feedback.
+def variant_seeds(id: str, seeds: Sequence[int], *, visible: int = 1, below: int = 2**31) -> list[int]:
+    """The seeds (data splits, simulation seeds, inputs) exercise ``id`` runs: ``seeds[:visible]`` in a learner's
+    notebook; under the grader all of them, the hidden ones (those past ``visible``) replaced, when the instructor
+    gave a secret, by as many whole numbers in ``[0, below)`` derived from it (HMAC-SHA256 of the secret, the
+    exercise and the variant's number), which reading the kit's code does not reveal. The hidden seeds written in
+    the checker are the public default. As the checker iterates, each hidden variant is recorded (seed, how it
+    went) for the grade's feedback.
 
-    >>> for seed in sk.course.variant_seeds("04.1", 0):   # doctest: +SKIP
+    >>> for seed in sk.course.variant_seeds("04.1", (0, 1, 2)):   # doctest: +SKIP
     ...     run_the_case(seed)
     """
     if not grading():
-        return [visible]
-    key = secret().encode()
-    drawn = [int.from_bytes(hmac.new(key, f"{id}/{k}".encode(), hashlib.sha256).digest()[:8], "big") % below
-             for k in range(hidden)]
-    return _Recorded(id, [visible, *drawn])
+        return list(seeds[:visible])
+    hidden = list(seeds[visible:])
+    if secret() != PUBLIC_SECRET:
+        key = secret().encode()
+        hidden = [int.from_bytes(hmac.new(key, f"{id}/{k}".encode(), hashlib.sha256).digest()[:8], "big") % below
+                  for k in range(len(hidden))]
+    return _Recorded(id, [*seeds[:visible], *hidden], visible)
 
 
 class _Recorded(list):
     """A list of seeds that records, as a checker iterates it, which hidden variants ran."""
 
-    def __init__(self, id: str, seeds: list) -> None:
+    def __init__(self, id: str, seeds: list, visible: int) -> None:
         super().__init__(seeds)
-        self.id = id
+        self.id, self.visible = id, visible
 
     def __iter__(self):
         for n, seed in enumerate(list.__iter__(self)):
-            if n and _VARIANTS is not None:
-                if _VARIANTS and _VARIANTS[-1]["status"] == "running":
-                    _VARIANTS[-1]["status"] = "passed"
-                _VARIANTS.append({"exercise": self.id, "seed": seed, "of": len(self) - 1, "status": "running"})
+            if n >= self.visible and _VARIANTS is not None:
+                for v in _VARIANTS:
+                    v["status"] = "passed" if v["status"] == "running" else v["status"]
+                _VARIANTS.append({"exercise": self.id, "seed": seed, "of": len(self) - self.visible,
+                                  "status": "running"})
             yield seed
-        if _VARIANTS and _VARIANTS[-1]["status"] == "running":
-            _VARIANTS[-1]["status"] = "passed"
+        for v in _VARIANTS or []:  # the checker went through every variant: each one's share is in its verdict
+            v["status"] = "ran" if v["status"] == "running" else v["status"]
 
 
 def begin_variants() -> None:
@@ -165,13 +171,16 @@ def begin_variants() -> None:
     _VARIANTS = []
 
 
-def end_variants() -> list[dict[str, Any]]:
-    """The hidden variants drawn since :func:`begin_variants`: seed and status ("passed", or "failed" for the one
-    the checker stopped in)."""
+def end_variants(status: str = "correct") -> list[dict[str, Any]]:
+    """The hidden variants drawn since :func:`begin_variants`, each with its seed and status: "passed"; "failed"
+    for the one the checker stopped in; "ran" when the checker went through all of them and gave ``status``
+    (its feedback names the variant that fell short); all "passed" when ``status`` is "correct"."""
     global _VARIANTS
     drawn, _VARIANTS = _VARIANTS or [], None
     for v in drawn:
-        if v["status"] == "running":
+        if status == "correct":
+            v["status"] = "passed"
+        elif v["status"] == "running":
             v["status"] = "failed"
     return drawn
 

@@ -247,7 +247,7 @@ class Grader:
         with self._lock:
             self._running.add(sub.name)
         try:
-            graded, stopped, forged = self._run_worker(sub, number, answer_sources(nb), exercises)
+            graded, stopped, forged, profile = self._run_worker(sub, number, answer_sources(nb), exercises)
         finally:
             with self._lock:  # the installed kit's files: put back what a learner's code wrote there
                 changed, running = self.kit.changed(), sorted(self._running)
@@ -260,7 +260,8 @@ class Grader:
         # Every submission imports its own copy of the kit, so a write to the installed kit changes no grade;
         # it is still flagged when it can only have come from this submission.
         changed = changed if running == [sub.name] else []
-        self.timings.append({"submission": sub.name, "notebook": number, "seconds": time.monotonic() - started})
+        self.timings.append({"submission": sub.name, "notebook": number, "seconds": time.monotonic() - started,
+                             **profile})
         out: dict[str, tuple[int, str, tuple]] = {}
         for e in exercises:
             if changed or forged:
@@ -276,7 +277,7 @@ class Grader:
         return rows(out)
 
     def _run_worker(self, sub: Submission, number: str, answers: dict[str, str], exercises: list) \
-            -> tuple[dict[str, dict], str | None, bool]:
+            -> tuple[dict[str, dict], str | None, bool, dict[str, Any]]:
         from .worker import verify
 
         key = secrets.token_bytes(32)
@@ -303,6 +304,7 @@ class Grader:
                 err = b""
             graded: dict[str, dict] = {}
             forged, done = False, False
+            profile: dict[str, Any] = {"startup": 0.0, "kit_cells": 0.0, "answer_cells": 0.0, "checks": {}}
             for line in out_path.read_text(errors="replace").splitlines():
                 record = verify(key, line)
                 if record is None:
@@ -311,15 +313,22 @@ class Grader:
                     if record["exercise"] in graded:
                         forged = True  # one check, one result
                     graded[record["exercise"]] = record
+                    profile["checks"][record["exercise"]] = record.get("seconds", 0.0)
                 elif record["kind"] == "done":
                     done = True
+                    profile["cpu"] = record["cpu"]
+                elif record["kind"] == "ready":
+                    profile["startup"] = record["seconds"]
+                elif record["kind"] == "cell":
+                    if record["role"] != "check":
+                        profile[f"{record['role']}_cells"] += record["seconds"]
                 elif record["kind"] == "crash":
                     stopped = "the grader could not run it: " + record["error"].strip().splitlines()[-1][:200]
             if not done and stopped is None:
                 tail = err.decode(errors="replace").strip().splitlines()[-1:] if err else []
                 stopped = (f"the grading process stopped (exit code {process.returncode}"
                            f"{': ' + tail[0][:160] if tail else ''}); did the code exit Python or run out of memory?")
-        return graded, stopped, forged
+        return graded, stopped, forged, profile
 
 
 def _feedback(record: dict[str, Any]) -> str:
@@ -328,9 +337,9 @@ def _feedback(record: dict[str, Any]) -> str:
     if variants:
         passed = sum(v["status"] == "passed" for v in variants)
         drawn = variants[0].get("of", len(variants))
+        failed = [f"seed {v['seed']}" for v in variants if v["status"] == "failed"]
         text += f" [hidden variants: {len(variants)} of {drawn} ran, {passed} passed" + (
-            "; failed: " + ", ".join(f"seed {v['seed']}" for v in variants if v["status"] != "passed")
-            if passed < len(variants) else "") + "]"
+            f"; failed: {', '.join(failed)}" if failed else "") + "]"
     return text
 
 

@@ -21,6 +21,7 @@ import importlib
 import io
 import json
 import os
+import resource
 import sys
 import time
 import traceback
@@ -55,6 +56,7 @@ def _error_text(result: Any) -> str | None:
 
 
 def run(job: dict[str, Any], key: bytes, out: Any) -> None:
+    started = time.monotonic()
     def emit(record: dict[str, Any]) -> None:
         out.write(sign(key, record) + "\n")
         out.flush()
@@ -76,7 +78,6 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
     shell.user_ns["__name__"] = "__main__"
     tampered: list[str] = []
     answer_errors: dict[str, str] = {}
-    started = time.monotonic()
 
     def learner_ran(where: str) -> None:
         for problem in guard.problems():
@@ -116,13 +117,14 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
         answers = {p: watched(v, p, exercise) if callable(v) and not isinstance(v, type) else v
                    for p, v in answers.items()}
         course.begin_variants()
+        check_started = time.monotonic()
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 result = evaluate(exercise, **answers)
         except Tampered:
             result = None
         learner_ran(f"during the check of {exercise}")
-        variants = course.end_variants()
+        variants = course.end_variants(result.status if result is not None else "tampered")
         if tampered or result is None:
             emit({"kind": "result", "exercise": exercise, "status": "tampered", "points": 0,
                   "feedback": "tampered: " + "; ".join(dict.fromkeys(tampered)), "variants": variants})
@@ -131,9 +133,11 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
         if result.status == "not answered" and exercise in answer_errors:
             feedback += f" (the answer cell raised {answer_errors[exercise]})"
         emit({"kind": "result", "exercise": exercise, "status": result.status, "points": int(result.points),
-              "feedback": feedback, "variants": variants})
+              "feedback": feedback, "variants": variants, "seconds": round(time.monotonic() - check_started, 3)})
 
+    emit({"kind": "ready", "seconds": round(time.monotonic() - started, 3)})  # imports and the guard's record
     for index, cell in enumerate(job["cells"]):
+        cell_started = time.monotonic()
         if cell["role"] == "check":
             grade_check(cell["exercise"])
             continue
@@ -151,8 +155,11 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
             learner_ran(f"after the answer cell of {cell['exercise']}")
         else:
             guard.extend()  # modules the kit's own cells imported
-        emit({"kind": "cell", "index": index, "seconds": round(time.monotonic() - started, 3)})
-    emit({"kind": "done", "seconds": round(time.monotonic() - started, 3)})
+        emit({"kind": "cell", "index": index, "role": cell["role"],
+              "seconds": round(time.monotonic() - cell_started, 3)})
+    usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    emit({"kind": "done", "seconds": round(time.monotonic() - started, 3),
+          "cpu": round(sum(u.ru_utime + u.ru_stime for u in usage), 3)})
 
 
 def main(argv: list[str]) -> int:
