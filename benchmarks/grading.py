@@ -73,28 +73,32 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         rows = grader.grade(submissions, args.jobs)
         elapsed = time.monotonic() - started
-    points = {}
+    points, feedback = {}, {}
     for r in rows:
+        feedback.setdefault((r.student, r.notebook), {})[r.exercise] = [r.points, r.max_points, r.feedback]
         points.setdefault((r.student, r.notebook), [0, 0])
         points[r.student, r.notebook][0] += r.points
         points[r.student, r.notebook][1] += r.max_points
     timing = {(t["submission"].split("/")[0], t["notebook"]): t for t in grader.timings}
     table = []
-    print(f"\n{'notebook':<9}{'kind':<11}{'points':>8}{'wall s':>9}{'CPU s':>8}{'start':>7}{'kit':>7}{'answers':>8}"
-          f"  checks (s)")
+    print(f"\n{'notebook':<9}{'kind':<11}{'points':>8}{'wall s':>9}{'CPU s':>8}{'start CPU':>10}{'kit':>7}"
+          f"{'answers':>8}  checks (wall s)")
     for number in args.notebooks:
         for student in ("solved", "untouched", "broken"):
             t = timing.get((student, number), {})
             got, total = points.get((student, number), (0, 0))
             checks = t.get("checks", {})
             row = {"notebook": number, "kind": student, "points": got, "max_points": total,
-                   "wall_s": t.get("seconds"), "cpu_s": t.get("cpu"), "startup_s": t.get("startup"),
-                   "kit_cells_s": t.get("kit_cells"), "answer_cells_s": t.get("answer_cells"), "checks_s": checks}
+                   "wall_s": t.get("seconds"), "cpu_s": t.get("cpu"), "startup_cpu_s": t.get("startup_cpu"),
+                   "kit_cells_s": t.get("kit_cells"), "answer_cells_s": t.get("answer_cells"), "checks_s": checks,
+                   "slowest_cells": t.get("slowest_cells", []), "feedback": feedback.get((student, number), {})}
             table.append(row)
             fmt = lambda v: f"{v:.1f}" if isinstance(v, (int, float)) else "-"  # noqa: E731
             print(f"{number:<9}{student:<11}{f'{got}/{total}':>8}{fmt(row['wall_s']):>9}{fmt(row['cpu_s']):>8}"
-                  f"{fmt(row['startup_s']):>7}{fmt(row['kit_cells_s']):>7}{fmt(row['answer_cells_s']):>8}  "
-                  + " ".join(f"{k} {v:.1f}" for k, v in checks.items()))
+                  f"{fmt(row['startup_cpu_s']):>10}{fmt(row['kit_cells_s']):>7}{fmt(row['answer_cells_s']):>8}  "
+                  + " ".join(f"{k} {v:.1f}" for k, v in checks.items())
+                  + ("  slowest cells: " + ", ".join(f"#{i} {v:.1f}" for v, i in row["slowest_cells"])
+                     if row["slowest_cells"] else ""))
     solved_cpu = sum(r["cpu_s"] or 0 for r in table if r["kind"] == "solved")
     all_cpu = sum(r["cpu_s"] or 0 for r in table)
     per_student = len(args.notebooks)
@@ -104,14 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_all_solved_s": solved_cpu * scale / min(args.jobs, cores),
         "cpu_this_mix_s": all_cpu * scale / 3 / min(args.jobs, cores),
     }
-    parts = {"start-up (imports)": sum(r["startup_s"] or 0 for r in table),
+    parts = {"start-up (Python, imports; CPU)": sum(r["startup_cpu_s"] or 0 for r in table),
              "the kit's own cells": sum(r["kit_cells_s"] or 0 for r in table),
              "answer cells": sum(r["answer_cells_s"] or 0 for r in table),
              "checks (hidden variants included)": sum(sum(r["checks_s"].values()) for r in table)}
     slowest = sorted(((v, f"{r['notebook']} {k}") for r in table for k, v in r["checks_s"].items()), reverse=True)[:3]
     total_parts = sum(parts.values()) or 1
     print(f"\nthe whole class: {elapsed:.0f} s wall for {len(submissions)} submissions; worker CPU {all_cpu:.0f} s")
-    print("time went to: " + ", ".join(f"{k} {v:.0f} s ({100 * v / total_parts:.0f}%)" for k, v in parts.items()))
+    print("time went to (wall s, except start-up): " + ", ".join(f"{k} {v:.0f} s ({100 * v / total_parts:.0f}%)"
+                                                              for k, v in parts.items()))
+    lost = [f"{r['notebook']} {ex}: {p}/{m} {fb[:160]}" for r in table if r["kind"] == "solved"
+            for ex, (p, m, fb) in r["feedback"].items() if p < m]
+    print("solution notebooks below full marks: " + ("; ".join(lost) if lost else "none"))
     print("slowest checks: " + ", ".join(f"{name} {v:.0f} s" for v, name in slowest))
     print(f"projected for {STUDENTS} students x {NOTEBOOKS_PER_STUDENT} notebooks, {min(args.jobs, cores)} at a time:")
     print(f"  from this run's wall time (this mix, this machine as loaded):  {projections['wall_this_run_s'] / 60:.1f} min")

@@ -197,3 +197,34 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert "canvas, moodle" in capsys.readouterr().err
     with pytest.raises(ValueError):
         reports.write_lms([], "blackboard", tmp_path / "x.csv")
+
+
+def test_a_calibrated_checker_draws_its_hidden_seeds_from_a_vetted_pool(monkeypatch):
+    monkeypatch.setenv(course.GRADING_ENV, "1")
+    drawn = set()
+    for secret in ("a", "b", "c", "d"):
+        monkeypatch.setenv(course.SECRET_ENV, secret)
+        seeds = list(course.variant_seeds("08.2", (0, 1, 2), pool=range(10, 34)))
+        assert seeds[0] == 0 and len(set(seeds[1:])) == 2 and set(seeds[1:]) <= set(range(10, 34))
+        drawn |= set(seeds[1:])
+    assert len(drawn) > 2  # different secrets, different variants
+
+
+def test_only_the_cells_a_grade_can_depend_on_run():
+    cells = [{"role": "kit", "exercise": None, "source": s} for s in (
+        "import numpy as np\nimport sumkit as sk\ndata = np.load('big.npy')",
+        "chain = sk.Chain()\ntrainer = make(chain)",
+        "plot(trainer.history)",                      # reads trainer: it may change it, so it runs
+        "chain.travel(days=1)",                       # changes the chain trainer lives on
+        "simulation = sk.sim.run(np.arange(10))\nprint(len(simulation))",  # a demonstration nothing uses
+        "%%time\nwhatever()",                          # not plain Python: always runs
+    )]
+    cells += [{"role": "answer", "exercise": "9.1", "source": "def f(x):\n    return np.sqrt(x)"},
+              {"role": "check", "exercise": "9.1", "source": ""},
+              {"role": "kit", "exercise": None, "source": "after = 1"}]
+    from sumkit.grading import needed_cells
+
+    assert needed_cells(cells, {"9.1": ["f", "trainer"]}) == [  # data is never read: the imports suffice
+        "imports", "all", "all", "all", None, "all", "all", "all", None]
+    assert needed_cells(cells, {"9.1": ["f"]}) == [  # f reads np: the first cell's imports, nothing else
+        "imports", None, None, None, None, "all", "all", "all", None]

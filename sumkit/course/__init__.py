@@ -125,13 +125,15 @@ def secret() -> str:
     return os.environ.get(SECRET_ENV) or PUBLIC_SECRET
 
 
-def variant_seeds(id: str, seeds: Sequence[int], *, visible: int = 1, below: int = 2**31) -> list[int]:
+def variant_seeds(id: str, seeds: Sequence[int], *, visible: int = 1, below: int = 2**31,
+                  pool: Sequence[int] | None = None) -> list[int]:
     """The seeds (data splits, simulation seeds, inputs) exercise ``id`` runs: ``seeds[:visible]`` in a learner's
     notebook; under the grader all of them, the hidden ones (those past ``visible``) replaced, when the instructor
-    gave a secret, by as many whole numbers in ``[0, below)`` derived from it (HMAC-SHA256 of the secret, the
-    exercise and the variant's number), which reading the kit's code does not reveal. The hidden seeds written in
-    the checker are the public default. As the checker iterates, each hidden variant is recorded (seed, how it
-    went) for the grade's feedback.
+    gave a secret, by as many seeds derived from it (HMAC-SHA256 of the secret and the exercise), which reading
+    the kit's code does not reveal: whole numbers in ``[0, below)``, or, when the checker's bar was calibrated on
+    particular cases, distinct members of ``pool`` (seeds on which the reference solution was checked to pass).
+    The hidden seeds written in the checker are the public default. As the checker iterates, each hidden variant
+    is recorded (seed, how it went) for the grade's feedback.
 
     >>> for seed in sk.course.variant_seeds("04.1", (0, 1, 2)):   # doctest: +SKIP
     ...     run_the_case(seed)
@@ -141,8 +143,14 @@ def variant_seeds(id: str, seeds: Sequence[int], *, visible: int = 1, below: int
     hidden = list(seeds[visible:])
     if secret() != PUBLIC_SECRET:
         key = secret().encode()
-        hidden = [int.from_bytes(hmac.new(key, f"{id}/{k}".encode(), hashlib.sha256).digest()[:8], "big") % below
-                  for k in range(len(hidden))]
+
+        def draw(label: str) -> int:
+            return int.from_bytes(hmac.new(key, f"{id}/{label}".encode(), hashlib.sha256).digest()[:8], "big")
+
+        if pool is None:
+            hidden = [draw(str(k)) % below for k in range(len(hidden))]
+        else:  # the secret orders the pool; the first ones run
+            hidden = sorted(set(pool) - set(seeds[:visible]), key=lambda seed: draw(f"pool/{seed}"))[:len(hidden)]
     return _Recorded(id, [*seeds[:visible], *hidden], visible)
 
 

@@ -30,6 +30,9 @@ def require_seconds(value: Any, name: str) -> int:
 
 # -- 03.1 ------------------------------------------------------------------------------------------------------
 
+MONEY_POOL = (10, 12, 14, 15, 16, 18, 20, 21, 22, 23, 25, 26, 27, 28, 33)  # 03.1 hidden splits: the reference solution passes on each (measured 2026-12-06, seeds 10-33 tried)
+
+
 def _story(seed: int):
     """The notebook's four-week script on the breast-cancer split ``seed``: (model, pool rows, script)."""
     import sumkit as sk
@@ -106,7 +109,7 @@ def check_cost_weight(cost_weight):
     net = _play_for_money(cost_weight, seed=5)
     _judge(net, cost_weight, "in the notebook's story")
     if grading():
-        for seed in variant_seeds("03.1", (1, 2), visible=0):
+        for seed in variant_seeds("03.1", (1, 2), visible=0, pool=MONEY_POOL):
             try:
                 _judge(_play_for_money(cost_weight, seed), cost_weight, f"on another split of the data (seed {seed})")
             except Wrong as e:

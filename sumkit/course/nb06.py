@@ -122,7 +122,7 @@ def _cheap_problem(panel: Any, start: int, budget: int, deadline: int) -> str | 
     ],
 )
 def _take(take_from_mallory: Callable[..., Any]) -> Partial | None:
-    splits = variant_seeds("06.2", TAKE_SPLITS)
+    splits = variant_seeds("06.2", TAKE_SPLITS, pool=range(10, 34))
     for n, seed in enumerate(splits):
         panel = fresh_panel(seed)
         _call(take_from_mallory, "take_from_mallory", panel)

@@ -11,10 +11,11 @@ notebook directly in ``DIR``, the prefix of its file name (``DIR/<student>_NN_*.
 ``NN_*.ipynb`` is its own student). The notebook's number comes from its metadata, else from its file name.
 
 **How a submission is graded.** Only the submission's *answer cells* (the scaffold cells tagged ``answer``)
-are taken from it. A fresh Python process (:mod:`sumkit.grading.worker`) imports the kit, runs the kit's own
-copy of the notebook (``--notebooks``, by default the kit's ``notebooks/``) top to bottom with each answer cell
-replaced by the learner's, and where a check cell stands it calls the kit's checker itself with the answers by
-name. So the learner's other cells, prints and stored outputs play no part; a modification of the kit while
+are taken from it. A fresh Python process (:mod:`sumkit.grading.worker`) imports its own copy of the kit, runs
+the kit's own copy of the notebook (``--notebooks``, by default the kit's ``notebooks/``) top to bottom with each
+answer cell replaced by the learner's, and where a check cell stands it calls the kit's checker itself with the
+answers by name. Of the kit's cells it runs those a grade can depend on (:func:`needed_cells`: the cells that
+define or change what the answers and checks use); demonstrations and plots are skipped. So the learner's other cells, prints and stored outputs play no part; a modification of the kit while
 the answers run (its modules in memory, its files on disk, the results file) makes the checks that follow
 score 0 with feedback "tampered: ..."; the kit's files are put back as they were. Each notebook runs under
 ``--timeout`` seconds; what finished before a time-out or a crash keeps its points, the rest gets a row saying
@@ -132,9 +133,142 @@ def answer_sources(nb: Any) -> dict[str, str]:
     return out
 
 
+_SCOPES = ("FunctionDef", "AsyncFunctionDef", "Lambda", "ListComp", "SetComp", "DictComp", "GeneratorExp")
+
+
+def _free_reads(node: Any) -> tuple[set[str], set[str]]:
+    """(names ``node``'s code reads from the module, names it binds there), scope by scope: a function's or a
+    comprehension's own names (parameters, assignments, loop targets) are not read from the module."""
+    import ast
+
+    reads: set[str] = set()
+    binds: set[str] = set()
+    declared_global: set[str] = set()
+
+    def visit(child: Any) -> None:
+        kind = type(child).__name__
+        if kind in _SCOPES:
+            inner_reads, inner_binds, inner_globals = _scope(child)
+            reads.update(inner_reads)
+            binds.update(inner_globals)
+            if kind in ("FunctionDef", "AsyncFunctionDef"):
+                binds.add(child.name)
+                for expr in [*child.decorator_list, *child.args.defaults, *child.args.kw_defaults]:
+                    if expr is not None:
+                        visit(expr)
+            return
+        if isinstance(child, ast.ClassDef):
+            binds.add(child.name)
+        elif isinstance(child, ast.Name):
+            (reads if isinstance(child.ctx, ast.Load) else binds).add(child.id)
+        elif isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
+            reads.add(child.target.id)  # x += 1 reads x too
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            binds.update(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            declared_global.update(child.names)
+        for grandchild in ast.iter_child_nodes(child):
+            visit(grandchild)
+
+    for child in ast.iter_child_nodes(node):
+        visit(child)
+    return reads | declared_global, binds | declared_global
+
+
+def _scope(node: Any) -> tuple[set[str], set[str], set[str]]:
+    """(free reads, local names, names declared global) of a function, lambda or comprehension."""
+    import ast
+
+    local: set[str] = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        local |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        body = node.body if isinstance(node.body, list) else [node.body]
+    else:
+        body = [*node.generators, node.elt] if hasattr(node, "elt") else [*node.generators, node.key, node.value]
+    reads: set[str] = set()
+    declared: set[str] = set()
+    for statement in body:
+        r, b = _free_reads(ast.Module(body=[statement], type_ignores=[]) if isinstance(statement, ast.stmt)
+                           else ast.Expression(body=statement))
+        reads |= r
+        local |= b
+        declared |= {n for n in b if n in r and isinstance(statement, ast.Global)}
+    for n in ast.walk(ast.Module(body=[s for s in body if isinstance(s, ast.stmt)], type_ignores=[])):
+        if isinstance(n, ast.Global):
+            declared.update(n.names)
+    return (reads - (local - declared)) | declared, local, declared
+
+
+def _names(source: str) -> tuple[set[str], set[str], set[str]] | None:
+    """(names a cell binds in the module, names bound by imports, names it reads from the module), or None when
+    it is not plain Python (a magic, a syntax error, exec): such a cell is always run."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "eval",
+                                                                                                "globals", "vars"):
+            return None  # it binds names the parse cannot see
+    imported = {a.asname or a.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names if a.name != "*"}
+    reads, binds = _free_reads(tree)
+    return binds | imported, imported, reads
+
+
+def needed_cells(cells: list[dict[str, Any]], params: dict[str, list[str]]) -> list[str | None]:
+    """Which of the kit's cells a grade can depend on: ``"all"`` (run the cell), ``"imports"`` (run only its
+    import statements) or None (skip it). Nothing after the last check cell runs; before it, answer and check
+    cells, cells that are not plain Python, and, until nothing changes, every kit cell that binds a name a kept
+    cell or a check reads, or that reads such a name when it is neither a module nor an answer (it may change
+    that object: ``chain.travel(days=1)``; a cell that only shows an answer at work cannot). A cell needed only
+    for the modules it imports runs its imports only. The rest (plots, demonstrations, the simulations a learner
+    watches) cannot change a grade and is skipped."""
+    import builtins
+
+    modules: set[str] = set(vars(builtins))  # like modules: reading them changes nothing
+    parsed = [_names(c["source"]) for c in cells]
+    for names in parsed:
+        if names is not None:
+            modules |= names[1]
+    answers = {n for c, names in zip(cells, parsed) if c["role"] == "answer" and names for n in names[0]}
+    last_check = max((i for i, c in enumerate(cells) if c["role"] == "check"), default=-1)
+    keep: list[str | None] = ["all" if i <= last_check and (c["role"] != "kit" or parsed[i] is None) else None
+                              for i, c in enumerate(cells)]
+    needed = {name for c in cells if c["role"] == "check" for name in params.get(c["exercise"], [])}
+    while True:  # until nothing more is needed: a name needed anywhere keeps every cell before the last check
+        for i, names in enumerate(parsed):
+            if keep[i] == "all" and names is not None:
+                needed |= names[2]
+        changed = False
+        for i in range(last_check + 1):
+            if keep[i] != "all":
+                bound, imported, read = parsed[i]
+                if (bound - imported) & needed or (read | bound) & (needed - modules - answers):
+                    keep[i], changed = "all", True
+                elif imported & needed and keep[i] is None:
+                    keep[i], changed = "imports", True
+        if not changed:
+            return keep
+
+
+def _imports_only(source: str) -> str:
+    """The top-level import statements of ``source``."""
+    import ast
+
+    tree = ast.parse(source)
+    return "\n".join(ast.get_source_segment(source, node) for node in tree.body
+                     if isinstance(node, (ast.Import, ast.ImportFrom)))
+
+
 def job_cells(original: Any, answers: dict[str, str]) -> list[dict[str, str | None]]:
-    """The code cells the grading process runs: the kit's notebook ``original``, each answer cell's source
-    replaced by the learner's (``answers``, by exercise), each check cell marked for the kit's checker."""
+    """The code cells the grading process runs: the kit's notebook ``original`` (the cells a grade can depend on:
+    :func:`needed_cells`), each answer cell's source replaced by the learner's (``answers``, by exercise), each
+    check cell marked for the kit's checker."""
     from ..course import build
 
     role: dict[int, tuple[str, str]] = {}
@@ -150,7 +284,20 @@ def job_cells(original: Any, answers: dict[str, str]) -> list[dict[str, str | No
         kind, ex = role.get(index, ("kit", None))
         source = answers.get(ex, cell.source) if kind == "answer" else cell.source
         cells.append({"role": kind, "exercise": ex, "source": source if kind != "check" else ""})
-    return cells
+    params = {ex: _check_params(ex) for ex in {c["exercise"] for c in cells if c["role"] == "check"}}
+    kept = []
+    for cell, keep in zip(cells, needed_cells(cells, params)):
+        if keep == "imports":
+            cell = dict(cell, source=_imports_only(cell["source"]))
+        if keep:
+            kept.append(cell)
+    return kept
+
+
+def _check_params(exercise: str) -> list[str]:
+    import inspect
+
+    return list(inspect.signature(course.get(exercise).checker).parameters)
 
 
 def originals(folder: Path) -> dict[str, Path]:
@@ -319,15 +466,18 @@ class Grader:
                     profile["cpu"] = record["cpu"]
                 elif record["kind"] == "ready":
                     profile["startup"] = record["seconds"]
+                    profile["startup_cpu"] = record.get("cpu", 0.0)
                 elif record["kind"] == "cell":
                     if record["role"] != "check":
                         profile[f"{record['role']}_cells"] += record["seconds"]
+                        profile.setdefault("slowest_cells", []).append((record["seconds"], record["index"]))
                 elif record["kind"] == "crash":
                     stopped = "the grader could not run it: " + record["error"].strip().splitlines()[-1][:200]
             if not done and stopped is None:
                 tail = err.decode(errors="replace").strip().splitlines()[-1:] if err else []
                 stopped = (f"the grading process stopped (exit code {process.returncode}"
                            f"{': ' + tail[0][:160] if tail else ''}); did the code exit Python or run out of memory?")
+        profile["slowest_cells"] = sorted(profile.get("slowest_cells", []), reverse=True)[:3]
         return graded, stopped, forged, profile
 
 

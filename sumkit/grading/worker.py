@@ -135,7 +135,9 @@ def run(job: dict[str, Any], key: bytes, out: Any) -> None:
         emit({"kind": "result", "exercise": exercise, "status": result.status, "points": int(result.points),
               "feedback": feedback, "variants": variants, "seconds": round(time.monotonic() - check_started, 3)})
 
-    emit({"kind": "ready", "seconds": round(time.monotonic() - started, 3)})  # imports and the guard's record
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # Python's start, the kit's imports and the guard's record
+    emit({"kind": "ready", "seconds": round(time.monotonic() - started, 3),
+          "cpu": round(usage.ru_utime + usage.ru_stime, 3)})
     for index, cell in enumerate(job["cells"]):
         cell_started = time.monotonic()
         if cell["role"] == "check":
