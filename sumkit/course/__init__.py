@@ -43,6 +43,7 @@ import hashlib
 import hmac
 import importlib
 import inspect
+import math
 import os
 import textwrap
 import traceback
@@ -271,7 +272,7 @@ def evaluate(id: str, **answers: Any) -> Result:
         return Result(id, "error", 0, ex.points,
                       f"your answer raised {type(e).__name__}: {e} (in {frame.name}, line {frame.lineno})")
     if isinstance(outcome, Partial):
-        points = max(0, min(int(outcome.points), ex.points))
+        points = max(0, min(math.floor(outcome.points + 0.5), ex.points))  # whole points, rounded half up
         status = "correct" if points == ex.points else "partial"
         return Result(id, status, points, ex.points, outcome.message)
     return Result(id, "correct", ex.points, ex.points, "correct")
