@@ -228,3 +228,14 @@ def test_only_the_cells_a_grade_can_depend_on_run():
         "imports", "all", "all", "all", None, "all", "all", "all", None]
     assert needed_cells(cells, {"9.1": ["f"]}) == [  # f reads np: the first cell's imports, nothing else
         "imports", None, None, None, None, "all", "all", "all", None]
+
+
+def test_a_check_prints_its_verdict_once_in_a_notebook(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("import tests.course_fixture, sumkit as sk\nsk.course.check('99.2', n=7, m=0)")
+    out = capsys.readouterr().out
+    assert out.count("one of n and m is right") == 1 and "Result(" not in out, out
+    result = course.results()["99.2"]
+    assert (result.points, result.max_points) == (1, 2) and isinstance(result.points, int)
