@@ -438,17 +438,22 @@ class Grader:
             out_path.touch()
             env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(kit), str(ROOT), os.environ.get("PYTHONPATH", "")]))
             env.pop(course.SECRET_ENV, None)  # the worker gets the secret from the job only
-            process = subprocess.Popen([sys.executable, "-m", "sumkit.grading.worker", str(job_path), str(out_path)],
-                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                       cwd=str(kit), env=env, start_new_session=True)
+            err_path = Path(tmp) / "stderr.txt"  # a file, not a pipe: whatever the learner's code writes there
+            with err_path.open("wb") as err_file:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "sumkit.grading.worker", str(job_path), str(out_path)],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err_file, cwd=str(kit), env=env,
+                    start_new_session=True)
             stopped = None
             try:
-                _, err = process.communicate(key.hex().encode() + b"\n", timeout=self.timeout)
+                process.communicate(key.hex().encode() + b"\n", timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
                 process.communicate()
                 stopped = f"the notebook did not finish within {self.timeout:g} s"
-                err = b""
+            with err_path.open("rb") as f:  # its last line says why a process that died early stopped
+                f.seek(max(0, err_path.stat().st_size - 2000))
+                err = f.read()
             graded: dict[str, dict] = {}
             forged, done = False, False
             profile: dict[str, Any] = {"startup": 0.0, "kit_cells": 0.0, "answer_cells": 0.0, "checks": {}}
