@@ -272,8 +272,8 @@ def evaluate(id: str, **answers: Any) -> Result:
         return Result(id, "error", 0, ex.points,
                       f"your answer raised {type(e).__name__}: {e} (in {frame.name}, line {frame.lineno})")
     if isinstance(outcome, Partial):
-        points = max(0, min(math.floor(outcome.points + 0.5), ex.points))  # whole points, rounded half up
-        status = "correct" if points == ex.points else "partial"
+        points = max(0, min(math.floor(outcome.points), ex.points))  # whole points: a fraction earns the level below
+        status = "correct" if points == ex.points else "partial" if points else "wrong"
         return Result(id, status, points, ex.points, outcome.message)
     return Result(id, "correct", ex.points, ex.points, "correct")
 
