@@ -1,5 +1,7 @@
-"""Grade a class's notebooks: points come from the kit's own checkers, run in a process the learner's code cannot
-rewrite, on hidden variants drawn from the instructor's secret.
+"""Grade a class's notebooks with the kit's own checkers, on hidden variants drawn from the instructor's secret.
+
+Each submission's answer cells run in a fresh process, in the kit's own copy of the notebook, under a guard that
+catches changes to the kit.
 
 ::
 
