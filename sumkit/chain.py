@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,7 @@ TEST_ACCOUNTS = DEV_CHAIN.accounts  # the backend's funded accounts; Chain.new_a
 TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BACKENDS = ("py-evm", "revm")
+BACKEND_ENV = "SUMKIT_BACKEND"  # the default backend's name, when set (the grader sets the fastest installed)
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,16 @@ class Chain:
 
     ``owner``, ``alice``, ``bob``, ``carol`` and ``mallory`` are the first five development accounts (in
     process: 1,000,000 ether each); ``accounts`` lists all ten, then any added with :meth:`new_account`.
-    ``backend`` is ``"py-evm"`` (default: pure Python, deterministic), ``"revm"`` (native speed, same gas:
+    ``backend`` is ``"py-evm"`` (default, or the name in ``SUMKIT_BACKEND``: the grader sets it to the fastest
+    backend installed; pure Python, deterministic), ``"revm"`` (native speed, same gas:
     ``pip install sumkit[fast]``) or a :class:`~sumkit.backends.Backend`; :meth:`connect` reaches a node.
     ``last_receipt`` is the :class:`Receipt` of the last transaction mined.
 
     >>> chain = sk.Chain(backend="py-evm")            # doctest: +SKIP
     """
 
-    def __init__(self, *, backend: str | Backend = "py-evm", start_time: int = GENESIS_TIME) -> None:
+    def __init__(self, *, backend: str | Backend | None = None, start_time: int = GENESIS_TIME) -> None:
+        backend = backend or os.environ.get(BACKEND_ENV) or "py-evm"
         self.backend: Backend = _make_backend(backend, start_time) if isinstance(backend, str) else backend
         self.accounts: list[str] = list(self.backend.accounts)
         if not self.accounts:

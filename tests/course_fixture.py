@@ -5,12 +5,12 @@ from __future__ import annotations
 import nbformat
 
 from sumkit import course
-from sumkit.course import Partial, Wrong, exercise, grading
+from sumkit.course import Partial, Wrong, exercise
 
 
 @exercise("99.1", title="Double it", points=2, hints=["Multiply.", "Twice the input, for every input."])
 def _(double):
-    for x in [3, 5, 11] if grading() else [3]:  # hidden inputs under the grader
+    for x in course.variant_seeds("99.1", (3, 5, 11), below=1000):  # hidden inputs under the grader
         if double(x) != 2 * x:
             raise Wrong(f"double({x}) returned {double(x)}: it should be twice its input")
 

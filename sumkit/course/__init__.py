@@ -19,7 +19,10 @@ exercise 2 of notebook 01), written with the :func:`exercise` decorator::
             raise Wrong("your deposit is off by ...; look at how the wait enters the formula")
 
 A checker returns ``None`` for full marks, a :class:`Partial` for partial credit, or raises :class:`Wrong`.
-Under the grader (:func:`grading` is True) checkers also run hidden checks (other inputs, other seeds).
+Points are whole numbers. Under the grader (:func:`grading` is True) checkers also run hidden variants (other
+inputs, other seeds): :func:`variant_seeds` draws them from the instructor's secret, so reading this code does
+not reveal them (the seeds written in the checkers are the public default), and records which ran, so the
+grade's feedback says how each went.
 
 Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.grade`` rely on exactly these):
 
@@ -37,19 +40,21 @@ Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.g
 from __future__ import annotations
 
 import ast
+import hashlib
+import hmac
 import importlib
 import inspect
+import math
 import os
 import textwrap
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 GRADING_ENV = "SUMKIT_GRADING"  # set by python -m sumkit.grade
-# Under the grader, every check also publishes its result with this MIME type: the grader reads it from the
-# outputs of the check cells themselves, so results survive a later crash, a time-out or a dead kernel.
-RESULT_MIMETYPE = "application/vnd.sumkit.result+json"
+SECRET_ENV = "SUMKIT_GRADING_SECRET"  # the instructor's secret, from which hidden variants are drawn
+PUBLIC_SECRET = "sumkit-public-default"  # used when no secret is given: anyone can compute its variants
 
 
 class Wrong(Exception):
@@ -60,7 +65,7 @@ class Wrong(Exception):
 class Partial:
     """Partial credit: ``points`` out of the exercise's maximum, with a message per criterion."""
 
-    points: float
+    points: int
     message: str
 
 
@@ -70,9 +75,16 @@ class Result:
 
     exercise: str
     status: str
-    points: float
-    max_points: float
+    points: int
+    max_points: int
     feedback: str
+
+
+class Checked(Result):
+    """The result :func:`check` returns: it has printed its verdict already, so a notebook shows nothing more."""
+
+    def _ipython_display_(self) -> None:
+        pass
 
 
 @dataclass
@@ -81,7 +93,7 @@ class Exercise:
 
     id: str
     title: str
-    points: float
+    points: int
     hints: list[str]
     checker: Callable[..., Partial | None]
     hints_shown: int = field(default=0, repr=False)
@@ -89,12 +101,15 @@ class Exercise:
 
 _REGISTRY: dict[str, Exercise] = {}
 _RESULTS: dict[str, Result] = {}
+_VARIANTS: list[dict[str, Any]] | None = None  # the hidden variants drawn during one evaluation (see begin_variants)
 
 
-def exercise(id: str, *, title: str, points: float = 1, hints: list[str] | tuple[str, ...] = ()) -> Callable:
+def exercise(id: str, *, title: str, points: int = 1, hints: list[str] | tuple[str, ...] = ()) -> Callable:
     """Register the decorated function as the checker of exercise ``id``."""
 
     def register(checker: Callable[..., Partial | None]) -> Callable[..., Partial | None]:
+        if not isinstance(points, int) or isinstance(points, bool) or points < 1:
+            raise TypeError(f"exercise {id}: points must be a positive whole number, not {points!r}")
         _REGISTRY[id] = Exercise(id, title, points, list(hints), checker)
         return checker
 
@@ -104,6 +119,80 @@ def exercise(id: str, *, title: str, points: float = 1, hints: list[str] | tuple
 def grading() -> bool:
     """Whether the grader is running this notebook (checkers then add hidden checks)."""
     return os.environ.get(GRADING_ENV) == "1"
+
+
+def secret() -> str:
+    """The secret hidden variants are drawn from: the instructor's (``SUMKIT_GRADING_SECRET``) or the public
+    default."""
+    return os.environ.get(SECRET_ENV) or PUBLIC_SECRET
+
+
+def variant_seeds(id: str, seeds: Sequence[int], *, visible: int = 1, below: int = 2**31,
+                  pool: Sequence[int] | None = None) -> list[int]:
+    """The seeds (data splits, simulation seeds, inputs) exercise ``id`` runs: ``seeds[:visible]`` in a learner's
+    notebook; under the grader all of them, the hidden ones (those past ``visible``) replaced, when the instructor
+    gave a secret, by as many seeds derived from it (HMAC-SHA256 of the secret and the exercise), which reading
+    the kit's code does not reveal: whole numbers in ``[0, below)``, or, when the checker's bar was calibrated on
+    particular cases, distinct members of ``pool`` (seeds on which the reference solution was checked to pass).
+    The hidden seeds written in the checker are the public default. As the checker iterates, each hidden variant
+    is recorded (seed, how it went) for the grade's feedback.
+
+    >>> for seed in sk.course.variant_seeds("04.1", (0, 1, 2)):   # doctest: +SKIP
+    ...     run_the_case(seed)
+    """
+    if not grading():
+        return list(seeds[:visible])
+    hidden = list(seeds[visible:])
+    if secret() != PUBLIC_SECRET:
+        key = secret().encode()
+
+        def draw(label: str) -> int:
+            return int.from_bytes(hmac.new(key, f"{id}/{label}".encode(), hashlib.sha256).digest()[:8], "big")
+
+        if pool is None:
+            hidden = [draw(str(k)) % below for k in range(len(hidden))]
+        else:  # the secret orders the pool; the first ones run
+            hidden = sorted(set(pool) - set(seeds[:visible]), key=lambda seed: draw(f"pool/{seed}"))[:len(hidden)]
+    return _Recorded(id, [*seeds[:visible], *hidden], visible)
+
+
+class _Recorded(list):
+    """A list of seeds that records, as a checker iterates it, which hidden variants ran."""
+
+    def __init__(self, id: str, seeds: list, visible: int) -> None:
+        super().__init__(seeds)
+        self.id, self.visible = id, visible
+
+    def __iter__(self):
+        for n, seed in enumerate(list.__iter__(self)):
+            if n >= self.visible and _VARIANTS is not None:
+                for v in _VARIANTS:
+                    v["status"] = "passed" if v["status"] == "running" else v["status"]
+                _VARIANTS.append({"exercise": self.id, "seed": seed, "of": len(self) - self.visible,
+                                  "status": "running"})
+            yield seed
+        for v in _VARIANTS or []:  # the checker went through every variant: each one's share is in its verdict
+            v["status"] = "ran" if v["status"] == "running" else v["status"]
+
+
+def begin_variants() -> None:
+    """Start recording the hidden variants the next evaluation draws (the grader calls this)."""
+    global _VARIANTS
+    _VARIANTS = []
+
+
+def end_variants(status: str = "correct") -> list[dict[str, Any]]:
+    """The hidden variants drawn since :func:`begin_variants`, each with its seed and status: "passed"; "failed"
+    for the one the checker stopped in; "ran" when the checker went through all of them and gave ``status``
+    (its feedback names the variant that fell short); all "passed" when ``status`` is "correct"."""
+    global _VARIANTS
+    drawn, _VARIANTS = _VARIANTS or [], None
+    for v in drawn:
+        if status == "correct":
+            v["status"] = "passed"
+        elif v["status"] == "running":
+            v["status"] = "failed"
+    return drawn
 
 
 def get(id: str) -> Exercise:
@@ -184,8 +273,8 @@ def evaluate(id: str, **answers: Any) -> Result:
         return Result(id, "error", 0, ex.points,
                       f"your answer raised {type(e).__name__}: {e} (in {frame.name}, line {frame.lineno})")
     if isinstance(outcome, Partial):
-        points = max(0.0, min(float(outcome.points), ex.points))
-        status = "correct" if points == ex.points else "partial"
+        points = max(0, min(math.floor(outcome.points), ex.points))  # whole points: a fraction earns the level below
+        status = "correct" if points == ex.points else "partial" if points else "wrong"
         return Result(id, status, points, ex.points, outcome.message)
     return Result(id, "correct", ex.points, ex.points, "correct")
 
@@ -197,25 +286,12 @@ def check(id: str, **answers: Any) -> Result:
     >>> sk.course.check("01.2", deposit=...)       # doctest: +SKIP
     [01.2] not answered yet (replace the ... in deposit)
     """
-    result = evaluate(id, **answers)
+    result = Checked(**asdict(evaluate(id, **answers)))
     _RESULTS[id] = result
     mark = {"correct": "✔", "partial": "◐", "wrong": "✘", "error": "✘", "not answered": "…"}[result.status]
-    score = f" ({result.points:g}/{result.max_points:g})" if result.status != "not answered" else ""
+    score = f" ({result.points}/{result.max_points})" if result.status != "not answered" else ""
     print(f"{mark} [{id}] {get(id).title}{score}: {result.feedback}")
-    if grading():
-        _publish(result)
     return result
-
-
-def _publish(result: Result) -> None:
-    """Attach ``result`` to the running cell's outputs (a no-op outside IPython)."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import publish_display_data
-    except ImportError:
-        return
-    if get_ipython() is not None:
-        publish_display_data({RESULT_MIMETYPE: asdict(result)})
 
 
 def hint(id: str) -> str:
@@ -233,7 +309,8 @@ def hint(id: str) -> str:
 
 
 def results() -> dict[str, Result]:
-    """The last result of every exercise checked in this kernel (what the grader reads)."""
+    """The last result of every exercise checked in this kernel (for the learner: the grader checks again, in
+    its own process)."""
     return dict(_RESULTS)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Partial, Wrong, exercise, grading
+from . import Partial, Wrong, exercise, grading, variant_seeds
 
 GAS_PRICE = 10 * 10**9  # 10 gwei, in wei per gas
 MAX_HONEST_DEPOSIT = 10**17  # 0.1 ether: what an honest contributor may lock up, 2 hours after the previous one
@@ -29,6 +29,9 @@ def require_seconds(value: Any, name: str) -> int:
 
 
 # -- 03.1 ------------------------------------------------------------------------------------------------------
+
+MONEY_POOL = (10, 12, 14, 15, 16, 18, 20, 21, 22, 23, 25, 26, 27, 28, 33)  # 03.1 hidden splits: the reference solution passes on each (measured 2026-12-06, seeds 10-33 tried)
+
 
 def _story(seed: int):
     """The notebook's four-week script on the breast-cancer split ``seed``: (model, pool rows, script)."""
@@ -109,7 +112,7 @@ def check_cost_weight(cost_weight):
                 f"{sk.format_ether(two_hours)}), after gas at 10 gwei: "
                 + ", ".join(f"{n} {_signed(net[n])}" for n in ("alice", "bob", "mallory")))
     if grading():
-        for seed in (1, 2):
+        for seed in variant_seeds("03.1", (1, 2), visible=0, pool=MONEY_POOL):
             try:
                 _judge(_play_for_money(cost_weight, seed), cost_weight, f"on another split of the data (seed {seed})")
             except Wrong as e:

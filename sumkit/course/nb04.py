@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from . import Partial, Wrong, exercise, grading
+from . import Partial, Wrong, exercise, variant_seeds
 
 # 04.1: notebook 01's deployment (a perceptron trained on 10% of the training split, learning rate 1).
 BOUNDARY_SPLITS = (0, 1, 2)  # data splits (seeds of sk.datasets.breast_cancer); the first is the visible one
 MALLORY_ROWS = 3
 # 04.2: this notebook's deployment (8% of the training split, learning rate 0.01, the paper's agents at PACE 6).
 AGENT_SEEDS = (1, 2, 3)  # simulation seeds; the first is the visible one
+AGENT_POOL = (*range(10, 25), 26, 27, *range(29, 34))  # what a grading secret draws from: the reference solution passes on each (measured 2026-12-06, seeds 10-33 tried)
 AGENT_PACE = 6
 AGENT_DAYS = 2
 MIN_WRONG_LABELS = 3
@@ -125,7 +126,7 @@ def _near_boundary(near_boundary: Callable[..., Any]) -> Partial | None:
                     f"got {type(near_boundary).__name__}")
     if len(inspect.signature(near_boundary).parameters) < 4:
         raise Wrong("near_boundary must take four arguments: (model, X, y, n)")
-    seeds = BOUNDARY_SPLITS if grading() else BOUNDARY_SPLITS[:1]
+    seeds = variant_seeds("04.1", BOUNDARY_SPLITS, pool=range(10, 34))
     worst: tuple[float, str] | None = None
     for seed in seeds:
         outcome = boundary_attack(near_boundary, seed)
@@ -235,7 +236,7 @@ def _agent(MyAttacker: Any) -> Partial | None:
 
     if not (isinstance(MyAttacker, type) and issubclass(MyAttacker, sim.Agent)):
         raise Wrong(f"MyAttacker must be a class that subclasses sim.LabelFlipper (or sim.Agent), got {MyAttacker!r}")
-    seeds = AGENT_SEEDS if grading() else AGENT_SEEDS[:1]
+    seeds = variant_seeds("04.2", AGENT_SEEDS, pool=AGENT_POOL)
     worst: tuple[float, str] | None = None
     for seed in seeds:
         points, message = _score_agent(agent_trial(MyAttacker, seed))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import Partial, Wrong, exercise, grading
+from . import Partial, Wrong, exercise, grading, variant_seeds
 
 # 06.1: (cost_weight, budget for three adds, deadline) of the visible check, then of the hidden ones.
 CHEAP_CASES = ((10**14, 3 * 10**16, 6 * 3600), (4 * 10**14, 6 * 10**16, 12 * 3600), (10**14, 12 * 10**15, 24 * 3600))
@@ -139,7 +139,7 @@ def _cheap_problem(panel: Any, start: int, budget: int, deadline: int) -> str | 
     ],
 )
 def _take(take_from_mallory: Callable[..., Any]) -> Partial | None:
-    splits = TAKE_SPLITS if grading() else TAKE_SPLITS[:1]
+    splits = variant_seeds("06.2", TAKE_SPLITS, pool=range(10, 34))
     taken = ""
     for n, seed in enumerate(splits):
         panel = fresh_panel(seed)
