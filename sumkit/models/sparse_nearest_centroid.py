@@ -186,8 +186,8 @@ class SparseNearestCentroid(OnChainModel):
         return [word for row in self.activations for word in pack(row, ACTIVATION_BITS, VALUES_PER_WORD)]
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
-        """The constructor takes the counts and up to 800 packed words; larger models send the rest in ``extend``
-        calls of 800 words (each under 20M gas, within one 30M-gas transaction), then ``finalize``."""
+        """The constructor takes the counts and up to ``WORDS_PER_TRANSACTION`` packed words; larger models send the
+        rest in ``extend`` calls of as many words (each within EIP-7825's 16,777,216-gas cap), then ``finalize``."""
         first, calls = chunked(self.packed_words(), WORDS_PER_TRANSACTION)
         return (trainer, self.n_features, list(self.counts), first), calls
 
