@@ -15,19 +15,24 @@ import {ReentrancyGuard} from "./utils/ReentrancyGuard.sol";
 /// three steps, in this order: the incentive mechanism validates and prices it, the data handler
 /// records it, the model updates itself. The trainer holds every deposit until it is refunded or
 /// taken, and (as a `DataHandler`) the record of what is left of each.
-/// Every refund and report must fit a block: a prediction costs gas in proportion to the sample's length
-/// times the model's number of classes, so `addData` refuses a sample for which that product exceeds
-/// `MAX_SAMPLE_WORK` (a later refund or report of it could not be mined, and its deposit would be stuck).
+/// Every refund and report must fit a transaction (EIP-7825: at most 16,777,216 gas): a prediction costs gas in
+/// proportion to the model's number of classes times one more than the sample's length (a class costs gas even
+/// for an empty sample), so `addData` refuses a sample for which `(x.length + 1) * numClasses` exceeds
+/// `MAX_SAMPLE_WORK`, and the constructor refuses a model of more than `MAX_CLASSES` classes (a later refund or
+/// report of such a sample could not be mined, and its deposit would be stuck).
 /// @dev Ether leaves only through `_sendValue`, after all state changes (checks-effects-interactions), and
 /// every function that sends ether is `nonReentrant` (see `ReentrancyGuard`).
 contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
-    /// @notice The largest `x.length * numClasses` of a sample `addData` accepts (values of a dense sample, or
-    /// active features of a sparse one, times classes). At this size the costliest prediction of a sumkit
-    /// model (a 50-class sparse nearest centroid whose 240 active features touch all its storage words: 8,000
-    /// cold reads) makes a refund or report cost 19.3M gas, under a 30M-gas block (measured by
-    /// tests/test_sample_bound.py; Naive Bayes at the bound: 4.6M; dense models cannot reach it, their
-    /// deployment limits their size first).
-    uint256 public constant MAX_SAMPLE_WORK = 12_000;
+    /// @notice The largest `(x.length + 1) * numClasses` of a sample `addData` accepts (values of a dense sample, or
+    /// active features of a sparse one). At this size the costliest prediction of a sumkit model (a 50-class
+    /// sparse nearest centroid whose 119 active features each touch their own storage word: 5,950 cold reads)
+    /// makes a refund cost 13.9M gas, under EIP-7825's 16,777,216-gas transaction cap (measured by
+    /// tests/test_sample_bound.py; Naive Bayes with `MAX_CLASSES` classes: 2.5M for an empty sample, 6.0M at the
+    /// bound).
+    uint256 public constant MAX_SAMPLE_WORK = 6_000;
+    /// @notice The most classes a model may have: more than any dataset the kit ships needs, and few enough that a
+    /// sample of a few values still passes `MAX_SAMPLE_WORK`.
+    uint256 public constant MAX_CLASSES = 1_000;
 
     /// @notice A human-readable name for this deployment.
     string public name;
@@ -41,7 +46,7 @@ contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
     address public owner;
     /// @dev The model's number of classes, read once at construction.
     uint256 private immutable _numClasses;
-    /// @dev The longest sample `addData` accepts: `MAX_SAMPLE_WORK / numClasses` (one comparison per add).
+    /// @dev The longest sample `addData` accepts: `MAX_SAMPLE_WORK / numClasses - 1` (one comparison per add).
     uint256 private immutable _maxSampleLength;
     /// @dev The mechanism's `anyAddressClaimWait` if it has one (`type(uint256).max` if not): a report of a
     /// contribution at least this old does not need the model's verdict.
@@ -59,8 +64,11 @@ contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
     /// @notice The owner cannot be the zero address.
     error ZeroOwner();
     /// @notice A sample of `length` values for a model of `numClasses` classes is too large: a prediction of it
-    /// (which every refund and report needs) would not fit a block. `length * numClasses` may be at most `max`.
+    /// (which every refund and report needs) would not fit a transaction. `(length + 1) * numClasses` may be at
+    /// most `max`.
     error SampleTooLarge(uint256 length, uint256 numClasses, uint256 max);
+    /// @notice The model has `numClasses` classes; a trainer takes at most `max` (`MAX_CLASSES`).
+    error TooManyClasses(uint256 numClasses, uint256 max);
 
     /// @param name_ A human-readable name.
     /// @param description_ What the model does and what data it expects.
@@ -84,8 +92,9 @@ contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
         classifier = classifier_;
         owner = owner_;
         uint256 numClasses_ = classifier_.numClasses();
+        if (numClasses_ > MAX_CLASSES) revert TooManyClasses(numClasses_, MAX_CLASSES);
         _numClasses = numClasses_;
-        _maxSampleLength = numClasses_ == 0 ? 0 : MAX_SAMPLE_WORK / numClasses_;
+        _maxSampleLength = numClasses_ == 0 ? 0 : MAX_SAMPLE_WORK / numClasses_ - 1;
         _verdictFreeAge = _anyAddressClaimWait(address(incentiveMechanism_));
         emit OwnershipTransferred(address(0), owner_);
     }
@@ -111,7 +120,7 @@ contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
     }
 
     /// @notice Adds a sample with its label: pay the deposit, the data is recorded, the model learns.
-    /// Anything sent above the required deposit is returned. A sample whose `x.length * numClasses` exceeds
+    /// Anything sent above the required deposit is returned. A sample whose `(x.length + 1) * numClasses` exceeds
     /// `MAX_SAMPLE_WORK` is refused (`SampleTooLarge`).
     /// @param x The encoded sample.
     /// @param label Its label.

@@ -19,6 +19,11 @@ import numpy as np
 SCALE = 10**9
 INT64_MAX = 2**63 - 1
 MAX_ABS_VALUE = INT64_MAX / SCALE  # the largest real magnitude an int64 fixed-point number holds
+# The feature bound of a dense model deployed without one (real units): a model trains only on samples whose every
+# value lies within +-DEFAULT_FEATURE_BOUND. Standardised features stay well inside it (the kit's datasets: at most
+# 85.6, on digits' test split), and it refuses a poisoning sample of magnitude 100,000 (notebook 04).
+DEFAULT_FEATURE_BOUND = 100.0
+FEATURE_BOUND_MARGIN = 2.0  # encode_feature_bound(X=...): this many times the largest |value| of the training data
 
 
 def to_fixed(values: Sequence[float] | np.ndarray, *, what: str = "value") -> list[int]:
@@ -90,6 +95,40 @@ def dense_sample(x: Sequence[float] | np.ndarray, n_features: int) -> list[int]:
     if arr.shape[0] != n_features:
         raise ValueError(f"x has {arr.shape[0]} features but the model expects {n_features}")
     return to_fixed(arr, what="x")
+
+
+def encode_feature_bound(bound: float | None = None, X: Any = None) -> int:
+    """The fixed-point feature bound of a dense model: ``bound`` (real units) if given, else
+    ``FEATURE_BOUND_MARGIN`` times the largest magnitude in the training data ``X`` if given, else
+    ``DEFAULT_FEATURE_BOUND``. ``ValueError`` if it is not positive or does not fit an ``int64``.
+
+    >>> encode_feature_bound(X=[[0.5, -3.0]]) == 6 * SCALE
+    True
+    """
+    if bound is not None and X is not None:
+        raise ValueError("give feature_bound or X (the training data to derive it from), not both")
+    if X is not None:
+        arr = np.asarray(X, dtype=float)
+        if arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise ValueError("X must be the (non-empty, finite) training data to derive the feature bound from")
+        bound = FEATURE_BOUND_MARGIN * float(np.max(np.abs(arr)))
+    (fixed,) = to_fixed([DEFAULT_FEATURE_BOUND if bound is None else bound], what="feature_bound")
+    if fixed <= 0:
+        raise ValueError(f"feature_bound must be positive, got {bound!r}")
+    return fixed
+
+
+def check_feature_bound(x: Sequence[int], bound: int) -> None:
+    """``ValueError`` if a value of the encoded sample ``x`` lies outside ``+-bound`` (both fixed point), as the
+    contract's ``FeatureOutOfRange`` would revert."""
+    for i, v in enumerate(x):
+        if not -bound <= v <= bound:
+            raise ValueError(
+                f"feature {i} is {v / SCALE:,g}: this model trains only on values within +-{bound / SCALE:,g} "
+                "(its feature_bound, fixed at deployment), so that one sample of huge magnitude cannot drag the "
+                "shared model away from everyone else's data; scale your features like the training data "
+                "(contract error FeatureOutOfRange)"
+            )
 
 
 def trunc_div(a: int, b: int) -> int:

@@ -81,8 +81,31 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "SampleTooLarge": lambda a: (
         f"This sample has {a['length']} values (active features for a sparse model) and the model {a['numClasses']} "
-        f"classes: {a['length'] * a['numClasses']:,} > {a['max']:,}. Predicting it, which every refund and report "
-        "needs, would not fit in a block, so its deposit could never come out: send fewer active features."
+        f"classes: ({a['length']} + 1) x {a['numClasses']} = {(a['length'] + 1) * a['numClasses']:,} > {a['max']:,}. "
+        "Predicting it, which every refund and report needs, would not fit in a transaction, so its deposit could "
+        "never come out: send fewer active features."
+    ),
+    "TooManyClasses": lambda a: (
+        f"The model has {a['numClasses']:,} classes; a trainer takes at most {a['max']:,}. Every prediction costs gas "
+        "per class: with more, a refund could not fit in a transaction. Group rare classes together."
+    ),
+    "FeatureOutOfRange": lambda a: (
+        f"Feature {a['index']} of this sample is {a['value'] / 1e9:,g}, outside the model's bound "
+        f"+-{a['featureBound'] / 1e9:,g} (fixed at deployment): a shared model trains only on values in range, so "
+        "that one huge sample cannot drag it away from everyone else's data. Scale your features like the "
+        "training data."
+    ),
+    "NonPositiveFeatureBound": lambda a: (
+        f"The feature bound must be positive; got {a['featureBound'] / 1e9:g} (fixed point {a['featureBound']})."
+    ),
+    "RefundWindowTooShort": lambda a: (
+        f"The refund window owner_claim_wait - refund_wait is {format_duration(a['window'])}; it must be at least "
+        f"refund_wait ({format_duration(a['min'])}), so contributors have as long to claim a refund as they waited "
+        "for it. Raise owner_claim_wait to at least twice refund_wait."
+    ),
+    "ModelUpdatedThisBlock": lambda a: (
+        "Data was added to the model in this same block, so its verdict is not read now: one transaction could "
+        "otherwise flip the model, claim and flip it back. Send the refund or report again in a later block."
     ),
     "NonPositiveLearningRate": lambda a: (
         f"The learning rate must be positive; got {a['learningRate'] / 1e9:g} (fixed point {a['learningRate']})."

@@ -44,6 +44,7 @@ OWNER_CLAIM_WAIT = days(9)
 POSITIVE = (SCALE, 0)  # the lab model predicts 1 for this sample
 NEGATIVE = (0, SCALE)  # ... and 0 for this one
 WEIGHTS = (SCALE, -SCALE)  # a 2-feature DensePerceptron: predicts 1 when x[0] > x[1]
+FEATURE_BOUND = 100 * SCALE  # the lab model trains on values within +-100 (sumkit's default feature bound)
 SLOW = SCALE // 10  # learning rate 0.1: one bad sample does not flip the model
 FAST = SCALE  # learning rate 1.0: the model agrees with whatever it has just learned
 
@@ -241,7 +242,8 @@ def _deploy_lab_trainer(level: Level, vulnerable: str, fixed: str, *extra: int, 
     chain, owner = level.chain, level.chain.owner
     name = fixed if level.fixed else vulnerable
     trainer_address = chain.next_contract_address(owner, skip=1)
-    level.model = chain.deploy("DensePerceptron", trainer_address, list(WEIGHTS), 0, learning_rate, sender=owner)
+    level.model = chain.deploy("DensePerceptron", trainer_address, list(WEIGHTS), 0, learning_rate, FEATURE_BOUND,
+                               sender=owner)
     level.contract = chain.deploy(name, level.model.address, owner, DEPOSIT, REFUND_WAIT, *extra, sender=owner)
     assert level.contract.address == trainer_address
 
@@ -288,7 +290,7 @@ def _won_own_attacker(level: Level, player: str) -> bool:
 def _setup_open_record(level: Level) -> None:
     chain, owner = level.chain, level.chain.owner
     trainer_address = chain.next_contract_address(owner, skip=2)
-    level.model = chain.deploy("DensePerceptron", trainer_address, list(WEIGHTS), 0, SLOW, sender=owner)
+    level.model = chain.deploy("DensePerceptron", trainer_address, list(WEIGHTS), 0, SLOW, FEATURE_BOUND, sender=owner)
     handler = "GuardedRecordHandler" if level.fixed else "OpenRecordHandler"
     level.handler = chain.deploy(handler, trainer_address, sender=owner)
     level.contract = chain.deploy(

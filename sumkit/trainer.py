@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 # Samples per free predictMany call: a call, like a transaction, runs under a 16,777,216 gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.
 PREDICT_BATCH = 50
-# CollaborativeTrainer.MAX_SAMPLE_WORK: the largest len(x) * number of classes addData accepts, so that the
-# prediction every later refund and report needs fits in a block.
-MAX_SAMPLE_WORK = 12_000
+# CollaborativeTrainer.MAX_SAMPLE_WORK: the largest (len(x) + 1) * number of classes addData accepts, so that the
+# prediction every later refund and report needs fits a transaction (EIP-7825: 16,777,216 gas).
+MAX_SAMPLE_WORK = 6_000
+# CollaborativeTrainer.MAX_CLASSES: the most classes a trainer's model may have.
+MAX_CLASSES = 1_000
 
 
 @dataclass(frozen=True)
@@ -221,13 +223,14 @@ class Trainer:
         model = self.model  # derived from the chain once (on a node, each derivation asks the node what is new)
         encoded = model.encode(x)
         label = model.encode_label(y)
-        work = len(encoded) * len(model.classes)
+        work = (len(encoded) + 1) * len(model.classes)
         if work > MAX_SAMPLE_WORK:
             raise ValueError(
                 f"this sample has {len(encoded):,} values (active features, for a sparse model) and the model "
-                f"{len(model.classes)} classes: {work:,} > MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Predicting it, "
-                "which its refund and every report need, would not fit in a block, so its deposit could never come "
-                "out: the contract refuses it (SampleTooLarge). Send fewer active features."
+                f"{len(model.classes)} classes: ({len(encoded):,} + 1) x {len(model.classes)} = {work:,} > "
+                f"MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Predicting it, which its refund and every report need, "
+                "would not fit in a transaction, so its deposit could never come out: the contract refuses it "
+                "(SampleTooLarge). Send fewer active features."
             )
         model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
         if value is None:
@@ -543,6 +546,13 @@ def _check_deploy_args(chain: Any, model: Any, incentive: Any) -> None:
                 "it first, e.g. sk.models.DensePerceptron.from_sklearn(estimator) (see sk.models for the others)"
             )
         raise TypeError(f"deploy() needs a sumkit model (e.g. sk.models.DensePerceptron.from_sklearn(...)), got {model!r:.60}")
+    n_classes = getattr(model, "n_classes", 0)
+    if n_classes > MAX_CLASSES:
+        raise ValueError(
+            f"this model has {n_classes:,} classes; a trainer takes at most MAX_CLASSES = {MAX_CLASSES:,}: every "
+            "prediction costs gas per class, and with more a refund could not fit in a transaction (the contract's "
+            "TooManyClasses). Group rare classes together"
+        )
     if isinstance(incentive, type):
         raise TypeError(
             f"incentive must be an instance, not the class {incentive.__name__}: write "

@@ -417,6 +417,7 @@ def test_03_2_a_wait_between_the_turns_passes_every_hour(grading):
     (sk.days(2), "the owner swept the whole deposit before Alice"),
     (sk.days(9), "Carol, who never sent any data, took"),
     (sk.days(1), "order of waits"),
+    (sk.days(2) - 1, "refund window"),  # issue 19, finding 6: a refund window shorter than refund_wait
     (sk.days(15), "order of waits"),
     (2.5, "a whole number"),
 ])

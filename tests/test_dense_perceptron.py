@@ -46,14 +46,15 @@ def test_update_sequences_match_the_contract(data):
     n = data.draw(st.integers(1, 9))
     small = st.integers(-(2**36), 2**36)
     model = sk.models.DensePerceptron(
-        data.draw(st.lists(small, min_size=n, max_size=n)), data.draw(small), data.draw(st.integers(1, 3 * SCALE))
+        data.draw(st.lists(small, min_size=n, max_size=n)), data.draw(small), data.draw(st.integers(1, 3 * SCALE)),
+        feature_bound=data.draw(st.integers(1, 2**39)),  # some samples below exceed it: both sides must refuse them
     )
     chain = sk.Chain()
     contract = deploy_bare(chain, model)
     for _ in range(data.draw(st.integers(1, 8))):
         x = data.draw(st.lists(st.integers(-(2**38), 2**38), min_size=n, max_size=n))
         label = data.draw(st.integers(0, 1))
-        done = update_both(contract, model, x, label, overflow=("ParameterOverflow",))
+        done = update_both(contract, model, x, label, overflow=("ParameterOverflow", "FeatureOutOfRange"))
         if done:
             receipt, changed = done
             assert changed == bool(receipt.events)
@@ -139,8 +140,73 @@ def test_a_learning_rate_of_zero_or_below_is_refused_in_python_and_on_chain(rate
         sk.models.DensePerceptron([SCALE, -SCALE], 0, rate)
     chain = sk.Chain()
     with pytest.raises(sk.Reverted) as e:
-        chain.deploy("DensePerceptron", chain.owner, [SCALE, -SCALE], 0, rate)
+        chain.deploy("DensePerceptron", chain.owner, [SCALE, -SCALE], 0, rate, SCALE)
     assert e.value.error == "NonPositiveLearningRate"
     assert e.value.args_ == {"learningRate": rate}
     assert "must be positive" in e.value.hint
-    assert chain.deploy("DensePerceptron", chain.owner, [SCALE, -SCALE], 0, 1).call("learningRate") == 1
+    assert chain.deploy("DensePerceptron", chain.owner, [SCALE, -SCALE], 0, 1, SCALE).call("learningRate") == 1
+
+
+# -- magnitude poisoning (issue 19, finding 1) -----------------------------------------------------------------
+
+ALICE_X = np.column_stack([-np.linspace(0.5, 2.0, 10), np.linspace(-0.5, 0.5, 10)])  # class 0: x0 < 0
+POISON = [-100_000.0, 0.0]  # one sample of huge magnitude, labelled 1
+
+
+def poisoning_story(feature_bound=None):
+    """A perceptron right on all 10 of Alice's samples (she adds them; it agrees with each)."""
+    chain = sk.Chain()
+    model = sk.models.DensePerceptron.from_floats([1.0, 0.5], feature_bound=feature_bound)
+    trainer = sk.deploy(chain, model, sk.incentives.DepositRefundTake(), name="poisoning")
+    for x in ALICE_X:
+        trainer.add_data(x, 0, sender=chain.alice)
+    assert (trainer.predict_many(ALICE_X) == 0).all()
+    return chain, trainer
+
+
+def test_one_sample_of_huge_magnitude_flipped_the_model_and_is_now_refused():
+    from .conftest import expect_revert
+
+    # The attack, on a model deployed with a bound wide enough to let the sample in (what the kit did before):
+    # one sample turns the model wrong on all 10 of Alice's samples, and the model agrees with the poison.
+    chain, trainer = poisoning_story(feature_bound=200_000.0)
+    trainer.add_data(POISON, 1, sender=chain.mallory)
+    assert (trainer.predict_many(ALICE_X) == 1).all()
+    assert trainer.predict(POISON) == 1  # so its deposit would come back, as good data
+    # With the default bound (+-100) it is refused: by Python before anything is sent...
+    chain, trainer = poisoning_story()
+    assert trainer.classifier.call("featureBound") == 100 * SCALE
+    block = chain.block_number
+    with pytest.raises(ValueError, match=r"feature 0 is -100,000: this model trains only on values within \+-100"):
+        trainer.add_data(POISON, 1, sender=chain.mallory)
+    assert chain.block_number == block
+    # ...and by the contract, for anyone who sends it without sumkit; nothing moves.
+    e = expect_revert(chain, trainer, "FeatureOutOfRange", trainer.contract.transact, "addData", to_fixed(POISON), 1,
+                      sender=chain.mallory, value=trainer.next_deposit())
+    assert e.args_ == {"index": 0, "value": -100_000 * SCALE, "featureBound": 100 * SCALE}
+    assert "outside the model's bound +-100" in e.hint
+    # A value exactly at the bound is accepted (the bound is inclusive), one unit beyond it is not.
+    assert trainer.model.copy().update([-100.0, 100.0], 0) is False  # accepted (the model already agrees)
+    with pytest.raises(ValueError, match="feature 1"):
+        trainer.model.copy().update([0.0, 100.000000001], 0)
+    assert (trainer.predict_many(ALICE_X) == 0).all()
+
+
+def test_feature_bound_from_the_training_data_and_its_checks(cancer):
+    X_train, _, y_train, _ = cancer
+    est = Perceptron(random_state=0).fit(X_train, y_train)
+    derived = sk.models.DensePerceptron.from_sklearn(est, X=X_train)
+    assert derived.feature_bound == to_fixed([2 * np.abs(X_train).max()])[0]
+    assert sk.models.DensePerceptron.from_sklearn(est).feature_bound == 100 * SCALE
+    assert sk.models.DensePerceptron.from_sklearn(est, feature_bound=5).feature_bound == 5 * SCALE
+    assert derived.copy().feature_bound == derived.feature_bound
+    with pytest.raises(ValueError, match="not both"):
+        sk.models.DensePerceptron.from_sklearn(est, feature_bound=5, X=X_train)
+    with pytest.raises(ValueError, match="feature_bound must be positive"):
+        sk.models.DensePerceptron.from_floats([1.0], feature_bound=0)
+    chain = sk.Chain()
+    with pytest.raises(sk.Reverted) as e:
+        chain.deploy("DensePerceptron", chain.owner, [SCALE], 0, SCALE, 0)
+    assert e.value.error == "NonPositiveFeatureBound" and e.value.hint
+    trainer = sk.deploy(chain, derived)
+    assert trainer.check_model()  # the deployed bound equals the mirror's

@@ -101,11 +101,25 @@ def test_waits_that_defeat_the_refund_are_refused_in_python_and_on_chain(chain, 
     assert "refund_wait" in e.value.hint and "<" in e.value.hint
 
 
-def test_waits_just_inside_the_rule_are_accepted(chain):
-    drt = sk.incentives.DepositRefundTake(refund_wait=sk.days(1), owner_claim_wait=sk.days(1) + 1,
-                                          any_address_claim_wait=sk.days(1) + 1)
+@pytest.mark.parametrize("refund", [sk.days(1), sk.minutes(2)])
+def test_a_refund_window_shorter_than_the_refund_wait_is_refused_in_python_and_on_chain(chain, refund):
+    # Issue 19, finding 6: refund_wait = 1 day with owner_claim_wait = 1 day + 1 s was accepted, and the owner took
+    # good data one block after the refunds opened. The window (owner_claim_wait - refund_wait) must now be at least
+    # refund_wait: as long to claim as to wait, whatever the time scale (a classroom demo in minutes included).
+    short = 2 * refund - 1
+    with pytest.raises(ValueError, match=r"refund window .* shorter than refund_wait"):
+        sk.incentives.DepositRefundTake(refund_wait=refund, owner_claim_wait=short, any_address_claim_wait=short,
+                                        short_waits=True)
+    with pytest.raises(sk.Reverted) as e:
+        chain.deploy("DepositRefundTake", chain.alice, 1, refund, short, short, 0)
+    assert e.value.error == "RefundWindowTooShort"
+    assert e.value.args_ == {"window": refund - 1, "min": refund}
+    assert "twice refund_wait" in e.value.hint
+    # Just inside the rule: accepted by both.
+    drt = sk.incentives.DepositRefundTake(refund_wait=refund, owner_claim_wait=2 * refund,
+                                          any_address_claim_wait=2 * refund, short_waits=True)
     contract = chain.deploy("DepositRefundTake", *drt.constructor_args(chain.alice))
-    assert contract.call("ownerClaimWait") == contract.call("anyAddressClaimWait") == sk.days(1) + 1
+    assert contract.call("ownerClaimWait") == contract.call("anyAddressClaimWait") == 2 * refund
 
 
 # -- refunds --------------------------------------------------------------------------------------
@@ -269,7 +283,7 @@ def test_owner_claim_follows_ownership_transfer(chain, trainer):
 
 def test_trainer_rejects_components_bound_elsewhere(chain):
     incentive = chain.deploy("DepositRefundTake", chain.alice, 1, 1, 2, 2, 0)
-    model = chain.deploy("DensePerceptron", chain.alice, [0], 0, 10**9)
+    model = chain.deploy("DensePerceptron", chain.alice, [0], 0, 10**9, 10**9)
     with pytest.raises(sk.Reverted) as e:
         chain.deploy("CollaborativeTrainer", "x", "", incentive.address, model.address, chain.owner)
     assert e.value.error == "ComponentNotBound"
@@ -287,7 +301,7 @@ def test_trainer_rejects_components_bound_elsewhere(chain):
         ([1e10, 0, 0], 1, "must lie within"),
         (POSITIVE, 2, "not a class of this model"),
         (POSITIVE, "cat", "not a class of this model"),
-        ([2e5, 0, 0], 0, "int48 storage"),  # the update would overflow a weight
+        ([2e5, 0, 0], 0, r"within \+-100 \(its feature_bound"),  # beyond the bound (it would overflow a weight too)
     ],
 )
 def test_bad_input_raises_value_error_before_sending(chain, trainer, x, y, match):
@@ -304,7 +318,7 @@ def test_contract_rejects_what_python_would_have_caught(chain, trainer):
     e = expect_revert(chain, trainer, "WrongFeatureCount", send, "addData", [1, 2], 1, sender=chain.alice, value=value)
     assert e.args_ == {"expected": 3, "got": 2}
     expect_revert(chain, trainer, "LabelOutOfRange", send, "addData", [1, 2, 3], 7, sender=chain.alice, value=value)
-    expect_revert(chain, trainer, "ParameterOverflow", send, "addData", [2**62, 0, 0], 0, sender=chain.alice, value=value)
+    expect_revert(chain, trainer, "FeatureOutOfRange", send, "addData", [2**62, 0, 0], 0, sender=chain.alice, value=value)
 
 
 # -- money is conserved ----------------------------------------------------------------------------
@@ -436,3 +450,84 @@ def test_a_take_delay_keeps_takes_of_bad_data_in_two_steps_to_the_second(chain):
     late = trainer.add_data(NEGATIVE, 1, sender=chain.bob)
     chain.travel(seconds=ANY_WAIT)
     assert trainer.report(late, sender=chain.carol) == late.deposit
+
+
+# -- a take one transaction manufactures (issue 19, finding 4) ------------------------------------
+
+class Sandwich:
+    """Drives the test-only TakeSandwich (contracts/testing/) from Mallory's account: a contract that sends several
+    calls to the trainer in one transaction."""
+
+    def __init__(self, chain, trainer):
+        from sumkit import abi
+
+        self.chain, self.trainer = chain, trainer
+        self.contract = chain.deploy("TakeSandwich", trainer.address, sender=chain.mallory)
+        self.address = self.contract.address
+        self._calls = abi.functions(trainer.contract.abi)
+
+    def run(self, *calls):
+        """Each call is (function, args, wei): all of them in one transaction."""
+        encoded = [self._calls[fn].encode_call(args) for fn, args, _ in calls]
+        values = [value for _, _, value in calls]
+        return self.contract.transact("run", encoded, values, sender=self.chain.mallory, value=sum(values))
+
+    def earn_good_data(self):
+        """The contract adds a sample the model agrees with and, after the wait, is refunded: it has good data."""
+        x = self.trainer.model.encode(NEGATIVE)
+        added = self.run(("addData", (x, 0), self.trainer.next_deposit())).event("ContributionAdded")
+        travel_to(self.chain, added["addedAt"] + 100)
+        return x, added["addedAt"]
+
+    def flip_report_flip_back(self, victim):
+        """Flip the model against ``victim`` with a mislabelled copy, report it, flip the model back: one transaction."""
+        x, label = list(victim.x), 1
+        return self.run(
+            ("addData", (x, 1 - label), sk.ether(1)),  # surplus deposits come back to the contract
+            ("report", (x, label, victim.contributor, victim.added_at), 0),
+            ("addData", (x, label), sk.ether(1)),
+        )
+
+
+@pytest.mark.parametrize("take_delay", [0, sk.days(1)])
+def test_a_take_sandwiched_in_one_transaction_no_longer_pays(chain, take_delay):
+    # The review's attack: a contract flips the model, reports and flips it back in one transaction, so that the
+    # model agrees with Alice's sample in every mined block, yet her deposit was taken (with a take delay: the same
+    # sandwich flagged it, and a second one a day later took). A verdict is now read only in a block without an
+    # update, so the sandwich reverts as a whole and nothing is flagged or paid.
+    trainer = flippable_trainer(chain, take_delay=take_delay)
+    attacker = Sandwich(chain, trainer)
+    own_x, own_added = attacker.earn_good_data()
+    alice = trainer.add_data(POSITIVE, 1, sender=chain.alice)
+    travel_to(chain, alice.added_at + WAIT)
+    attacker.run(("refund", (own_x, 0, own_added), 0))
+    assert trainer.incentive_contract.call("numGoodData", attacker.address) == 1  # the attacker may take
+    assert trainer.predict(POSITIVE) == 1  # the model agrees with Alice
+    e = expect_revert(chain, trainer, "ModelUpdatedThisBlock", attacker.flip_report_flip_back, alice)
+    assert e.args_ == {"timestamp": chain.now}
+    flag = trainer.incentive_contract.call("flagId", attacker.address, chain.alice, alice.added_at)
+    assert trainer.incentive_contract.call("flaggedAt", flag) == 0  # not even a flag
+    assert trainer.contract.call("records", alice.key) == (alice.deposit, alice.deposit, True)
+    # In the next block the model still agrees with Alice: she is refunded in full. (Flipping the model in one
+    # transaction and reporting in the next is what the take delay is for: see the tests above.)
+    assert trainer.refund(alice, sender=chain.alice) == alice.deposit
+
+
+def test_a_flag_expires_after_twice_the_take_delay(chain):
+    # A flag is good for a take from takeDelay to 2 * takeDelay after it; later, a report flags again (pays 0),
+    # so a flag set long ago cannot be cashed in by flipping the model for one block.
+    delay = sk.hours(6)
+    trainer = make_trainer(chain, take_delay=delay)
+    good_reporter(chain, trainer, chain.alice)
+    bad = trainer.add_data(NEGATIVE, 1, sender=chain.mallory)
+    chain.travel(days=1)
+    assert trainer.report(bad, sender=chain.alice) == 0
+    flagged_at = chain.last_receipt.block_time
+    travel_to(chain, flagged_at + 2 * delay)  # expired: a new flag, nothing paid
+    assert trainer.report(bad, sender=chain.alice) == 0
+    event = chain.events("TakeFlagged").iloc[-1]
+    assert event["takeAt"] == flagged_at + 3 * delay
+    travel_to(chain, flagged_at + 3 * delay - 1)
+    expect_revert(chain, trainer, "TooEarly", trainer.report, bad, sender=chain.alice)
+    travel_to(chain, flagged_at + 4 * delay - 1)  # the last second of the new flag's window
+    assert trainer.report(bad, sender=chain.alice) == bad.deposit

@@ -11,7 +11,6 @@ from sklearn.linear_model import Perceptron
 from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
 import sumkit as sk
-from sumkit.chain import TX_GAS_LIMIT
 from sumkit.encoding import SCALE, sparse_sample
 from sumkit.models import sparse_nearest_centroid as sparse_module
 from sumkit.models.sparse_nearest_centroid import COUNT_MAX, MAX_ACTIVATIONS
@@ -37,7 +36,8 @@ def dense_models(draw, elements=values, max_features: int = 9):
     n = draw(st.integers(1, max_features))
     centroids = [draw(st.lists(elements, min_size=n, max_size=n)) for _ in range(k)]
     counts = draw(st.lists(st.integers(0, 50), min_size=k, max_size=k))
-    return sk.models.NearestCentroid(centroids, counts)
+    bound = draw(st.just(2**63 - 1) | st.integers(1, 2**41))  # no bound at all, or one that samples may exceed
+    return sk.models.NearestCentroid(centroids, counts, feature_bound=bound)
 
 
 @SLOW
@@ -67,6 +67,13 @@ def test_dense_update_sequences_match_the_contract(data):
     for _ in range(data.draw(st.integers(1, 6))):
         x = data.draw(st.lists(INT64 | values, min_size=n, max_size=n))
         label = data.draw(st.integers(0, model.n_classes - 1))
+        if any(abs(v) > model.feature_bound for v in x):  # both sides refuse a value beyond the bound
+            with pytest.raises(ValueError, match="feature_bound"):
+                model.check_update(x, label)
+            with pytest.raises(sk.Reverted) as e:
+                contract.transact("update", x, label, sender=chain.owner)
+            assert e.value.error == "FeatureOutOfRange" and model.matches(contract)
+            continue
         receipt = contract.transact("update", x, label, sender=chain.owner)
         assert model.update_encoded(x, label)
         assert receipt.event("CentroidUpdated") == {"label": label, "count": model.counts[label]}
@@ -170,7 +177,7 @@ def test_dense_bad_input_is_refused_before_and_on_chain():
     assert e.value.error == "NotTrainer"
     for n, k, words in ((2, 2, [1, 2, 3]), (2, 1, [1])):  # 2 classes x (2 features + a count) fill 2 words
         with pytest.raises(sk.Reverted) as e:
-            chain.deploy("NearestCentroid", chain.owner, n, k, words)
+            chain.deploy("NearestCentroid", chain.owner, n, k, words, SCALE)
         assert e.value.error == "InvalidModelShape" and e.value.hint
     with pytest.raises(ValueError, match="PCA"):
         sk.models.NearestCentroid([[0] * 500] * 10, [1] * 10).deploy_steps(chain.owner)
@@ -309,7 +316,8 @@ def test_sparse_setup_chunks_fit_one_transaction():
     for start, size in ((0, 20), (20, 60)):
         gas.append(contract.transact("extend", start, words[start : start + size], sender=chain.owner).gas_used)
     per_word = (gas[1] - gas[0]) / 40
-    assert gas[0] + per_word * (sparse_module.WORDS_PER_TRANSACTION - 20) < 0.85 * TX_GAS_LIMIT
+    cap = 16_777_216  # EIP-7825 (a full chunk is measured by tests/test_sample_bound.py)
+    assert gas[0] + per_word * (sparse_module.WORDS_PER_TRANSACTION - 20) < 0.95 * cap
 
 
 def test_sparse_benchmark_model_deploys_in_one_transaction():
@@ -419,3 +427,35 @@ def test_sparse_bad_input_is_refused_before_and_on_chain():
         trainer.add_data([0, 2], "eggs", sender=chain.alice)
     trainer.add_data([0, 2], "ham", sender=chain.alice)
     assert trainer.check_model() and trainer.predict([0, 2]) == "ham"
+
+
+def test_a_far_sample_dragged_a_centroid_and_is_now_refused():
+    # Issue 19, finding 1: one far sample moved class 1's centroid for good (its region flipped from 1 to 0).
+    from sumkit.encoding import to_fixed
+
+    from .conftest import expect_revert
+
+    far = [-100_000.0, -100_000.0]
+
+    def trainer_with(feature_bound=None):
+        chain = sk.Chain()
+        model = sk.models.NearestCentroid.from_floats([[0.0, 0.0], [4.0, 4.0]], [10, 10], feature_bound=feature_bound)
+        return chain, sk.deploy(chain, model, name="centroids")
+
+    chain, trainer = trainer_with(feature_bound=200_000.0)  # a bound wide enough to let it in
+    assert trainer.predict([4.0, 4.0]) == 1
+    trainer.add_data(far, 1, sender=chain.mallory)
+    assert trainer.predict([4.0, 4.0]) == 0 and trainer.predict([6.0, 6.0]) == 0  # class 1's region is gone
+    assert trainer.check_model()
+    chain, trainer = trainer_with()  # the default bound, +-100
+    with pytest.raises(ValueError, match=r"feature 0 is -100,000: .* within \+-100"):
+        trainer.add_data(far, 1, sender=chain.mallory)
+    e = expect_revert(chain, trainer, "FeatureOutOfRange", trainer.contract.transact, "addData", to_fixed(far), 1,
+                      sender=chain.mallory, value=trainer.next_deposit())
+    assert e.args_ == {"index": 0, "value": -100_000 * SCALE, "featureBound": 100 * SCALE}
+    assert trainer.predict([4.0, 4.0]) == 1
+    # from_sklearn derives the bound from the training data when given it.
+    X, y = np.array([[0.0, 1.0], [3.0, -2.0], [4.0, 4.0]]), [0, 0, 1]
+    est = SkNearestCentroid().fit(X, y)
+    assert sk.models.NearestCentroid.from_sklearn(est, y=y, X=X).feature_bound == 8 * SCALE
+    assert sk.models.NearestCentroid.from_sklearn(est, y=y).feature_bound == 100 * SCALE

@@ -11,14 +11,20 @@ import {IIncentiveMechanism} from "./IncentiveMechanism.sol";
 /// that contribution then counts as good data for them. A contributor with good data may take a share
 /// of a deposit whose data the model disagrees with. After `ownerClaimWait` the trainer's owner, and
 /// after `anyAddressClaimWait` anyone, may take whatever is left, so no ether is ever stuck. The waits must
-/// satisfy `refundWait < ownerClaimWait <= anyAddressClaimWait`: a contributor always has a time in which only
-/// reporters with good data, and only if the model disagrees, can act on their deposit.
+/// satisfy `refundWait < ownerClaimWait <= anyAddressClaimWait` and `ownerClaimWait - refundWait >= refundWait`:
+/// a contributor always has a refund window, at least as long as the wait before it, in which only reporters with
+/// good data, and only if the model disagrees, can act on their deposit (a one-second window would let the owner
+/// take good data one block after refunds open).
+/// The model's verdict is read only in a block where the model was not updated (`ModelUpdatedThisBlock`): one
+/// transaction cannot flip the model with a sample, refund or take on the flipped verdict, and flip it back.
 /// With a `takeDelay` (0 means off), a take by a good-data reporter comes in two steps: a first `report` only
-/// flags the contribution (`TakeFlagged`, nothing is paid), and a `report` at least `takeDelay` seconds later,
-/// if the model still disagrees, takes. This defends against "flip the model, then take": someone who sends
-/// a mislabelled sample that flips the model on a good contribution must keep it flipped for `takeDelay`,
-/// during which the contributor, warned by the flag, may add data that puts it right and claim the refund.
-/// The claims after `ownerClaimWait` and `anyAddressClaimWait` stay one-step.
+/// flags the contribution (`TakeFlagged`, nothing is paid), and a `report` between `takeDelay` and
+/// `2 * takeDelay` seconds later, if the model still disagrees, takes; after that the flag has expired and a
+/// report flags again. This defends against "flip the model, then take": someone who sends a mislabelled sample
+/// that flips the model on a good contribution must keep it flipped for `takeDelay`, during which the
+/// contributor, warned by the flag, may add data that puts it right and claim the refund; and a flag set long ago
+/// cannot be cashed in later by flipping the model for one block.
+/// The claims after `ownerClaimWait` and `anyAddressClaimWait` stay one-step and need no verdict.
 contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     /// @notice The deposit formula's time unit: a deposit of `costWeight` is due when the model was
     /// last updated exactly this long ago.
@@ -52,7 +58,8 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     event GoodDataCounted(address indexed contributor, uint256 numGood);
 
     /// @notice `reporter` announced a take from `contributor`'s contribution added at `addedAt`; they may take
-    /// from `takeAt` on if the model still disagrees with it. Until then the contributor may claim the refund.
+    /// from `takeAt` until `takeAt + takeDelay` (then the flag expires) if the model still disagrees with it. Until
+    /// then the contributor may claim the refund.
     event TakeFlagged(address indexed reporter, address indexed contributor, uint256 addedAt, uint256 takeAt);
 
     /// @notice The waits must satisfy `refundWait < ownerClaimWait <= anyAddressClaimWait`: a contributor must
@@ -72,6 +79,12 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     error CannotTakeOwnContribution(address contributor);
     /// @notice A contribution cannot be added with a timestamp before the last one.
     error ClockWentBackwards(uint256 lastUpdateTime, uint256 now);
+    /// @notice The refund window `ownerClaimWait - refundWait` is `window` seconds; it must be at least `refundWait`
+    /// (`min`), so that a contributor has as long to claim a refund as they had to wait for it.
+    error RefundWindowTooShort(uint256 window, uint256 min);
+    /// @notice The model was updated in this block (at `timestamp`): its verdict is read for a refund or a take only
+    /// in a block without an update, so one transaction cannot flip the model, claim and flip it back.
+    error ModelUpdatedThisBlock(uint256 timestamp);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this mechanism.
     /// @param costWeight_ Scales every deposit, in wei.
@@ -89,6 +102,9 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     ) TrainerOwned(trainer_) {
         if (refundWait_ >= ownerClaimWait_ || ownerClaimWait_ > anyAddressClaimWait_) {
             revert InvalidWaits(refundWait_, ownerClaimWait_, anyAddressClaimWait_);
+        }
+        if (ownerClaimWait_ - refundWait_ < refundWait_) {
+            revert RefundWindowTooShort(ownerClaimWait_ - refundWait_, refundWait_);
         }
         costWeight = costWeight_;
         refundWait = refundWait_;
@@ -116,8 +132,10 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     }
 
     /// @inheritdoc IIncentiveMechanism
+    /// @dev Refused in a block where the model was updated (`ModelUpdatedThisBlock`).
     function handleRefund(address contributor, uint256 addedAt, bool agrees) external onlyTrainer {
         _checkWait(addedAt, refundWait);
+        _checkNoUpdateThisBlock();
         if (!agrees) revert ModelDisagrees();
         uint256 numGood = numGoodData[contributor] + 1;
         numGoodData[contributor] = numGood;
@@ -128,8 +146,9 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
     /// @inheritdoc IIncentiveMechanism
     /// @dev The trainer's owner is looked up only once `ownerClaimWait` has passed. Before the claim waits, the
     /// share is `initialDeposit * numGoodData[reporter] / totalGoodDataCount`, or all that is left when that
-    /// rounds to 0 or exceeds it. With a `takeDelay`, the reporter's first such report records a flag and
-    /// returns 0; the take comes `takeDelay` seconds after it.
+    /// rounds to 0 or exceeds it; such a take is refused in a block where the model was updated
+    /// (`ModelUpdatedThisBlock`). With a `takeDelay`, the reporter's first such report records a flag and
+    /// returns 0; the take comes `takeDelay` to `2 * takeDelay` seconds after it (a later report flags again).
     function handleReport(
         address reporter,
         address contributor,
@@ -142,6 +161,7 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
         uint256 age = _checkWait(addedAt, refundWait);
         if (age >= anyAddressClaimWait) return claimable;
         if (age >= ownerClaimWait && reporter == _trainerOwner()) return claimable;
+        _checkNoUpdateThisBlock();
         if (agrees) revert ModelAgrees();
         uint256 numGood = numGoodData[reporter];
         if (numGood == 0) revert NoGoodData(reporter);
@@ -196,18 +216,24 @@ contract DepositRefundTake is TrainerOwned, IIncentiveMechanism {
         return costWeight * COST_PERIOD / divisor;
     }
 
-    /// @dev With a `takeDelay`: whether `reporter` may take now. A first call records the flag and returns
-    /// false; a call within `takeDelay` of the flag reverts with `TooEarly`; after it, returns true.
+    /// @dev With a `takeDelay`: whether `reporter` may take now. A first call, or one `2 * takeDelay` or more after
+    /// the flag (it expired), records a flag and returns false; a call within `takeDelay` of the flag reverts with
+    /// `TooEarly`; between the two, returns true.
     function _flagged(address reporter, address contributor, uint256 addedAt) private returns (bool) {
         bytes32 id = flagId(reporter, contributor, addedAt);
         uint256 flagged = flaggedAt[id];
-        if (flagged == 0) {
+        if (flagged == 0 || block.timestamp >= flagged + 2 * takeDelay) {
             flaggedAt[id] = block.timestamp;
             emit TakeFlagged(reporter, contributor, addedAt, block.timestamp + takeDelay);
             return false;
         }
         if (block.timestamp < flagged + takeDelay) revert TooEarly(flagged + takeDelay, block.timestamp);
         return true;
+    }
+
+    /// @dev Reverts with `ModelUpdatedThisBlock` if a contribution was added in this block.
+    function _checkNoUpdateThisBlock() private view {
+        if (lastUpdateTime == block.timestamp) revert ModelUpdatedThisBlock(block.timestamp);
     }
 
     /// @dev Reverts with `TooEarly` unless `wait` seconds have passed since `addedAt`; returns the age.

@@ -15,6 +15,9 @@ import {IClassifier} from "./Classifier.sol";
 /// (value `v` lives in word `v / 4`, bits `64 * (v % 4)`): first the centroids, class after class (class `c`,
 /// feature `j` is value `c * numFeatures + j`), then the counts (class `c`'s `uint64` is value
 /// `numClasses * numFeatures + c`). No word is left half empty, so a prediction reads as few words as possible.
+/// Every feature value of a sample the model learns from must lie within `+-featureBound`, fixed at deployment: a
+/// shared model must bound its inputs, or one far sample (say `x = [-100000, -100000]` where the data lies within
+/// +-5) drags its class's centroid so far away that the class is never predicted again.
 contract NearestCentroid is TrainerOwned, IClassifier {
     /// @notice Fixed-point scale: the real number 1.0 is stored as `SCALE`.
     int256 public constant SCALE = 1e9;
@@ -29,6 +32,8 @@ contract NearestCentroid is TrainerOwned, IClassifier {
     uint256 public immutable numFeatures;
     /// @dev How many classes the model distinguishes.
     uint256 private immutable _numClasses;
+    /// @notice The largest magnitude of a feature value the model learns from, fixed point (`100e9` means +-100).
+    int64 public immutable featureBound;
 
     /// @dev The packed values (centroids, then counts).
     mapping(uint256 word => uint256) private _words;
@@ -43,17 +48,28 @@ contract NearestCentroid is TrainerOwned, IClassifier {
     /// @notice A nearest-centroid model needs at least two classes, and `ceil(numClasses * (numFeatures + 1) / 4)`
     /// packed words; it got `numWords` words for `numClasses` classes.
     error InvalidModelShape(uint256 numWords, uint256 numClasses);
+    /// @notice The feature bound must be positive; `featureBound` was given (fixed point).
+    error NonPositiveFeatureBound(int64 featureBound);
+    /// @notice Feature `index` of a training sample is `value`, outside `+-featureBound` (all fixed point).
+    error FeatureOutOfRange(uint256 index, int64 value, int64 featureBound);
 
     /// @param trainer_ The `CollaborativeTrainer` that owns this model.
     /// @param numFeatures_ How many features a sample has.
     /// @param numClasses_ How many classes the model distinguishes (at least two).
     /// @param words The packed values, four 64-bit values per word (value `v` at bits `64 * (v % 4)` of word
     /// `v / 4`): the centroids, fixed point, class after class, then each class's count.
-    constructor(address trainer_, uint256 numFeatures_, uint256 numClasses_, uint256[] memory words)
-        TrainerOwned(trainer_)
-    {
+    /// @param featureBound_ The largest magnitude of a feature value `update` accepts, fixed point; must be positive.
+    constructor(
+        address trainer_,
+        uint256 numFeatures_,
+        uint256 numClasses_,
+        uint256[] memory words,
+        int64 featureBound_
+    ) TrainerOwned(trainer_) {
         uint256 n = (numClasses_ * (numFeatures_ + 1) + PER_WORD - 1) / PER_WORD;
         if (numClasses_ < 2 || words.length != n) revert InvalidModelShape(words.length, numClasses_);
+        if (featureBound_ <= 0) revert NonPositiveFeatureBound(featureBound_);
+        featureBound = featureBound_;
         numFeatures = numFeatures_;
         _numClasses = numClasses_;
         for (uint256 w = 0; w < n; ++w) {
@@ -129,7 +145,9 @@ contract NearestCentroid is TrainerOwned, IClassifier {
     }
 
     /// @inheritdoc IClassifier
-    /// @dev Each centroid value `v` of the class becomes `v + (x[j] - v) / (count + 1)`, rounded toward zero.
+    /// @dev Each centroid value `v` of the class becomes `v + (x[j] - v) / (count + 1)`, rounded toward zero. Every
+    /// value of `x` must lie within `+-featureBound` (`FeatureOutOfRange`): `x[j] + bound` lies in `[0, 2 * bound]`
+    /// exactly when it is in range (a negative sum wraps to a huge unsigned number), one comparison per value.
     function update(int64[] calldata x, uint64 label) external onlyTrainer returns (bool) {
         uint256 n = numFeatures;
         uint256 k = _numClasses;
@@ -139,13 +157,18 @@ contract NearestCentroid is TrainerOwned, IClassifier {
         uint64 newCount = _value(countAt) + 1;
         unchecked {
             int256 divisor = int256(uint256(newCount));
+            int256 bound = featureBound;
             uint256 v = label * n;
             uint256 word = _words[v / PER_WORD];
             for (uint256 j = 0; j < n; ++j) {
                 uint256 shift = BITS * (v % PER_WORD);
                 if (shift == 0 && j != 0) word = _words[v / PER_WORD];
                 int256 value = int64(uint64(word >> shift));
-                value += (_feature(x, j) - value) / divisor;
+                int256 feature = _feature(x, j);
+                if (uint256(feature + bound) > uint256(2 * bound)) {
+                    revert FeatureOutOfRange(j, int64(feature), int64(bound));
+                }
+                value += (feature - value) / divisor;
                 word = (word & ~(MASK << shift)) | ((uint256(value) & MASK) << shift);
                 if (shift == BITS * (PER_WORD - 1) || j == n - 1) _words[v / PER_WORD] = word;
                 ++v;

@@ -217,9 +217,10 @@ def check_owner_claim_wait(owner_claim_wait):
     import sumkit as sk
 
     wait = require_seconds(owner_claim_wait, "owner_claim_wait")
-    if not sk.days(1) < wait <= ANY_ADDRESS_CLAIM_WAIT:
+    if not sk.days(2) <= wait <= ANY_ADDRESS_CLAIM_WAIT:
         raise Wrong(f"owner_claim_wait={sk.units.format_duration(wait)} breaks the contract's order of waits: "
-                    "refund_wait (1 day) < owner_claim_wait <= any_address_claim_wait (14 days)")
+                    "refund_wait (1 day) < owner_claim_wait <= any_address_claim_wait (14 days), with a refund "
+                    "window (owner_claim_wait - refund_wait) at least as long as refund_wait, so at least 2 days")
     found, swept = _sweep_story(wait, mallory_hour=15)
     problems, played = list(found), [(15, swept)]
     if grading() and not problems:  # other times of day: the choice must not hang on one schedule

@@ -19,11 +19,15 @@ class DepositRefundTake:
     - After ``refund_wait`` seconds the contributor gets the deposit back if the model agrees.
     - Contributors with good (refunded) data may take from contributions the model disagrees with.
     - After ``owner_claim_wait`` the owner, after ``any_address_claim_wait`` anyone takes what is left.
-    - The waits must satisfy ``refund_wait < owner_claim_wait <= any_address_claim_wait``, so a contributor
-      always has time to claim the refund before the owner or anyone may take the deposit.
+    - The waits must satisfy ``refund_wait < owner_claim_wait <= any_address_claim_wait`` and
+      ``owner_claim_wait - refund_wait >= refund_wait``: a contributor always has a refund window at least as long
+      as the wait before it (with the defaults, 8 days) before the owner or anyone may take the deposit.
+    - The model's verdict is read for a refund or a take only in a block where no data was added, so one
+      transaction cannot flip the model, claim and flip it back (the contract's ``ModelUpdatedThisBlock``).
     - ``take_delay`` (seconds, 0 = off) makes a take in two steps: a first ``trainer.report`` only flags the
       contribution (it pays 0 and warns its contributor, who may still fix the model and claim the refund);
-      a ``report`` ``take_delay`` seconds later takes, if the model still disagrees. It defends against
+      a ``report`` ``take_delay`` to ``2 * take_delay`` seconds later takes, if the model still disagrees (after
+      that the flag has expired and a report flags again). It defends against
       "flip the model, then take" (see ``sk.sim.FlipAndTake``); 0 keeps the paper's one-step take.
 
     >>> drt = DepositRefundTake(refund_wait=DAY, cost_weight=10**14)
@@ -49,6 +53,14 @@ class DepositRefundTake:
                 "the waits must satisfy refund_wait < owner_claim_wait <= any_address_claim_wait, so that a "
                 "contributor has time to claim the refund before the owner or anyone may take the deposit "
                 f"(got {self.refund_wait}, {self.owner_claim_wait}, {self.any_address_claim_wait} seconds)"
+            )
+        window = self.owner_claim_wait - self.refund_wait
+        if window < self.refund_wait:
+            raise ValueError(
+                f"the refund window owner_claim_wait - refund_wait is {window} seconds, shorter than refund_wait "
+                f"({self.refund_wait} s): a contributor must have at least as long to claim a refund as they waited "
+                f"for it, so raise owner_claim_wait to at least 2 * refund_wait = {2 * self.refund_wait} "
+                "(the contract's RefundWindowTooShort)"
             )
         warn_if_short("refund_wait", self.refund_wait, allowed=self.short_waits)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..encoding import check_int, to_fixed, trunc_div
+from ..encoding import DEFAULT_FEATURE_BOUND, SCALE, check_feature_bound, check_int, encode_feature_bound, to_fixed, trunc_div
 from .base import DeploySteps, OnChainModel, pack, plain
 
 if TYPE_CHECKING:
@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 COUNT_MAX = 2**64 - 1  # the contract stores each class's count as a uint64
 VALUES_PER_WORD = 4  # centroid values (int64) and counts (uint64) share storage words, four to a word
-MAX_WORDS_PER_DEPLOY = 1_100  # about 23,000 gas each (1,200 words took 27.9M): the constructor fits one 30M-gas tx
+# Packed words per deployment transaction: each costs up to about 25,000 gas, so a full one stays under
+# EIP-7825's 16,777,216-gas transaction cap (measured by tests/test_sample_bound.py).
+MAX_WORDS_PER_DEPLOY = 600
 
 
 def class_counts(classes: Sequence[Any], y: Sequence[Any]) -> list[int]:
@@ -73,6 +75,8 @@ class NearestCentroid(OnChainModel):
     lowest class). Each sample added updates its class: ``centroid += (x - centroid) // (count + 1)`` per
     feature, the division rounding toward zero like Solidity, then ``count += 1``. Centroids are ``int64``
     fixed point (they stay between old values and samples, so they never overflow); counts are ``uint64``.
+    ``feature_bound`` (fixed point, default ``DEFAULT_FEATURE_BOUND`` = 100.0) is fixed at deployment: the model
+    learns only from samples whose every value lies within it (the contract reverts with ``FeatureOutOfRange``).
 
     >>> from sklearn.neighbors import NearestCentroid as SkNearestCentroid
     >>> X, y = [[0.0, 0.0], [0.0, 1.0], [4.0, 4.0]], ["a", "a", "b"]
@@ -84,6 +88,7 @@ class NearestCentroid(OnChainModel):
     centroids: list[list[int]]
     counts: list[int]
     classes: tuple[Any, ...] = ()
+    feature_bound: int = int(DEFAULT_FEATURE_BOUND * SCALE)
     contract_name: ClassVar[str] = "NearestCentroid"
 
     def __post_init__(self) -> None:
@@ -108,32 +113,42 @@ class NearestCentroid(OnChainModel):
         self.classes = tuple(plain(c) for c in self.classes) if self.classes else tuple(range(k))
         if len(self.classes) != k:
             raise ValueError(f"{len(self.classes)} classes for {k} centroids")
+        self.feature_bound = check_int(int(self.feature_bound), 64, what="feature_bound")
+        if self.feature_bound <= 0:
+            raise ValueError(f"feature_bound must be positive (fixed point {self.feature_bound} given)")
 
     # -- construction --------------------------------------------------------------------------
     @classmethod
     def from_floats(
-        cls, centroids: Sequence[Sequence[float]] | np.ndarray, counts: Sequence[int], classes: Sequence[Any] = ()
+        cls, centroids: Sequence[Sequence[float]] | np.ndarray, counts: Sequence[int], classes: Sequence[Any] = (),
+        *, feature_bound: float | None = None,
     ) -> NearestCentroid:
-        """A model from real-valued centroids (one row per class, encoded to fixed point) and class counts."""
+        """A model from real-valued centroids (one row per class, encoded to fixed point) and class counts;
+        ``feature_bound`` in real units (default ``DEFAULT_FEATURE_BOUND``)."""
         arr = np.asarray(centroids, dtype=float)
         if arr.ndim != 2:
             raise ValueError(f"centroids must be a 2-D array (one row per class); got shape {arr.shape}")
         rows = [to_fixed(row, what=f"centroid {c}") for c, row in enumerate(arr)]
-        return cls(rows, list(counts), tuple(classes))
+        return cls(rows, list(counts), tuple(classes), encode_feature_bound(feature_bound))
 
     @classmethod
     def from_sklearn(
-        cls, estimator: Any, counts: Sequence[int] | None = None, y: Sequence[Any] | None = None
+        cls, estimator: Any, counts: Sequence[int] | None = None, y: Sequence[Any] | None = None, *,
+        feature_bound: float | None = None, X: Any = None,
     ) -> NearestCentroid:
         """A model from a fitted ``sklearn.neighbors.NearestCentroid`` (Euclidean metric).
 
         scikit-learn keeps the centroids (``centroids_``) but not how many samples each one averages, which
         sets how fast it moves on chain. Give either ``counts`` (one per class, in the order of ``classes_``)
         or ``y``, the training labels the estimator was fitted on (the counts are then counted from them).
+        The feature bound is ``feature_bound`` (real units) if given, else twice the largest magnitude in the
+        training data ``X`` if given, else ``DEFAULT_FEATURE_BOUND``.
         """
         sklearn_centroid_estimator(estimator)
         counts = sklearn_counts(estimator, counts, y)
-        return cls.from_floats(estimator.centroids_, counts, tuple(estimator.classes_))
+        model = cls.from_floats(estimator.centroids_, counts, tuple(estimator.classes_))
+        model.feature_bound = encode_feature_bound(feature_bound, X)
+        return model
 
     # -- shape ---------------------------------------------------------------------------------
     @property
@@ -152,9 +167,11 @@ class NearestCentroid(OnChainModel):
         return distances.index(min(distances))
 
     def check_update(self, x: Sequence[int], label: int) -> None:
-        """Raise ``ValueError`` if the contract's update would revert (a wrong shape or label)."""
+        """Raise ``ValueError`` if the contract's update would revert (a wrong shape or label, a value beyond the
+        feature bound)."""
         if len(x) != self.n_features:
             raise ValueError(f"x has {len(x)} features but the model expects {self.n_features}")
+        check_feature_bound(x, self.feature_bound)
         if not 0 <= label < self.n_classes:
             raise ValueError(f"label {label} is out of range: labels are 0 to {self.n_classes - 1}")
         if self.counts[label] == COUNT_MAX:
@@ -169,7 +186,8 @@ class NearestCentroid(OnChainModel):
         return True
 
     def copy(self) -> NearestCentroid:
-        return NearestCentroid([list(row) for row in self.centroids], list(self.counts), self.classes)
+        return NearestCentroid([list(row) for row in self.centroids], list(self.counts), self.classes,
+                               self.feature_bound)
 
     def packed_words(self) -> list[int]:
         """The values as the contract stores them, four 64-bit values to a word (value ``v`` at bits
@@ -185,11 +203,11 @@ class NearestCentroid(OnChainModel):
                 f"{self.n_classes} classes x {self.n_features} features need {len(words)} storage words: more than "
                 f"one transaction can write (at most {MAX_WORDS_PER_DEPLOY}); reduce the features (e.g. with PCA)"
             )
-        return (trainer, self.n_features, self.n_classes, words), []
+        return (trainer, self.n_features, self.n_classes, words, self.feature_bound), []
 
     def matches(self, contract: Contract) -> bool:
-        """Whether the contract's centroids and counts equal this mirror's."""
-        return all(
+        """Whether the contract's centroids, counts and feature bound equal this mirror's."""
+        return contract.call("featureBound") == self.feature_bound and all(
             list(contract.call("centroid", c)) == self.centroids[c] and contract.call("count", c) == self.counts[c]
             for c in range(self.n_classes)
         )

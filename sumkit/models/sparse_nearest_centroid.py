@@ -19,7 +19,9 @@ MAX_ACTIVATIONS = 2**ACTIVATION_BITS - 1
 VALUES_PER_WORD = 15  # fifteen 17-bit counts to a storage word
 COUNT_MAX = 2**32 - 1  # class counts are uint32: the contract's exact comparisons cannot overflow
 FEATURES_MAX = 2**32 - 1
-WORDS_PER_TRANSACTION = 800  # about 24,500 gas per new word (storage and its squares): under 20M gas per chunk
+# Packed words per deployment transaction: each costs up to about 25,000 gas, so a full one stays under
+# EIP-7825's 16,777,216-gas transaction cap (measured by tests/test_sample_bound.py).
+WORDS_PER_TRANSACTION = 600
 
 
 @dataclass
@@ -184,8 +186,8 @@ class SparseNearestCentroid(OnChainModel):
         return [word for row in self.activations for word in pack(row, ACTIVATION_BITS, VALUES_PER_WORD)]
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
-        """The constructor takes the counts and up to 800 packed words; larger models send the rest in ``extend``
-        calls of 800 words (each under 20M gas, within one 30M-gas transaction), then ``finalize``."""
+        """The constructor takes the counts and up to ``WORDS_PER_TRANSACTION`` packed words; larger models send the
+        rest in ``extend`` calls of as many words (each within EIP-7825's 16,777,216-gas cap), then ``finalize``."""
         first, calls = chunked(self.packed_words(), WORDS_PER_TRANSACTION)
         return (trainer, self.n_features, list(self.counts), first), calls
 

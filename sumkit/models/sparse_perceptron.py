@@ -16,7 +16,9 @@ PARAMETER_BITS = 41  # the contract's intercept and weights are 41-bit signed in
 FIELD_BITS = 42  # ... each stored plus OFFSET in a 42-bit field whose top (guard) bit stays 0 ...
 OFFSET = 2 ** (PARAMETER_BITS - 1)
 PARAMS_PER_WORD = 6  # ... six fields to a storage word, the intercept first
-CHUNK_WORDS = 1000  # packed words per deployment transaction (about 23M gas, under the 30M limit)
+# Packed words per deployment transaction: each costs up to about 25,000 gas, so a full one stays under
+# EIP-7825's 16,777,216-gas transaction cap (measured by tests/test_sample_bound.py).
+CHUNK_WORDS = 600
 
 
 def _flatten(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,7 +91,7 @@ class SparsePerceptron(PerceptronBase):
         return pack([v + OFFSET for v in (self.intercept, *self.weights)], FIELD_BITS, PARAMS_PER_WORD)
 
     def deploy_steps(self, trainer: str) -> DeploySteps:
-        """The constructor takes up to 1,000 packed words (6,000 parameters); bigger models get ``extend``
-        calls of 1,000 words each, then ``finalize``."""
+        """The constructor takes up to ``CHUNK_WORDS`` packed words (six parameters each); bigger models get
+        ``extend`` calls of ``CHUNK_WORDS`` words each, then ``finalize``."""
         head, calls = chunked(self.packed_words(), CHUNK_WORDS)
         return (trainer, self.n_features, self.learning_rate, head), calls
