@@ -73,18 +73,25 @@ class LocalNode:
     """A local development node on 127.0.0.1: ``url`` to connect to, ``stop()`` (or leave the ``with``).
 
     ``start_time`` is its genesis block's time (default: sumkit's); ``timeout`` is how long to wait (seconds)
-    for it to answer.
+    for it to answer. ``mnemonic``, ``accounts`` and ``balance`` (ether) set its funded development accounts
+    (default: the public test mnemonic's ten, as in process); ``state`` is a file the node keeps its chain in
+    (loaded at start when it exists, written every second and on exit), so a restarted node loses nothing
+    that was mined.
     """
 
-    def __init__(self, *, port: int | None = None, start_time: int = GENESIS_TIME, timeout: float = 30) -> None:
+    def __init__(self, *, port: int | None = None, start_time: int = GENESIS_TIME, timeout: float = 30,
+                 mnemonic: str = DEV_MNEMONIC, accounts: int = DEV_ACCOUNTS, balance: int = 1_000_000,
+                 state: str | Path | None = None) -> None:
         self.executable = find_anvil()
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
             str(self.executable), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", "prague",
-            "--timestamp", str(start_time), "--accounts", str(DEV_ACCOUNTS), "--balance", "1000000",
-            "--mnemonic", DEV_MNEMONIC, "--gas-limit", str(BLOCK_GAS_LIMIT), "--chain-id", "31337", "--silent",
+            "--timestamp", str(start_time), "--accounts", str(accounts), "--balance", str(balance),
+            "--mnemonic", mnemonic, "--gas-limit", str(BLOCK_GAS_LIMIT), "--chain-id", "31337", "--silent",
         ]
+        if state is not None:
+            command += ["--state", str(state), "--state-interval", "1"]
         self._errors = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._errors
