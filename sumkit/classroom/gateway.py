@@ -35,6 +35,7 @@ import rlp
 TX_GAS_CAP = 16_777_216  # EIP-7825: the largest gas limit a transaction may carry (mainnet, testnets)
 MAX_REQUEST_BYTES = 512 * 1024  # a contract deployment of the largest allowed code (24 KiB) fits with room
 MAX_BATCH = 20  # calls in one JSON-RPC batch
+DRAIN_LIMIT = 16 * 1024 * 1024  # an oversized body up to this size is read and dropped; larger, the connection is cut
 CLIENT_VERSION = "sumkit-classroom/1 (a shared class chain behind a method gateway)"
 UPSTREAM_TIMEOUT = 60  # seconds to wait for the node's answer
 
@@ -209,7 +210,13 @@ class Handler(BaseHTTPRequestHandler):
         if length is None or not length.isdigit():
             self._send(411, error(None, -32600, "the class gateway needs a Content-Length header"), close=True)
             return
-        if int(length) > MAX_REQUEST_BYTES:  # refused before reading it; the connection is closed
+        if int(length) > MAX_REQUEST_BYTES:  # refused unparsed; read (up to a bound) so the client sees the answer
+            left = int(length)
+            while 0 < left <= DRAIN_LIMIT:
+                chunk = self.rfile.read(min(left, 65_536))
+                if not chunk:
+                    break
+                left -= len(chunk)
             self._send(413, error(None, -32600, (
                 f"request too large: {int(length):,} bytes, the class gateway accepts at most {MAX_REQUEST_BYTES:,}. "
                 "Send fewer calls at once, or smaller data")), close=True)
