@@ -179,12 +179,12 @@ class Classroom:
         token_file = self.dir / "node" / "admin_token"
         _write_private(token_file, {})  # created private first, then filled
         token_file.write_text(self._admin_url.rsplit("/", 1)[1])
-        command = [sys.executable, "-m", "sumkit.classroom.gateway", "--upstream", self.node.url, "--host", self.host,
+        # Run as a script, not a module of the package: the gateway needs none of sumkit (it starts in a moment and
+        # stays small), and nothing a learner's kernel imports runs in it.
+        command = [sys.executable, str(Path(__file__).with_name("gateway.py")), "--upstream", self.node.url, "--host", self.host,
                    "--port", str(self.port), "--token-file", str(token_file)]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[2]),
-                                                           os.environ.get("PYTHONPATH", "")]))
         self._gateway = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE, env=env)
+                                         stderr=subprocess.PIPE)
         self._gateway_finalizer = weakref.finalize(self, _terminate, self._gateway)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
