@@ -25,11 +25,20 @@ from typing import Any
 
 from . import write_json
 
-WAIT_FOR_ALL = 300  # seconds a student waits to see every classmate's contributions
+WAIT_FOR_ALL = 300  # seconds to wait for receipts, and for the students' last answers
 
 
-def student(path: str, adds: int, expected: int, first_sample: int) -> dict[str, Any]:
-    """One student process: send ``adds`` contributions at once, then wait to see ``expected`` in all."""
+def _barrier() -> None:
+    """Tell the parent this step is done, and wait until every student is (the parent answers "go")."""
+    print(json.dumps({"ready": True}), flush=True)
+    if sys.stdin.readline().strip() != "go":
+        raise SystemExit("the benchmark stopped")
+
+
+def student(path: str, adds: int, first_sample: int) -> dict[str, Any]:
+    """One student process: join and prepare; at the parent's signal send ``adds`` contributions at once (signed
+    with the student's key, consecutive nonces, all sent before any receipt is awaited); at the next signal (every
+    student's are mined) read the trainer's contributions once."""
     from eth_account import Account
     from web3 import Web3
 
@@ -55,39 +64,53 @@ def student(path: str, adds: int, expected: int, first_sample: int) -> dict[str,
               "maxFeePerGas": fee, "maxPriorityFeePerGas": tip, "nonce": nonce + i, "chainId": info["chain_id"],
               "type": 2}
         txs.append(signer.sign_transaction(tx).raw_transaction)
+    _barrier()
     started = time.time()
     hashes = [w3.eth.send_raw_transaction(raw) for raw in txs]
-    statuses = [w3.eth.wait_for_transaction_receipt(h, timeout=WAIT_FOR_ALL, poll_latency=0.1)["status"] for h in hashes]
+    statuses = [w3.eth.wait_for_transaction_receipt(h, timeout=WAIT_FOR_ALL, poll_latency=0.05)["status"] for h in hashes]
     finished = time.time()
-    deadline = time.monotonic() + WAIT_FOR_ALL
-    while len(trainer.added()) < expected and time.monotonic() < deadline:
-        time.sleep(0.5)
+    _barrier()
     keys = [c.key for c in trainer.added()]
     return {"student": info["student"], "succeeded": sum(statuses), "sent": adds, "started": started,
-            "finished": finished, "seen": len(keys), "unique": len(set(keys)), "blocks": sorted({c.added_at for c in trainer.added()})[:0], "order": hashlib.sha256("".join(keys).encode()).hexdigest(),
-            "check_model": trainer.check_model()}
+            "finished": finished, "seen": len(keys), "unique": len(set(keys)),
+            "order": hashlib.sha256("".join(keys).encode()).hexdigest(), "check_model": trainer.check_model()}
 
 
 def run_load(room: Any, adds: int) -> dict[str, Any]:
-    """Every student of ``room`` in a process of their own, all at once; the summary of what they saw."""
+    """Every student of ``room`` in a process of their own, sending at the same moment; what they all saw."""
     names = list(room.students)
-    expected = len(room.trainer.added()) + len(names) * adds
+    before = len(room.trainer.added())
     processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.classroom", "--student", str(room.join_file(n)),
-                                   "--adds", str(adds), "--expected", str(expected), "--first", str(50 + i * adds)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   "--adds", str(adds), "--first", str(50 + i * adds)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for i, n in enumerate(names)]
-    results = []
-    for p in processes:
-        out, err = p.communicate(timeout=WAIT_FOR_ALL * 2)
-        if p.returncode != 0:
-            raise RuntimeError(f"a student process failed: {err.strip()[-2000:]}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        for _step in ("prepared", "mined"):
+            for p in processes:
+                line = p.stdout.readline() if p.stdout else ""
+                if not line:
+                    raise RuntimeError(f"a student process failed: {(p.stderr.read() if p.stderr else '')[-2000:]}")
+            for p in processes:
+                p.stdin.write("go\n")  # type: ignore[union-attr]
+                p.stdin.flush()  # type: ignore[union-attr]
+        results = []
+        for p in processes:
+            out, err = p.communicate(timeout=WAIT_FOR_ALL)
+            if p.returncode != 0:
+                raise RuntimeError(f"a student process failed: {err.strip()[-2000:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     start, end = min(r["started"] for r in results), max(r["finished"] for r in results)
+    succeeded = sum(r["succeeded"] for r in results)
     return {"students": len(names), "adds_each": adds, "sent": sum(r["sent"] for r in results),
-            "succeeded": sum(r["succeeded"] for r in results), "expected_total": expected,
-            "seen_by_all": sorted({r["seen"] for r in results}), "unique_seen": sorted({r["unique"] for r in results}), "orders": len({r["order"] for r in results}),
-            "all_mirrors_match": all(r["check_model"] for r in results), "seconds": round(end - start, 2),
-            "per_second": round(sum(r["succeeded"] for r in results) / (end - start), 1)}
+            "succeeded": succeeded, "expected_total": before + succeeded,
+            "seen_by_all": sorted({r["seen"] for r in results}), "unique_seen": sorted({r["unique"] for r in results}),
+            "orders": len({r["order"] for r in results}), "all_mirrors_match": all(r["check_model"] for r in results),
+            "seconds": round(end - start, 2), "per_second": round(succeeded / (end - start), 1)}
 
 
 def overhead(room: Any, calls: int) -> list[dict[str, Any]]:
@@ -122,11 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--json")
     parser.add_argument("--student", help=argparse.SUPPRESS)  # run as one student process
-    parser.add_argument("--expected", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.student:
-        print(json.dumps(student(args.student, args.adds, args.expected, args.first)))
+        print(json.dumps(student(args.student, args.adds, args.first)), flush=True)
         return
     import sumkit as sk
 
