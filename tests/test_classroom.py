@@ -187,3 +187,44 @@ def test_students_register_their_own_trainers(room, ana):
         registry.transact("registerTrainer", ana.owner, "mine", sender=ana.owner)
     with pytest.raises(sk.Reverted, match="AlreadyListed"):
         registry.transact("registerTrainer", room.trainer.address, "mine", sender=ana.owner)
+
+
+# -- the dashboard (its drawing is clicked in Chromium: tests/browser/test_classroom_in_jupyterlab.py) ----
+def test_the_dashboard_says_what_the_chain_says(room, ana):
+    data = sk.classroom.class_data()
+    trainer = sk.classroom.attach_class_trainer(ana, room.trainer.address)
+    trainer.add_data(data.X_train[60], data.y_train[60], sender=ana.owner)
+    dashboard = room.dashboard()
+    table = dashboard.stats().set_index("student")
+    added = [c for c in room.trainer.added() if c.contributor == room.students["ana"]]
+    assert table.loc["ana", "contributions"] == len(added) > 0
+    assert table.loc["ana", "deposits"] == sum(c.deposit for c in added)
+    assert table.loc["ana", "levels"] == 1 and table.loc["ben", "levels"] == 0  # solved above, on chain
+    assert table.loc["ana", "balance"] == ana.balance(ana.owner)
+    assert "ana" in dashboard.students.value and "class model" in dashboard.trainers.value
+    assert "ana solved level reentrancy" in dashboard.feed.value
+    before = room.chain.backend.latest_timestamp()
+    dashboard.wait.value = sk.hours(12)
+    dashboard.travel()
+    assert room.chain.backend.latest_timestamp() >= before + sk.hours(12)
+    assert "moved the class clock by 12 h" in dashboard.feed.value
+
+
+def test_the_command_line_starts_a_class_and_warns_about_an_open_host(tmp_path):
+    import subprocess
+    import sys
+
+    roster = tmp_path / "roster.txt"
+    roster.write_text("ana\n# a comment\nben\n")
+    command = [sys.executable, "-m", "sumkit.classroom", "start", "--roster", str(roster), "--dir", str(tmp_path / "c"),
+               "--host", "0.0.0.0", "--levels", ""]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+        assert lines[0].startswith("class node: http://") and "(2 students)" in lines[0] and "0.0.0.0" not in lines[0]
+        assert sorted(p.name for p in (tmp_path / "c" / "students").iterdir()) == ["ana.json", "ben.json"]
+    finally:
+        process.send_signal(2)  # Ctrl-C
+        _, err = process.communicate(timeout=60)
+    assert "WARNING: the class node listens on 0.0.0.0: anyone who can reach this address can read" in err
+    assert process.returncode == 0

@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--dir", required=True, help="the class directory (join files, the chain's state)")
     start.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     start.add_argument("--port", type=int, help="the port (default: a free one; kept on restart)")
+    start.add_argument("--url", help="the URL students use (default http://HOST:PORT; with --host 0.0.0.0, this "
+                                     "machine's name)")
     start.add_argument("--levels", default=",".join(LEVELS), help="lab levels per student (comma-separated, or '')")
     args = parser.parse_args(argv)
     students = read_roster(args.roster) if args.roster else args.students
@@ -29,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     levels = [name for name in args.levels.split(",") if name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the host warning was printed above
-        room = Classroom.start(students, dir=args.dir, host=args.host, port=args.port, levels=levels)
+        room = Classroom.start(students, dir=args.dir, host=args.host, port=args.port, url=args.url, levels=levels)
     with room:
         print(f"class node: {room.url} ({len(room.students)} students)")
         print(f"join files: {room.dir / 'students'} (hand each student their own file only)")

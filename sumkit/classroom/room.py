@@ -96,8 +96,10 @@ class Classroom:
         self.dir = dir
         self.config = config
         self.host, self.port = config["host"], config["port"]
-        self.url = f"http://{self.host}:{self.port}"
-        self._admin_url = f"{self.url}/admin/{secrets_['admin_token']}"
+        local = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # where this machine reaches it
+        self.url = config.get("url") or f"http://{local}:{self.port}"  # what the join files give students
+        self._local_url = f"http://{local}:{self.port}"
+        self._admin_url = f"{self._local_url}/admin/{secrets_['admin_token']}"
         self._mnemonic = secrets_["mnemonic"]
         self.students: dict[str, str] = {}
         self.node = LocalNode(accounts=0, state=dir / "node" / "state.json", timeout=timeout)
@@ -117,12 +119,14 @@ class Classroom:
     # -- starting -----------------------------------------------------------------------------------
     @classmethod
     def start(cls, students: Sequence[str] | int | None = None, *, dir: str | Path, host: str = "127.0.0.1",
-              port: int | None = None, levels: Sequence[str] = LEVELS, trainer: bool = True,
+              port: int | None = None, url: str | None = None, levels: Sequence[str] = LEVELS, trainer: bool = True,
               timeout: float = 60) -> Classroom:
         """Start the class in ``dir``: a new one (``students``: names, or a number for student01, student02, ...),
         or, when ``dir`` already holds one, the same class again (students rejoin with their files; ``students``
         must then be None or the same roster). ``levels``: the lab levels each student gets an instance of;
-        ``trainer``: deploy and publish the class trainer (see :mod:`sumkit.classroom.recipe`)."""
+        ``trainer``: deploy and publish the class trainer (see :mod:`sumkit.classroom.recipe`). ``url``: the address
+        students reach the node at, for the join files (default ``http://HOST:PORT``; with ``host="0.0.0.0"``,
+        give this machine's name or address on the class network)."""
         dir = Path(dir)
         if isinstance(students, int):
             students = [f"student{i + 1:02d}" for i in range(students)]
@@ -144,8 +148,10 @@ class Classroom:
         if host not in ("127.0.0.1", "localhost"):
             warnings.warn(OPEN_HOST_WARNING.format(host=host), stacklevel=2)
         dir.mkdir(parents=True, exist_ok=True)
-        config = {"students": names, "host": host, "port": port or _free_port(host), "contracts": {},
-                  "instances": {}}
+        port = port or _free_port(host)
+        if url is None and host in ("0.0.0.0", "::"):
+            url = f"http://{socket.gethostname()}:{port}"
+        config = {"students": names, "host": host, "port": port, "url": url, "contracts": {}, "instances": {}}
         secrets_ = {"mnemonic": Account.create_with_mnemonic()[1] if _hd() else None,
                     "admin_token": secrets.token_urlsafe(32)}
         _write_private(dir / "instructor.json", secrets_)
@@ -192,7 +198,7 @@ class Classroom:
                 error = self._gateway.stderr.read().decode(errors="replace") if self._gateway.stderr else ""
                 raise RuntimeError(f"the class gateway stopped while starting: {error.strip()[-500:]}")
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.5):
+                with socket.create_connection((self._local_url.split("//")[1].rsplit(":", 1)[0], self.port), timeout=0.5):
                     return
             except OSError:
                 time.sleep(0.05)
