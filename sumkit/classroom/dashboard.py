@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 WAITS = {"1 hour": hours(1), "12 hours": hours(12), "1 day": days(1), "7 days": days(7)}
 FEED = 12  # events in the feed
+FEED_EVENTS = ("ContributionAdded", "ContributionRefunded", "DepositTaken", "LevelSolved", "TrainerPublished",
+               "TrainerRegistered", "ClockMoved")
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 520, 180, 36
 
 
@@ -267,7 +269,8 @@ class Dashboard:
 
     def _feed(self) -> list[str]:
         lines = []
-        for e in reversed(self._events[-FEED:]):
+        shown = [e for e in self._events if e["event"] in FEED_EVENTS]  # the rest (fees charged, ...) is detail
+        for e in reversed(shown[-FEED:]):
             args, kind = e["args"], e["event"]
             who = lambda a: self._names.get(a, a[:10])  # noqa: E731
             listing = self._listings.get(e["address"] or "", {}).get("name", "a trainer")
@@ -283,8 +286,4 @@ class Dashboard:
                 lines.append(f"{who(args.get('student', self.chain.owner))} listed trainer {args['name']!r}")
             elif kind == "ClockMoved":
                 lines.append(f"the instructor moved the class clock by {format_duration(args['seconds'])}")
-            elif kind == "InstanceCreated":
-                continue
-            else:
-                lines.append(f"{kind} at {e['address'][:10] if e['address'] else ''}")
         return lines
