@@ -4,8 +4,9 @@ class (or restart the one in DIR), print where the join files are, and serve unt
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-import time
+import threading
 import warnings
 
 from .room import LEVELS, OPEN_HOST_WARNING, Classroom, read_roster
@@ -32,15 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the host warning was printed above
         room = Classroom.start(students, dir=args.dir, host=args.host, port=args.port, url=args.url, levels=levels)
+    stop = threading.Event()  # Ctrl-C or a termination signal stops the class cleanly, whenever it comes
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
     with room:
         print(f"class node: {room.url} ({len(room.students)} students)")
         print(f"join files: {room.dir / 'students'} (hand each student their own file only)")
         print(f"instructor: {room.dir / 'instructor.json'} (keep it to yourself)")
         print("serving; Ctrl-C stops (start again with the same --dir to go on)", flush=True)
-        try:
-            while room.running:
-                time.sleep(1)
-        except KeyboardInterrupt:
+        while room.running and not stop.wait(1):
             pass
     return 0
 
