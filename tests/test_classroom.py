@@ -194,9 +194,16 @@ def test_the_dashboard_says_what_the_chain_says(room, ana):
     data = sk.classroom.class_data()
     trainer = sk.classroom.attach_class_trainer(ana, room.trainer.address)
     trainer.add_data(data.X_train[60], data.y_train[60], sender=ana.owner)
+    # Ana deploys her own design and registers it: the dashboard ranks it with the class model.
+    own = sk.deploy(ana, sk.classroom.recipe.class_model(), sk.classroom.recipe.INCENTIVE, name="ana model")
+    registry = ana.at(room.registry.address, "ClassRegistry")
+    registry.transact("registerTrainer", own.address, "ana model", sender=ana.owner)
+    own.add_data(data.X_train[61], 1 - data.y_train[61], sender=ana.owner)  # a wrong label: her model loses accuracy
     dashboard = room.dashboard()
+    ranking = dashboard.trainers.value
+    assert ">ana model</td>" in ranking and ">ana</td>" in ranking and ">instructor</td>" in ranking
     table = dashboard.stats().set_index("student")
-    added = [c for c in room.trainer.added() if c.contributor == room.students["ana"]]
+    added = [c for t in (room.trainer, own) for c in t.added() if c.contributor == room.students["ana"]]  # every listed trainer
     assert table.loc["ana", "contributions"] == len(added) > 0
     assert table.loc["ana", "deposits"] == sum(c.deposit for c in added)
     solved = [e for e in room.chain.logs("LevelSolved", address=room.registry.address) if e["student"] == ana.owner]
