@@ -237,3 +237,48 @@ def test_the_command_line_starts_a_class_and_warns_about_an_open_host(tmp_path):
         _, err = process.communicate(timeout=60)
     assert "WARNING: the class node listens on 0.0.0.0: anyone who can reach this address can read" in err
     assert process.returncode == 0
+
+
+# -- notebook 09's checkers: right answers pass, wrong ones say what is wrong --------------------------
+def test_notebook_09_checkers_say_what_is_wrong(room, ana):
+    from sumkit import course
+
+    trainer = sk.classroom.attach_class_trainer(ana, room.trainer.address)
+    registry = ana.at(room.registry.address, "ClassRegistry")
+    me = ana.owner
+
+    assert course.evaluate("09.1", contribute=lambda t, x, y, who: t.add_data(x, y, sender=who), trainer=trainer,
+                           me=me).status == "correct"
+    wrong = course.evaluate("09.1", contribute=lambda t, x, y, who: t.add_data(x, 1 - y, sender=who), trainer=trainer,
+                            me=me)
+    assert wrong.status == "wrong" and "recorded with label" in wrong.feedback
+    silent = course.evaluate("09.1", contribute=lambda t, x, y, who: None, trainer=trainer, me=me)
+    assert silent.status == "wrong" and "no contribution of yours" in silent.feedback
+
+    def first_of_level(registry, me, level):  # ignores whose instance it is
+        for i in range(registry.call("instanceCount")):
+            if registry.call("instanceAt", i)["level"] == level:
+                return registry.call("instanceAt", i)["target"]
+
+    def mine(registry, me, level):
+        for i in range(registry.call("instanceCount")):
+            instance = registry.call("instanceAt", i)
+            if instance["student"] == me and instance["level"] == level:
+                return instance["target"]
+
+    assert course.evaluate("09.2", my_target=mine, registry=registry, me=me).status == "correct"
+    assert registry.call("instanceAt", 0)["student"] == room.students["ana"]  # so for ben, the first is a classmate's
+    result = course.evaluate("09.2", my_target=first_of_level, registry=registry, me=room.students["ben"])
+    assert result.status == "wrong" and "classmate's target" in result.feedback
+
+    def counts(w3, address, first=0):
+        contract = w3.eth.contract(address=address, abi=sk.artifacts.load("CollaborativeTrainer")["abi"])
+        found: dict[str, int] = {}
+        for log in contract.events.ContributionAdded().get_logs(from_block=first):
+            found[log["args"]["contributor"]] = found.get(log["args"]["contributor"], 0) + 1
+        return found
+
+    assert course.evaluate("09.3", contributions_per_account=counts, trainer=trainer).status == "correct"
+    recent = course.evaluate("09.3", contributions_per_account=lambda w3, a: counts(w3, a, w3.eth.block_number),
+                             trainer=trainer)
+    assert recent.status == "wrong" and ("missing" in recent.feedback or "too low" in recent.feedback)
