@@ -9,7 +9,6 @@ import json
 import stat
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from eth_account import Account

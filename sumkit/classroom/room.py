@@ -30,7 +30,7 @@ from typing import Any
 
 from eth_account import Account
 
-from ..chain import Chain, Contract
+from ..chain import Chain
 from ..node import LocalNode
 from ..units import ether
 from .gateway import TX_GAS_CAP
@@ -152,7 +152,7 @@ class Classroom:
         if url is None and host in ("0.0.0.0", "::"):
             url = f"http://{socket.gethostname()}:{port}"
         config = {"students": names, "host": host, "port": port, "url": url, "contracts": {}, "instances": {}}
-        secrets_ = {"mnemonic": Account.create_with_mnemonic()[1] if _hd() else None,
+        secrets_ = {"mnemonic": _new_mnemonic(),
                     "admin_token": secrets.token_urlsafe(32)}
         _write_private(dir / "instructor.json", secrets_)
         (dir / "class.json").write_text(json.dumps(config, indent=2))
@@ -312,9 +312,10 @@ class Classroom:
         self.stop()
 
 
-def _hd() -> bool:
+def _new_mnemonic() -> str:
+    """A fresh random 12-word mnemonic (from the operating system's randomness), for one class."""
     Account.enable_unaudited_hdwallet_features()
-    return True
+    return Account.create_with_mnemonic()[1]
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
