@@ -8,8 +8,9 @@
 1
 """
 
-from . import course, datasets, encoding, incentives, lab, market, models, plots, sim, widgets
+from . import classroom, course, datasets, encoding, incentives, lab, market, models, plots, sim, widgets
 from .chain import Chain
+from .classroom import Classroom
 from .solidity import CompileError, compile_source, register_magic
 from .errors import Reverted
 from .node import LocalNode
@@ -18,6 +19,7 @@ from .units import days, ether, format_ether, hours, minutes, seconds
 
 __all__ = [
     "Chain",
+    "Classroom",
     "CompileError",
     "compile_source",
     "Contribution",
@@ -25,6 +27,7 @@ __all__ = [
     "LocalNode",
     "Reverted",
     "Trainer",
+    "classroom",
     "course",
     "datasets",
     "days",

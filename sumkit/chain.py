@@ -26,6 +26,7 @@ import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import rlp
@@ -173,6 +174,18 @@ class Chain:
 
         backend = RpcBackend(url, private_keys=private_keys, timeout=timeout)
         return cls(backend=backend, start_time=backend.latest_timestamp())
+
+    @classmethod
+    def join(cls, path: str | Path) -> Chain:
+        """The class chain, as the student whose join file is at ``path`` (from the instructor's
+        ``sk.Classroom``): it signs with that student's key only; ``travel`` and ``snapshot`` refuse (the class
+        shares the chain: only the instructor moves its clock).
+
+        >>> chain = sk.Chain.join("class/students/ana.json")     # doctest: +SKIP
+        """
+        from .classroom.student import join
+
+        return join(path)
 
     def __repr__(self) -> str:
         return f"<Chain {self.backend.name} block={self.block_number} now={self.now}>"

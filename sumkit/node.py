@@ -89,18 +89,23 @@ class LocalNode:
     ``start_time`` is its genesis block's time (default: sumkit's; a testnet-like node starts now); ``timeout``
     is how long to wait (seconds) for it to answer. ``testnet=True``: behave like a public testnet (see the module
     docstring), mining a block every ``block_time`` seconds with an initial base fee of ``base_fee`` wei.
+    ``mnemonic``, ``accounts`` and ``balance`` (ether) set its funded development accounts (default: the public
+    test mnemonic's ten, as in process); ``state`` is a file the node keeps its chain in (loaded at start when it
+    exists, written every second and on exit), so a restarted node loses nothing that was mined.
     """
 
     def __init__(self, *, port: int | None = None, start_time: int | None = None, timeout: float = 30,
-                 testnet: bool = False, block_time: int = TESTNET_BLOCK_TIME, base_fee: int = TESTNET_BASE_FEE) -> None:
+                 testnet: bool = False, block_time: int = TESTNET_BLOCK_TIME, base_fee: int = TESTNET_BASE_FEE,
+                 mnemonic: str = DEV_CHAIN.mnemonic, accounts: int = DEV_CHAIN.accounts,
+                 balance: int = DEV_CHAIN.balance // 10**18, state: str | Path | None = None) -> None:
         self.executable = find_anvil()
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.testnet = testnet
         command = [
             str(self.executable), "--host", "127.0.0.1", "--port", str(self.port),
-            "--accounts", str(DEV_CHAIN.accounts), "--balance", str(DEV_CHAIN.balance // 10**18),
-            "--mnemonic", DEV_CHAIN.mnemonic, "--chain-id", str(DEV_CHAIN.node_chain_id), "--silent",
+            "--accounts", str(accounts), "--balance", str(balance),
+            "--mnemonic", mnemonic, "--chain-id", str(DEV_CHAIN.node_chain_id), "--silent",
         ]
         if testnet:  # a public testnet's rules: Osaka with EIP-7825 enforced, a block on a timer, a base fee
             if not isinstance(block_time, int) or isinstance(block_time, bool) or block_time < 1:
@@ -113,6 +118,8 @@ class LocalNode:
             command += ["--hardfork", "prague", "--timestamp", str(DEV_CHAIN.genesis_time if start_time is None
                                                                    else start_time),
                         "--gas-limit", str(DEV_CHAIN.block_gas_limit)]
+        if state is not None:
+            command += ["--state", str(state), "--state-interval", "1"]
         self._errors = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._errors

@@ -162,7 +162,9 @@ class Trainer:
                 contributor=event["contributor"], label=model.decode_label(event["label"]), added_at=event["addedAt"],
                 deposit=event["deposit"], x=x, key=event["key"],
             ))
-        self._derived = (version, contributions, model)
+        # chain.logs() may have read others' newer blocks after chain.version was taken (on a node, while others
+        # send): the cache key is the log's length now, or the next call would replay those events twice.
+        self._derived = ((version[0], len(self.chain._events)), contributions, model)
         return contributions, model
 
     def __repr__(self) -> str:

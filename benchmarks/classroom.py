@@ -1,0 +1,175 @@
+"""The class node under load, and what its gateway costs.
+
+    python -m benchmarks.classroom [--students 30] [--adds 10] [--calls 200] [--json FILE]
+
+Starts a class, then ``--students`` student processes, each joining with its own file and sending ``--adds``
+contributions to the class trainer at once (signed with its key, consecutive nonces, all sent before any
+receipt is awaited). Reports: how many succeeded, the wall time and throughput (contributions mined per
+second, from the first send to the last receipt), whether every student saw the same contributions in the same
+order and the mirror matched the chain; and the gateway's overhead per request (median ms of an ``eth_blockNumber``
+and of an ``eth_call`` request, each one HTTP request on a kept-alive connection, straight to the node and through
+the gateway).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import write_json
+
+WAIT_FOR_ALL = 300  # seconds to wait for receipts, and for the students' last answers
+
+
+def _barrier() -> None:
+    """Tell the parent this step is done, and wait until every student is (the parent answers "go")."""
+    print(json.dumps({"ready": True}), flush=True)
+    if sys.stdin.readline().strip() != "go":
+        raise SystemExit("the benchmark stopped")
+
+
+def student(path: str, adds: int, first_sample: int) -> dict[str, Any]:
+    """One student process: join and prepare; at the parent's signal send ``adds`` contributions at once (signed
+    with the student's key, consecutive nonces, all sent before any receipt is awaited); at the next signal (every
+    student's are mined) read the trainer's contributions once."""
+    from eth_account import Account
+    from web3 import Web3
+
+    import sumkit as sk
+    from sumkit.classroom.recipe import INCENTIVE
+
+    chain = sk.Chain.join(path)
+    info = json.loads(Path(path).read_text())
+    trainer = sk.classroom.attach_class_trainer(chain, info["contracts"]["trainer"])
+    data = sk.classroom.class_data()
+    signer = Account.from_key(info["private_key"])
+    w3 = Web3(Web3.HTTPProvider(info["url"]))
+    add = trainer.contract._signature("addData")
+    nonce = w3.eth.get_transaction_count(signer.address)
+    tip = 10**9
+    fee = 3 * w3.eth.get_block("latest")["baseFeePerGas"] + tip
+    deposit = INCENTIVE.deposit(1)  # the most a contribution can cost: enough whoever is mined before it
+    txs = []
+    for i in range(adds):
+        row = (first_sample + i) % len(data.y_train)
+        calldata = add.encode_call([trainer.model.encode(data.X_train[row]), trainer.model.encode_label(data.y_train[row])])
+        tx = {"to": trainer.address, "data": "0x" + calldata.hex(), "value": deposit, "gas": 400_000,
+              "maxFeePerGas": fee, "maxPriorityFeePerGas": tip, "nonce": nonce + i, "chainId": info["chain_id"],
+              "type": 2}
+        txs.append(signer.sign_transaction(tx).raw_transaction)
+    _barrier()
+    started = time.time()
+    hashes = [w3.eth.send_raw_transaction(raw) for raw in txs]
+    statuses = [w3.eth.wait_for_transaction_receipt(h, timeout=WAIT_FOR_ALL, poll_latency=0.05)["status"] for h in hashes]
+    finished = time.time()
+    _barrier()
+    keys = [c.key for c in trainer.added()]
+    return {"student": info["student"], "succeeded": sum(statuses), "sent": adds, "started": started,
+            "finished": finished, "seen": len(keys), "unique": len(set(keys)),
+            "order": hashlib.sha256("".join(keys).encode()).hexdigest(), "check_model": trainer.check_model()}
+
+
+def run_load(room: Any, adds: int) -> dict[str, Any]:
+    """Every student of ``room`` in a process of their own, sending at the same moment; what they all saw."""
+    names = list(room.students)
+    before = len(room.trainer.added())
+    processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.classroom", "--student", str(room.join_file(n)),
+                                   "--adds", str(adds), "--first", str(50 + i * adds)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i, n in enumerate(names)]
+    try:
+        for _step in ("prepared", "mined"):
+            for p in processes:
+                line = p.stdout.readline() if p.stdout else ""
+                if not line:
+                    raise RuntimeError(f"a student process failed: {(p.stderr.read() if p.stderr else '')[-2000:]}")
+            for p in processes:
+                p.stdin.write("go\n")  # type: ignore[union-attr]
+                p.stdin.flush()  # type: ignore[union-attr]
+        results = []
+        for p in processes:
+            out, err = p.communicate(timeout=WAIT_FOR_ALL)
+            if p.returncode != 0:
+                raise RuntimeError(f"a student process failed: {err.strip()[-2000:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    start, end = min(r["started"] for r in results), max(r["finished"] for r in results)
+    succeeded = sum(r["succeeded"] for r in results)
+    return {"students": len(names), "adds_each": adds, "sent": sum(r["sent"] for r in results),
+            "succeeded": succeeded, "expected_total": before + succeeded,
+            "seen_by_all": sorted({r["seen"] for r in results}), "unique_seen": sorted({r["unique"] for r in results}),
+            "orders": len({r["order"] for r in results}), "all_mirrors_match": all(r["check_model"] for r in results),
+            "seconds": round(end - start, 2), "per_second": round(succeeded / (end - start), 1)}
+
+
+def overhead(room: Any, calls: int) -> list[dict[str, Any]]:
+    """Median ms per JSON-RPC request (one HTTP request each, on a kept-alive connection) straight to the node and
+    through the gateway."""
+    import requests
+
+    trainer = room.trainer
+    data = "0x" + trainer.contract._signature("predict").encode_call([trainer.model.encode([0.0] * 30)]).hex()
+    rows = []
+    for request, method, params in (("eth_blockNumber", "eth_blockNumber", []),
+                                    ("eth_call predict", "eth_call", [{"to": trainer.address, "data": data}, "latest"])):
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+        row: dict[str, Any] = {"request": request}
+        for where, url in (("node", room.node.url), ("gateway", room.url)):
+            session = requests.Session()
+            samples = []
+            for _ in range(calls + 1):
+                t = time.perf_counter()
+                answer = session.post(url, data=body, headers={"Content-Type": "application/json"}).json()
+                samples.append(time.perf_counter() - t)
+                if "result" not in answer:
+                    raise RuntimeError(f"{request} through the {where} failed: {answer}")
+            row[f"{where}_ms"] = round(1000 * statistics.median(samples[1:]), 3)  # the first opens the connection
+        row["overhead_ms"] = round(row["gateway_ms"] - row["node_ms"], 3)
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.classroom", description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--adds", type=int, default=10)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--json")
+    parser.add_argument("--student", help=argparse.SUPPRESS)  # run as one student process
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.student:
+        print(json.dumps(student(args.student, args.adds, args.first)), flush=True)
+        return
+    import sumkit as sk
+
+    with tempfile.TemporaryDirectory() as folder:
+        t = time.perf_counter()
+        with sk.Classroom.start(students=args.students, dir=folder, levels=()) as room:
+            setup = time.perf_counter() - t
+            load = run_load(room, args.adds)
+            rows = overhead(room, args.calls)
+    print(f"class of {args.students} started in {setup:.1f} s (class trainer and registry deployed, no lab levels)")
+    print(f"load: {load['succeeded']}/{load['sent']} contributions succeeded in {load['seconds']} s "
+          f"({load['per_second']} per second through the gateway); every student saw {load['seen_by_all']} "
+          f"contributions, {load['orders']} distinct order(s); mirrors match the chain: {load['all_mirrors_match']}")
+    print(f"{'request':<18}{'node ms':>10}{'gateway ms':>12}{'overhead ms':>13}")
+    for row in rows:
+        print(f"{row['request']:<18}{row['node_ms']:>10.3f}{row['gateway_ms']:>12.3f}{row['overhead_ms']:>13.3f}")
+    write_json([{"kind": "load", **load}, *({"kind": "overhead", **row} for row in rows)], args.json)
+
+
+if __name__ == "__main__":
+    main()
