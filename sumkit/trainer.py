@@ -164,7 +164,7 @@ class Trainer:
             ))
         # chain.logs() may have read others' newer blocks after chain.version was taken (on a node, while others
         # send): the cache key is the log's length now, or the next call would replay those events twice.
-        self._derived = ((version[0], len(self.chain._events)), contributions, model)
+        self._derived = ((version[0], self.chain.history.version[1]), contributions, model)
         return contributions, model
 
     def __repr__(self) -> str:
