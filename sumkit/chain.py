@@ -257,6 +257,16 @@ class Chain:
         """A readable name for an address: the account's name, a contract's name, or the address."""
         return self._names.get(_abi.checksum(address), address)
 
+    def name_account(self, address: str, name: str) -> None:
+        """Call ``address`` ``name`` from now on (gas log, errors, :meth:`name_of`); an account this chain signs for
+        can then be passed by that name too.
+
+        >>> chain.name_account(chain.owner, "instructor")     # doctest: +SKIP
+        """
+        if not isinstance(name, str) or not name or name.startswith("0x"):
+            raise ValueError(f"an account's name is a non-empty string not starting with 0x, got {name!r}")
+        self._names[self.account(address)] = name
+
     def nonce(self, account: str) -> int:
         """How many transactions ``account`` has sent."""
         return self.backend.nonce(_abi.checksum(account))
