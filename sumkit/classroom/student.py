@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..backends.base import TransactionRejected
+from ..backends.base import Capabilities, TransactionRejected
 from ..backends.rpc import RpcBackend
-from .gateway import TX_GAS_CAP
 
 if TYPE_CHECKING:
     from ..chain import Chain
@@ -24,17 +23,26 @@ JOIN_FIELDS = ("url", "student", "address", "private_key", "contracts")
 
 
 class ClassBackend(RpcBackend):
-    """An :class:`~sumkit.backends.rpc.RpcBackend` on a class node: no transaction carries more than
-    :data:`TX_GAS_CAP` gas (the gateway refuses more, as a public mempool does), an unreachable node gets an
-    error that says what happened, and, for a student, ``travel`` and ``snapshot`` refuse with the class's
-    reason. ``info`` is the join file's content (without the key)."""
+    """An :class:`~sumkit.backends.rpc.RpcBackend` on a class node: a shared chain, whose clock only the instructor
+    (``instructor=True``: the gateway's admin URL) moves and which nobody undoes; an unreachable node gets an error
+    that says what happened, and, for a student, ``travel`` and ``snapshot`` refuse with the class's reason.
+    ``info`` is the join file's content (without the key). Gas above EIP-7825's cap is refused by the chain, as on
+    any node (and by the gateway, as a public mempool does)."""
 
     name = "rpc"
 
     def __init__(self, url: str, *, private_keys: Sequence[str | bytes], info: dict[str, Any] | None = None,
-                 timeout: float = 30) -> None:
+                 instructor: bool = False, timeout: float = 30) -> None:
         self.info = dict(info or {})
+        self.instructor = instructor
         super().__init__(url, private_keys=private_keys, timeout=timeout)
+        self.dev = instructor  # only the instructor sets block times (what RpcBackend would probe for)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Shared: others send too; the instructor's chain sets block times; nobody's chain snapshots."""
+        return Capabilities(time_control=self.instructor, snapshots=False, follows_others=True,
+                            raw_transactions=True, gas_estimation=True, shared=True, past_state=True)
 
     def request(self, method: str, params: list[Any]) -> dict[str, Any]:
         try:
@@ -59,14 +67,11 @@ class ClassBackend(RpcBackend):
             "snapshots work) and send to the class chain only what you mean."
         )
 
-    def call(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int) -> Any:
-        return super().call(sender, to, data, value=value, gas=min(gas, TX_GAS_CAP), timestamp=timestamp)
-
     def send(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int, timestamp: int,
              nonce: int | None = None) -> Any:
         if sender not in self.accounts:
             raise TransactionRejected(f"this chain signs only for {', '.join(self.accounts)}, not {sender}")
-        return super().send(sender, to, data, value=value, gas=min(gas, TX_GAS_CAP), timestamp=timestamp, nonce=nonce)
+        return super().send(sender, to, data, value=value, gas=gas, timestamp=timestamp, nonce=nonce)
 
 
 def read_join_file(path: str | Path) -> dict[str, Any]:
@@ -100,5 +105,5 @@ def join(path: str | Path, *, timeout: float = 30) -> Chain:
     if backend.accounts[0] != info["address"]:
         raise ValueError(f"{path}: its key does not belong to its address {info['address']}: the file was edited")
     chain = Chain(backend=backend, start_time=backend.latest_timestamp())
-    chain._names[backend.accounts[0]] = info["student"]
+    chain.name_account(backend.accounts[0], info["student"])
     return chain
