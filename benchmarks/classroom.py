@@ -48,7 +48,7 @@ def student(path: str, adds: int, first_sample: int) -> dict[str, Any]:
 
     chain = sk.Chain.join(path)
     info = json.loads(Path(path).read_text())
-    trainer = sk.classroom.attach_class_trainer(chain, info["contracts"]["trainer"])
+    trainer = sk.Trainer.at(chain, info["contracts"]["trainer"])
     data = sk.classroom.class_data()
     signer = Account.from_key(info["private_key"])
     w3 = Web3(Web3.HTTPProvider(info["url"]))

@@ -101,6 +101,26 @@ def test_the_gateway_refuses_each_development_family_with_its_reason(room, metho
     assert method in answer["error"]["message"] and why in answer["error"]["message"]
 
 
+def test_the_class_chain_says_what_it_can_do(room, ana):
+    # Declared by the class backend, not probed from the node: a shared chain nobody undoes; only the instructor's
+    # chain sets block times.
+    assert ana.capabilities.shared and room.chain.capabilities.shared
+    assert not ana.capabilities.time_control and room.chain.capabilities.time_control
+    assert not ana.capabilities.snapshots and not room.chain.capabilities.snapshots
+    assert ana.name_of(ana.owner) == "ana" and room.chain.name_of(room.students["ben"]) == "ben"
+    assert room.chain.account("instructor") == room.chain.owner
+
+
+def test_the_gateways_gas_cap_is_sumkits_and_a_students_chain_refuses_more(ana):
+    from sumkit.backends.base import TX_GAS_CAP as SUMKIT_CAP
+
+    assert TX_GAS_CAP == SUMKIT_CAP == 2**24  # the gateway (its own process) keeps a copy of EIP-7825's cap
+    nonce = ana.nonce(ana.owner)
+    with pytest.raises(ValueError, match="16,777,217 is refused: its gas limit 16,777,217 is above 16,777,216"):
+        ana.send_data(ana.owner, ana.owner, b"", gas=TX_GAS_CAP + 1)  # refused before sending, not silently capped
+    assert ana.nonce(ana.owner) == nonce
+
+
 def test_a_student_cannot_move_time_or_snapshot_and_the_instructor_can(room, ana):
     with pytest.raises(RuntimeError, match="only the instructor moves its clock"):
         ana.travel(days=10)
@@ -114,7 +134,7 @@ def test_a_student_cannot_move_time_or_snapshot_and_the_instructor_can(room, ana
 
 
 def test_a_student_cannot_take_the_instructors_trainer(room, ana):
-    trainer = sk.classroom.attach_class_trainer(ana, room.trainer.address)
+    trainer = sk.Trainer.at(ana, room.trainer.address)
     with pytest.raises(sk.Reverted):
         trainer.contract.transact("transferOwnership", ana.owner, sender=ana.owner)
     assert room.trainer.owner == room.chain.owner
@@ -191,7 +211,7 @@ def test_students_register_their_own_trainers(room, ana):
 # -- the dashboard (its drawing is clicked in Chromium: tests/browser/test_classroom_in_jupyterlab.py) ----
 def test_the_dashboard_says_what_the_chain_says(room, ana):
     data = sk.classroom.class_data()
-    trainer = sk.classroom.attach_class_trainer(ana, room.trainer.address)
+    trainer = sk.Trainer.at(ana, room.trainer.address)
     trainer.add_data(data.X_train[60], data.y_train[60], sender=ana.owner)
     # Ana deploys her own design and registers it: the dashboard ranks it with the class model.
     own = sk.deploy(ana, sk.classroom.recipe.class_model(), sk.classroom.recipe.INCENTIVE, name="ana model")
@@ -211,10 +231,10 @@ def test_the_dashboard_says_what_the_chain_says(room, ana):
     assert "ana" in dashboard.students.value and "class model" in dashboard.trainers.value
     assert ("ana solved level reentrancy" in dashboard.feed.value) == bool(solved)
     assert "ana added data to class model" in dashboard.feed.value and "DepositCharged" not in dashboard.feed.value
-    before = room.chain.backend.latest_timestamp()
+    before = room.now
     dashboard.wait.value = sk.hours(12)
     dashboard.travel()
-    assert room.chain.backend.latest_timestamp() >= before + sk.hours(12)
+    assert room.now >= before + sk.hours(12)
     assert "moved the class clock by 12 h" in dashboard.feed.value
 
 
@@ -242,7 +262,7 @@ def test_the_command_line_starts_a_class_and_warns_about_an_open_host(tmp_path):
 def test_notebook_09_checkers_say_what_is_wrong(room, ana):
     from sumkit import course
 
-    trainer = sk.classroom.attach_class_trainer(ana, room.trainer.address)
+    trainer = sk.Trainer.at(ana, room.trainer.address)
     registry = ana.at(room.registry.address, "ClassRegistry")
     me = ana.owner
 

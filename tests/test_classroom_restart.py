@@ -17,7 +17,7 @@ def test_a_restarted_class_loses_nothing_and_students_rejoin(tmp_path):
     try:
         url = room.url
         ana = sk.Chain.join(room.join_file("ana"))
-        trainer = sk.classroom.attach_class_trainer(ana, ana.backend.info["contracts"]["trainer"])
+        trainer = sk.Trainer.at(ana, ana.backend.info["contracts"]["trainer"])
         added = [trainer.add_data(data.X_train[i], data.y_train[i], sender=ana.owner) for i in range(30, 33)]
         room.travel(hours=13)
     finally:
@@ -31,7 +31,7 @@ def test_a_restarted_class_loses_nothing_and_students_rejoin(tmp_path):
         assert trainer.refund(added[0], sender=ana.owner) == added[0].deposit
         # ... and a fresh kernel rejoins with the same file and sees everything
         fresh = sk.Chain.join(again.join_file("ana"))
-        attached = sk.classroom.attach_class_trainer(fresh, fresh.backend.info["contracts"]["trainer"])
+        attached = sk.Trainer.at(fresh, fresh.backend.info["contracts"]["trainer"])
         assert [c.key for c in attached.added()] == [c.key for c in added]
         assert attached.check_model()
         assert trainer.refund(added[1], sender=ana.owner) == added[1].deposit

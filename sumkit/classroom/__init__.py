@@ -10,11 +10,11 @@ Instructor::
 Student::
 
     chain = sk.Chain.join("ana.json")       # that student's key only; travel and snapshot refuse
+    trainer = sk.Trainer.at(chain, chain.backend.info["contracts"]["trainer"])
 """
 
-from .recipe import attach_class_trainer, class_data, held_out
+from .recipe import class_data, held_out
 from .room import LEVELS, Classroom, read_roster
 from .student import ClassBackend, join
 
-__all__ = ["LEVELS", "ClassBackend", "Classroom", "attach_class_trainer", "class_data", "held_out", "join",
-           "read_roster"]
+__all__ = ["LEVELS", "ClassBackend", "Classroom", "class_data", "held_out", "join", "read_roster"]

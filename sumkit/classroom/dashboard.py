@@ -96,7 +96,7 @@ class Dashboard:
         """Move the class clock by the chosen wait (everyone sees it at once)."""
         seconds = self.wait.value
         self.room.travel(seconds=seconds)
-        self._events.append({"block": self.chain.backend.block_number - 1, "event": "ClockMoved", "address": None,
+        self._events.append({"block": self.chain.block_number - 1, "event": "ClockMoved", "address": None,
                              "args": {"seconds": seconds}, "index": len(self._events)})
         self.refresh()
 
@@ -128,7 +128,7 @@ class Dashboard:
         self._cursor = latest + 1
 
     def _decode(self, block: int, log: Any) -> dict[str, Any] | None:
-        decoded = self.chain._decode_log(log.address, log.topics, log.data)
+        decoded = self.chain.history.decode_log(log.address, log.topics, log.data)
         if decoded is None:
             return None
         event = {"block": block, "address": log.address, "event": decoded[0], "args": decoded[1],
@@ -204,7 +204,7 @@ class Dashboard:
     def refresh(self) -> None:
         """Read what is new on the chain and redraw."""
         self._read()
-        now = self.chain.backend.latest_timestamp()
+        now = self.room.now
         self.clock.value = f"<b>Class time:</b> {_when(now)}&nbsp;&nbsp;"
         trainer = self.room.trainer
         if trainer is not None and trainer.address in self._listings:

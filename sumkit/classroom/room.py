@@ -30,10 +30,11 @@ from typing import Any
 
 from eth_account import Account
 
+from ..backends.base import TX_GAS_CAP
 from ..chain import Chain
 from ..node import LocalNode
+from ..trainer import Trainer
 from ..units import ether
-from .gateway import TX_GAS_CAP
 from .student import ClassBackend
 
 STUDENT_BALANCE = ether(100)  # each student's starting ether
@@ -109,9 +110,9 @@ class Classroom:
             self._resume_clock()
             self._start_gateway(timeout)
             staff = [_derive(self._mnemonic, i) for i in range(len(STAFF))]
-            backend = ClassBackend(self._admin_url, private_keys=[a.key for a in staff])
+            backend = ClassBackend(self._admin_url, private_keys=[a.key for a in staff], instructor=True)
             self.chain = Chain(backend=backend, start_time=backend.latest_timestamp())
-            self.chain._names[self.chain.owner] = "instructor"
+            self.chain.name_account(self.chain.owner, "instructor")
         except BaseException:
             self.stop()
             raise
@@ -219,7 +220,7 @@ class Classroom:
             address = _derive(self._mnemonic, FIRST_STUDENT + i).address
             chain.backend.request("anvil_setBalance", [address, hex(STUDENT_BALANCE)])
             self.students[name] = address
-            chain._names[address] = name
+            chain.name_account(address, name)
         self.registry = chain.deploy("ClassRegistry", chain.owner)
         self.config["contracts"]["registry"] = self.registry.address
         self.trainer = None
@@ -247,13 +248,11 @@ class Classroom:
         """A restarted class: handles on what the class already deployed."""
         for i, name in enumerate(self.config["students"]):
             self.students[name] = _derive(self._mnemonic, FIRST_STUDENT + i).address
-            self.chain._names[self.students[name]] = name
+            self.chain.name_account(self.students[name], name)
         self.registry = self.chain.at(self.config["contracts"]["registry"], "ClassRegistry", name="ClassRegistry")
         self.trainer = None
         if "trainer" in self.config["contracts"]:
-            from .recipe import attach_class_trainer
-
-            self.trainer = attach_class_trainer(self.chain, self.config["contracts"]["trainer"])
+            self.trainer = Trainer.at(self.chain, self.config["contracts"]["trainer"])
 
     def _save(self) -> None:
         (self.dir / "class.json").write_text(json.dumps(self.config, indent=2))
@@ -281,7 +280,12 @@ class Classroom:
         answer = self.chain.backend.request("evm_mine", [when])
         if "error" in answer:
             raise RuntimeError(f"the class node did not mine at the new time: {answer['error']}")
-        return int(self.chain.backend.latest_timestamp())
+        return self.now
+
+    @property
+    def now(self) -> int:
+        """The class time: the timestamp of the latest block (what every student's chain sees last)."""
+        return int(self.chain.backend.latest_timestamp())  # a ClassBackend follows others: it has this method
 
     def dashboard(self, **kwargs: Any) -> Any:
         """A live panel: per student balance, contributions, good and bad data, refunds and takes, points, levels

@@ -101,10 +101,8 @@ def check_contributions_per_account(contributions_per_account, trainer):
     chain = trainer.chain
     w3 = Web3(Web3.HTTPProvider(chain.backend.url))  # a plain client of the class node, as any program would use
     expected: dict[str, int] = {}
-    for _, _, log in chain.backend.logs([trainer.address], 0, chain.backend.block_number - 1):
-        decoded = chain._decode_log(log.address, log.topics, log.data)
-        if decoded and decoded[0] == "ContributionAdded":
-            expected[decoded[1]["contributor"]] = expected.get(decoded[1]["contributor"], 0) + 1
+    for event in chain.logs("ContributionAdded", address=trainer.address):  # Trainer.at read them from block 0
+        expected[event["contributor"]] = expected.get(event["contributor"], 0) + 1
     got = fn(w3, trainer.address)
     if not isinstance(got, dict):
         raise Wrong(f"contributions_per_account returned a {type(got).__name__}; return a dict: address -> count")
