@@ -40,6 +40,7 @@ def released(wheel, tmp_path_factory) -> Path:
 def test_the_wheel_ships_every_artifact_and_source(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "sumkit/solc/soljson.js" in names  # the compiler for sk.compile_source, after a plain pip install
+    assert "sumkit/classroom/gateway.py" in names  # sk.Classroom's gateway, run as a process of its own
     shipped = {name.rsplit("/", 1)[-1] for name in names if "contracts_build/" in name}
     assert shipped == {f"{name}.json" for name in artifacts.load_all()}
     sources = {name.split("contracts_src/", 1)[1] for name in names if "/contracts_src/" in name}
