@@ -161,6 +161,18 @@ def test_new_accounts_are_funded_by_a_transfer_and_reproducible(chain):
         chain.new_account(-1)
 
 
+def test_an_address_can_be_named(chain):
+    chain.name_account(chain.carol.lower(), "instructor")  # any spelling of the address
+    assert chain.name_of(chain.carol) == "instructor" and chain.account("instructor") == chain.carol
+    chain.name_account(chain.bob, "bob")
+    for bad in ("", "0xabc", None):
+        with pytest.raises(ValueError, match="non-empty string not starting with 0x"):
+            chain.name_account(chain.bob, bad)
+    with pytest.raises(TypeError, match="an account is an address"):
+        chain.name_account(12, "x")
+    assert chain.name_of(chain.bob) == "bob"  # a refused name changes nothing
+
+
 def test_runs_are_reproducible_down_to_the_block_hashes():
     """Same transactions on a fresh chain, same blocks: contracts that read block hashes (the prediction
     market's piece selection) behave the same in every run."""
