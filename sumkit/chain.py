@@ -51,6 +51,10 @@ MAX_TIMESTAMP = 2**64 - 1  # the largest block time a header holds (the EVM's TI
 # carry (EIP-7825). On a network sumkit does not control, it sends the node's estimate plus ESTIMATE_MARGIN_PERCENT.
 TX_GAS_LIMIT = TX_GAS_CAP
 ESTIMATE_MARGIN_PERCENT = 25  # what state changed between the estimate and the block may add (capped at the limit)
+# The gas a free call (a view, eth_call) may use in process and on a development node. EIP-7825 caps transactions,
+# not calls: nodes cap calls themselves (geth's default --rpc.gascap is 50,000,000), so a view of a big model (a
+# 20,000-word perceptron's weights) works as it would there. On a network, calls carry the cap.
+CALL_GAS_LIMIT = 50_000_000
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
 TEST_ACCOUNTS = DEV_CHAIN.accounts  # the backend's funded accounts; Chain.new_account adds more
 TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
@@ -440,7 +444,10 @@ class Chain:
         # An inner call that runs out of gas takes 63/64 of what is left and returns nothing.
         if not result.error and ("out of gas" in result.halt.lower() or "outofgas" in result.halt.lower()
                                  or (result.gas_used and (gas - result.gas_used) * 32 < gas)):
-            if gas >= TX_GAS_CAP:
+            if gas > TX_GAS_CAP:  # only a free call carries more than the cap
+                hint = (f"This call needs more than {gas:,} gas, more than nodes let a free call use; nothing was "
+                        "changed. Ask for less at a time (fewer samples, rows or words per call).")
+            elif gas == TX_GAS_CAP:
                 hint = (f"This transaction needs more than {TX_GAS_CAP:,} gas, the most one transaction may carry "
                         "since Ethereum's Osaka upgrade (EIP-7825); nothing was changed. No gas limit makes it fit: "
                         "split the work into smaller transactions (fewer samples, rows or words per call).")
@@ -497,7 +504,8 @@ class Chain:
                         contract=error.contract, function=error.function)
 
     def _call(self, sender: str, to: str | None, data: bytes, context: tuple[str, str], *, value: int = 0,
-              gas: int = TX_GAS_LIMIT) -> bytes:
+              gas: int | None = None) -> bytes:
+        gas = self.call_gas if gas is None else gas
         result = self._run_call(sender, to, data, value=value, gas=gas, context=context)
         if not result.success:
             raise self._reverted(result, context, gas, to)
@@ -509,10 +517,16 @@ class Chain:
                              f"block {block} needs py-evm (sk.Chain()) or a node")
         if not 0 <= block < self.block_number:
             raise ValueError(f"block {block} is not mined yet (the latest is {self.block_number - 1})")
-        result = self.backend.call_at(_abi.checksum(sender), to, data, block=block, gas=TX_GAS_LIMIT)
+        result = self.backend.call_at(_abi.checksum(sender), to, data, block=block, gas=self.call_gas)
         if not result.success:
-            raise self._reverted(result, context, TX_GAS_LIMIT, to)
+            raise self._reverted(result, context, self.call_gas, to)
         return result.output
+
+    @property
+    def call_gas(self) -> int:
+        """The gas a free call carries: :data:`CALL_GAS_LIMIT` where sumkit controls the chain (in process, a
+        development node), the transaction cap (EIP-7825) on a network."""
+        return CALL_GAS_LIMIT if self.capabilities.time_control else TX_GAS_CAP
 
     def _run_call(self, sender: str, to: str | None, data: bytes, *, value: int, gas: int,
                   context: tuple[str, str]) -> CallResult:
@@ -567,7 +581,7 @@ class Chain:
         return self.last_receipt
 
     # -- raw data in and out (what chain.w3's provider serves) -----------------------------------------------
-    def call_data(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int = TX_GAS_LIMIT) -> bytes:
+    def call_data(self, sender: str, to: str | None, data: bytes, *, value: int = 0, gas: int | None = None) -> bytes:
         """Run a call carrying ABI-encoded ``data`` (free, nothing changes); its output bytes, or
         :class:`~sumkit.Reverted`. What ``chain.w3``'s ``eth_call`` does.
 

@@ -120,7 +120,10 @@ def test_writing_the_kits_files_is_caught_and_undone(attempts):
     rows, kit = attempts
     for ex in ("99.1", "99.2"):
         points, _, feedback = rows["writes_kit_99.ipynb", ex]
-        assert points == 0 and "the kit's files on disk were written: sumkit/course/__init__.py" in feedback
+        # Caught inside the grading process (after the answer cell) or, if the write lands between two checks of
+        # a parallel run, by the grader comparing the kit with its copy afterwards: either way 0 points, said.
+        assert points == 0 and feedback.startswith("tampered: the kit's files on disk were written"), feedback
+        assert "sumkit/course/__init__.py" in feedback, feedback
     assert kit.changed() == []  # the installed kit (written through its absolute path too) is as it was
 
 

@@ -80,10 +80,11 @@ def test_the_piece_bound_covers_the_costliest_rows_of_the_costliest_model():
     much less, and its transaction fits the cap."""
     chain = sk.Chain(backend="revm")
     cases = {}
-    # Sparse nearest centroid, 2 classes x 6,000 features (400 storage words per class, 15 counts each):
-    # pieces of 4 rows x 100 values, each value in its own word, no word read twice in a reveal.
-    snc = sk.models.SparseNearestCentroid([[0] * 6000 for _ in range(2)], [1, 1])
-    piece = [[15 * (100 * r + j) for j in range(100)] for r in range(4)]
+    # Sparse nearest centroid, 2 classes x 4,500 features (300 storage words per class, 15 counts each: the
+    # most that one deployment transaction takes, WORDS_PER_TRANSACTION): pieces of 4 rows x 75 values, each
+    # value in its own word, no word read twice in a reveal.
+    snc = sk.models.SparseNearestCentroid([[0] * 4500 for _ in range(2)], [1, 1])
+    piece = [[15 * (75 * r + j) for j in range(75)] for r in range(4)]
     cases["sparse nearest centroid"] = (snc, piece + piece, 4)
     # Naive Bayes with 100 classes on empty rows: as many rows as the bound allows.
     nb_classes = 100
