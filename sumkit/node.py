@@ -125,7 +125,7 @@ class LocalNode:
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._errors
         )
         # A node left running by a forgotten handle stops when the handle goes, or when Python exits.
-        self._finalizer = weakref.finalize(self, _terminate, self._process)
+        self._finalizer = weakref.finalize(self, terminate, self._process)
         self._wait(timeout)
 
     def __repr__(self) -> str:
@@ -169,7 +169,8 @@ class LocalNode:
         self.stop()
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process`` (a node, a gateway): politely, then for good after 10 s; close its error pipe if any."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -177,3 +178,5 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    if process.stderr:
+        process.stderr.close()

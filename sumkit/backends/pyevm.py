@@ -101,26 +101,21 @@ class PyEvmBackend:
         evm = self._evm(timestamp)
         tx = self._unsigned(evm, sender, to, data, value, gas)
         state = evm.get_vm().state
-        snapshot = state.snapshot()
-        try:
-            computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
-        except ValidationError as e:  # rejected before running, e.g. a gas limit below the upfront cost
-            raise TransactionRejected(str(e)) from None
-        finally:
-            state.revert(snapshot)
-        if computation.is_error:
-            return self._failure(computation, gas)
-        return CallResult(True, output=computation.output, gas_used=gas - computation.get_gas_remaining())
+        return self._run_and_undo(state, tx, sender, gas)
 
     def call_at(self, sender: str, to: str, data: bytes, *, block: int, gas: int) -> CallResult:
         evm = self.tester.chain
         vm = evm.get_vm(evm.get_canonical_block_header_by_number(block))  # its state: after that block
         state = vm.state
         tx = self._unsigned(evm, sender, to, data, 0, gas, state)
+        return self._run_and_undo(state, tx, sender, gas)
+
+    def _run_and_undo(self, state: Any, tx: Any, sender: str, gas: int) -> CallResult:
+        """Run ``tx`` as ``sender`` on ``state`` and undo it (a call): its output, or why it failed."""
         snapshot = state.snapshot()
         try:
             computation = state.apply_transaction(SpoofTransaction(tx, from_=to_canonical_address(sender)))
-        except ValidationError as e:
+        except ValidationError as e:  # rejected before running, e.g. a gas limit below the upfront cost
             raise TransactionRejected(str(e)) from None
         finally:
             state.revert(snapshot)

@@ -32,7 +32,7 @@ from eth_account import Account
 
 from ..backends.base import TX_GAS_CAP
 from ..chain import Chain
-from ..node import LocalNode
+from ..node import LocalNode, terminate
 from ..trainer import Trainer
 from ..units import ether
 from .student import ClassBackend
@@ -192,7 +192,7 @@ class Classroom:
                    "--port", str(self.port), "--token-file", str(token_file)]
         self._gateway = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE)
-        self._gateway_finalizer = weakref.finalize(self, _terminate, self._gateway)
+        self._gateway_finalizer = weakref.finalize(self, terminate, self._gateway)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._gateway.poll() is not None:
@@ -320,15 +320,3 @@ def _new_mnemonic() -> str:
     """A fresh random 12-word mnemonic (from the operating system's randomness), for one class."""
     Account.enable_unaudited_hdwallet_features()
     return Account.create_with_mnemonic()[1]
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stderr:
-        process.stderr.close()
