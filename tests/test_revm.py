@@ -163,7 +163,7 @@ def test_reverts_halts_and_refusals_are_the_same():
 def test_a_gas_limit_under_the_calldata_floor_is_refused_on_revm_and_overcharged_on_py_evm():
     """The one transaction-level difference (see the README): EIP-7623 makes a transaction whose gas limit is
     under its calldata floor invalid. revm's backend refuses it; py-evm 0.12.1b1 runs it and reports the floor as
-    its gas used, above its own limit. Only an explicit gas= that low gets there (sumkit sends 16,777,216, EIP-7825's cap)."""
+    its gas used, above its own limit. Only an explicit gas= that low gets there (sumkit sends 16,777,216)."""
     twin = TwinBackend()
     sender, data = twin.accounts[5], b"\x01" * 100
     stop = twin.send(sender, None, initcode(STOP), value=0, gas=GAS, timestamp=GENESIS_TIME + BLOCK_TIME).created
