@@ -334,6 +334,33 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"evaluate, more than the {a['maxGas']:,} one settlement step may take (every transaction must fit "
         "16,777,216 gas). Cut the test set in more, smaller pieces."
     ),
+    # The class registry (contracts/classroom/ClassRegistry.sol, notebook 09)
+    "NotInstructor": lambda a: (
+        f"Only the class's instructor ({a['instructor']}) may do this: publishing the class's trainers and handing "
+        "out level instances is theirs. Register your own trainer with registerTrainer(address, name) instead."
+    ),
+    "NoCode": lambda a: (
+        f"{a['account']} holds no contract code, so it cannot be listed as a trainer or a level's target: check the "
+        "address (deploy first, then register what sk.deploy returned: trainer.address)."
+    ),
+    "AlreadyListed": lambda a: (
+        f"The trainer {a['trainer']} is already in the class registry: each trainer is listed once. Read the "
+        "registry's list to find it."
+    ),
+    "EmptyName": lambda a: "A listing needs a name to show on the class dashboard: pass a non-empty name.",
+    "UnknownInstance": lambda a: (
+        f"There is no level instance {a['id']}: the registry holds {a['count']} (ids 0 to {a['count'] - 1}). Your "
+        "own instances are listed in your join file and in the registry's InstanceCreated events."
+    ),
+    "NotYourInstance": lambda a: (
+        f"Level instance {a['id']} belongs to {a['student']}, not to you ({a['caller']}): each student submits only "
+        "their own instance. Find yours in your join file."
+    ),
+    "AlreadySolved": lambda a: f"Level instance {a['id']} is solved already: its LevelSolved event is on chain.",
+    "NotSolvedYet": lambda a: (
+        f"Level instance {a['id']} is not solved yet: its target still holds {format_ether(a['targetBalance'])} "
+        f"(it owes {format_ether(a['owed'])} to others). Submit again once your attack has met the level's goal."
+    ),
     "TestRowTooLong": lambda a: (
         f"Row {a['row']} of piece {a['index']} has {a['length']} values, more than the {a['maxRowLength']} the "
         "sponsor committed to: the piece cannot be revealed as it is."
