@@ -302,23 +302,30 @@ def audit_size_market(backend: str = "revm") -> tuple[sk.Chain, Any, dict[str, l
     return chain, trainer, stages, {"h0": h0, "bounty": bounty, "stake": stake, "start": start, "result": result}
 
 
+def _market_on_500_rows(backend: str, name: str, *, bounty: int) -> tuple[sk.Chain, Any, Any]:
+    """A fresh chain with a market on a 2-feature perceptron (h_0 = [0, 0], -0.5) and a 520-row test set in 26
+    pieces of 20 (zero salts), the first piece revealed: the setting of the review's spam and removal figures."""
+    h0 = sk.models.DensePerceptron.from_floats([0.0, 0.0], -0.5)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(520, 2))
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    chain = sk.Chain(backend=backend)
+    market = sk.incentives.PredictionMarket(stake=sk.ether(1), min_duration=sk.days(1), reveal_window=sk.days(3))
+    trainer = sk.deploy(chain, h0, market, name=name)
+    m = trainer.market
+    m.commit_test_set(X, y, pieces=26, bounty=bounty, sender=chain.owner, salts=[bytes(32)] * 26)
+    m.reveal_selected(sender=chain.owner)
+    return chain, trainer, m
+
+
 def no_op_spam(spam: int = 10, backend: str = "revm") -> dict[str, int]:
     """The review's settlement-spam measurement on a 500-row test set (a 2-feature perceptron, 26 pieces of 20,
     one revealed first): the gas Mallory pays to add a contribution the model already agrees with
     (``add``), and what each such contribution adds to the whole settlement (``settle_per_no_op``: the
     settlement with ``spam`` of them minus the one without, divided by ``spam``)."""
-    h0 = sk.models.DensePerceptron.from_floats([0.0, 0.0], -0.5)
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(520, 2))
-    y = (X[:, 0] > X[:, 1]).astype(int)
     totals, add = {}, 0
     for n in (0, spam):
-        chain = sk.Chain(backend=backend)
-        market = sk.incentives.PredictionMarket(stake=sk.ether(1), min_duration=sk.days(1), reveal_window=sk.days(3))
-        trainer = sk.deploy(chain, h0, market, name="spam")
-        m = trainer.market
-        m.commit_test_set(X, y, pieces=26, bounty=500 * 10**12, sender=chain.owner, salts=[bytes(32)] * 26)
-        m.reveal_selected(sender=chain.owner)
+        chain, trainer, m = _market_on_500_rows(backend, "spam", bounty=500 * 10**12)
         trainer.add_data([1.0, -1.0], 1, sender=chain.alice)  # h_0 gets it wrong: the update helps
         for _ in range(n):
             trainer.add_data([3.0, 0.0], 1, sender=chain.mallory)  # the model already agrees: no update
@@ -338,16 +345,7 @@ def sybil_removals(sybils: int = 6, backend: str = "revm") -> dict[str, int]:
     is removed in turn (``sybils + 1`` replays); a replay after a removal reuses the errors it knows up to the
     removed Sybil's contribution. Returns the whole settlement's gas, its transactions, its largest one and
     the replays."""
-    h0 = sk.models.DensePerceptron.from_floats([0.0, 0.0], -0.5)
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(520, 2))
-    y = (X[:, 0] > X[:, 1]).astype(int)
-    chain = sk.Chain(backend=backend)
-    market = sk.incentives.PredictionMarket(stake=sk.ether(1), min_duration=sk.days(1), reveal_window=sk.days(3))
-    trainer = sk.deploy(chain, h0, market, name="sybils")
-    m = trainer.market
-    m.commit_test_set(X, y, pieces=26, bounty=500 * 10**18, sender=chain.owner, salts=[bytes(32)] * 26)
-    m.reveal_selected(sender=chain.owner)
+    chain, trainer, m = _market_on_500_rows(backend, "sybils", bounty=500 * 10**18)
     for i in range(sybils):
         sybil = chain.new_account(sk.ether(10), name=f"sybil {i}")
         trainer.add_data([1.0, -1.0], 1, sender=chain.alice)
