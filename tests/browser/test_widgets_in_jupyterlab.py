@@ -111,15 +111,18 @@ def test_the_dashboard_draws_while_the_run_goes_and_stop_ends_it(page, lab):
     page.keyboard.press("Control+Enter")  # then run that cell
     status = page.locator(".sumkit-dashboard .sumkit-status")
     status.filter(has_text="running").wait_for(timeout=300_000)
+    # Stop as soon as the curve has grown once while the run goes: the later the click, the likelier the run
+    # ends by itself before the click reaches a loaded kernel (then the status says "done", not "stopped").
     seen, deadline = [curve_points(page)], time.monotonic() + 300
-    while len(set(seen)) < 3 and "running" in status.inner_text() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while len(set(seen)) < 2 and "running" in status.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
         seen.append(curve_points(page))
-    assert len(set(seen)) >= 3 and seen == sorted(seen), f"the curve did not grow while the run went: {seen}"
+    assert len(set(seen)) >= 2 and seen == sorted(seen), f"the curve did not grow while the run went: {seen}"
     assert "running" in status.inner_text(), "the run ended before the test could click Stop"
     clicked = time.monotonic()
     page.locator(".sumkit-dashboard button", has_text="Stop").click()
-    status.filter(has_text="stopped").wait_for(timeout=60_000)
+    status.filter(has_text=re.compile("stopped|done")).wait_for(timeout=60_000)
+    assert "stopped" in status.inner_text(), f"the run ended by itself before Stop arrived: {status.inner_text()}"
     latency = time.monotonic() - clicked
     notebook.wait_until_idle()
     notebook.screenshot("-stopped")
