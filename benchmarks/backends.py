@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sumkit as sk
-from sumkit.chain import contract_address
+from sumkit.chain.chain import contract_address
 
 from . import write_json
 
@@ -57,7 +57,7 @@ def through_web3_eth_tester(adds: int, views: int) -> dict[str, Any]:
     from eth_tester import EthereumTester
     from web3 import EthereumTesterProvider, Web3
 
-    from sumkit.backends.pyevm import PyEvmBackend
+    from sumkit.chain.backends.pyevm import PyEvmBackend
 
     backend = PyEvmBackend(start_time=sk.chain.GENESIS_TIME)
     w3 = Web3(EthereumTesterProvider(EthereumTester(backend=backend.tester)))

@@ -8,14 +8,21 @@
 1
 """
 
-from . import classroom, course, datasets, encoding, incentives, lab, market, models, plots, sim, widgets
-from .chain import Chain
+# The layers, bottom up: the Solidity toolchain (solc) and plumbing (units, encodings, ABI, errors); the chain and
+# its backends; the models and incentive mechanisms; handles on deployed contracts; teaching (datasets, lab,
+# widgets, plots, the simulation, the course, the grader, the class node).
+from . import classroom, course, incentives, models, sim
+from .chain import Chain, node
+from .handles import market
+from .plumbing import abi, encoding, errors, units
+from .solc import artifacts
+from .teaching import datasets, lab, plots, widgets
 from .classroom import Classroom
-from .solidity import CompileError, compile_source, register_magic
-from .errors import Reverted
-from .node import LocalNode
-from .trainer import Contribution, DeployInterrupted, Trainer, deploy
-from .units import days, ether, format_ether, hours, minutes, seconds
+from .solc.magic import CompileError, compile_source, register_magic
+from .plumbing.errors import Reverted
+from .chain.node import LocalNode
+from .handles.trainer import Contribution, DeployInterrupted, Trainer, deploy
+from .plumbing.units import days, ether, format_ether, hours, minutes, seconds
 
 __all__ = [
     "Chain",
@@ -27,12 +34,15 @@ __all__ = [
     "LocalNode",
     "Reverted",
     "Trainer",
+    "abi",
+    "artifacts",
     "classroom",
     "course",
     "datasets",
     "days",
     "deploy",
     "encoding",
+    "errors",
     "ether",
     "format_ether",
     "hours",
@@ -41,10 +51,12 @@ __all__ = [
     "market",
     "minutes",
     "models",
+    "node",
     "plots",
     "seconds",
     "sim",
+    "units",
     "widgets",
 ]
 
-register_magic()  # %%solidity in a notebook (see sumkit.solidity)
+register_magic()  # %%solidity in a notebook (see sumkit.solc.magic)

@@ -105,7 +105,7 @@ def travel_to(chain: sk.Chain, timestamp: int) -> None:
 def expect_revert(chain: sk.Chain, trainer: sk.Trainer, error: str, fn, *args, state=None, **kwargs) -> sk.Reverted:
     """Call fn, expect sk.Reverted with ``error`` and that error's own learner hint (from ``HINTS``, not the
     generic one), and no change to the balances, to ``state()`` if given, to the gas log or to the clock."""
-    from sumkit.errors import HINTS
+    from sumkit.plumbing.errors import HINTS
 
     def now_state():
         return balances(chain, trainer), state() if state is not None else None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import sumkit as sk
-from sumkit.node import NodeNotAvailable, find_anvil
+from sumkit.chain.node import NodeNotAvailable, find_anvil
 
 
 def _unavailable(error: NodeNotAvailable) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 from eth_utils import keccak
 
 import sumkit as sk
-from sumkit.backends.base import Capabilities
-from sumkit.backends.pyevm import PyEvmBackend
-from sumkit.backends.revm import RevmBackend
+from sumkit.chain.backends.base import Capabilities
+from sumkit.chain.backends.pyevm import PyEvmBackend
+from sumkit.chain.backends.revm import RevmBackend
 
 
 class Divergence(AssertionError):

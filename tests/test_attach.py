@@ -16,7 +16,7 @@ from .test_prediction_market import make_trainer as make_market
 from .test_prediction_market import open_market
 
 
-def story(chain: sk.Chain, trainer: sk.Trainer) -> list[sk.trainer.Contribution]:
+def story(chain: sk.Chain, trainer: sk.Trainer) -> list[sk.Contribution]:
     return [trainer.add_data(POSITIVE, 1, sender=chain.alice), trainer.add_data(NEGATIVE, 1, sender=chain.mallory)]
 
 

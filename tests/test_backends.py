@@ -11,8 +11,8 @@ from eth_account import Account
 from web3.exceptions import TransactionNotFound
 
 import sumkit as sk
-from sumkit.backends.base import dev_keys
-from sumkit.compile import run_solc
+from sumkit.chain.backends.base import dev_keys
+from sumkit.solc.compiler import run_solc
 
 from .conftest import NEGATIVE, POSITIVE, make_trainer
 from .nodes import node  # noqa: F401 - the fixture
@@ -50,7 +50,7 @@ def test_the_default_backend_is_py_evm_and_unknown_names_are_refused():
 
 def test_the_revm_backend_without_pyrevm_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyrevm", None)  # as if pyrevm were not installed
-    monkeypatch.delitem(sys.modules, "sumkit.backends.revm", raising=False)
+    monkeypatch.delitem(sys.modules, "sumkit.chain.backends.revm", raising=False)
     with pytest.raises(ImportError, match=r"pip install sumkit\[fast\]"):
         sk.Chain(backend="revm")
 
@@ -172,7 +172,7 @@ def any_chain(request):
 def test_every_backend_conforms_to_what_it_declares_and_to_the_dev_chain_spec(any_chain):
     """One conformance test for every backend: the development chain spec (accounts, balances, block gas limit,
     clock), what its capabilities declare (time control, snapshots, raw transactions) and EIP-7825's cap."""
-    from sumkit.backends.base import DEV_CHAIN, TX_GAS_CAP
+    from sumkit.chain.backends.base import DEV_CHAIN, TX_GAS_CAP
 
     chain, caps = any_chain, any_chain.capabilities
     keys = dev_keys()

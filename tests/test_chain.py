@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sumkit as sk
-from sumkit.chain import BLOCK_TIME, GENESIS_TIME, TX_GAS_LIMIT
+from sumkit.chain.chain import BLOCK_TIME, GENESIS_TIME, TX_GAS_LIMIT
 
 from .conftest import NEGATIVE, POSITIVE, make_trainer
 

@@ -112,7 +112,7 @@ def test_the_class_chain_says_what_it_can_do(room, ana):
 
 
 def test_the_gateways_gas_cap_is_sumkits_and_a_students_chain_refuses_more(ana):
-    from sumkit.backends.base import TX_GAS_CAP as SUMKIT_CAP
+    from sumkit.chain.backends.base import TX_GAS_CAP as SUMKIT_CAP
 
     assert TX_GAS_CAP == SUMKIT_CAP == 2**24  # the gateway (its own process) keeps a copy of EIP-7825's cap
     nonce = ana.nonce(ana.owner)

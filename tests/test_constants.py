@@ -10,7 +10,8 @@ read from the chain: the bit-exact property tests of each model cover them.
 from __future__ import annotations
 
 import sumkit as sk
-from sumkit import encoding, trainer as trainer_module
+from sumkit import encoding
+from sumkit.handles import trainer as trainer_module
 from sumkit.incentives import deposit_refund_take, points
 from sumkit.models import naive_bayes, sparse_nearest_centroid, sparse_perceptron
 

@@ -1,6 +1,6 @@
 """The exercises of notebooks 01 to 03, checker by checker: a correct answer passes, typical wrong answers get
 specific feedback, ``...`` is "not answered yet", and the grader's hidden checks catch answers hard-coded for the
-visible cases. Also ``sumkit.artifacts.source_of``, which the notebooks use to print Solidity."""
+visible cases. Also ``sumkit.solc.artifacts.source_of``, which the notebooks use to print Solidity."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sumkit as sk
-from sumkit.artifacts import source_of
+from sumkit.solc.artifacts import source_of
 from sumkit.course import GRADING_ENV, evaluate
 
 

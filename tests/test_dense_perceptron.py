@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import sumkit as sk
-from sumkit.encoding import SCALE, from_fixed, to_fixed, trunc_div
+from sumkit.plumbing.encoding import SCALE, from_fixed, to_fixed, trunc_div
 from sumkit.models.dense_perceptron import PARAMETER_BITS
 
 from .conftest import deploy_bare, update_both

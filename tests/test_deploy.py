@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sumkit as sk
-from sumkit.trainer import DeployInterrupted
+from sumkit.handles.trainer import DeployInterrupted, _Deployment
 
 MODEL = sk.models.DensePerceptron.from_floats([1.0, -1.0])
 
@@ -61,7 +61,7 @@ def test_resume_plans_again_when_the_owner_moved_on(chain, monkeypatch):
 
 
 def test_an_interleaved_transaction_stops_the_deployment_before_it_breaks_the_binding(chain):
-    deployment = sk.trainer._Deployment(chain, MODEL.copy(), sk.incentives.DepositRefundTake(), "x", "", chain.owner)
+    deployment = _Deployment(chain, MODEL.copy(), sk.incentives.DepositRefundTake(), "x", "", chain.owner)
     deployment.steps[0][1](deployment.first_nonce)  # the incentive mechanism is mined, bound to the planned trainer
     deployment.done = 1
     chain.w3.eth.send_transaction({"from": chain.owner, "to": chain.bob, "value": 1})  # someone else's transaction

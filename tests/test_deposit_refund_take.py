@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sumkit as sk
-from sumkit.encoding import unpack_sample
+from sumkit.plumbing.encoding import unpack_sample
 
 from .conftest import (
     ANY_WAIT,

@@ -10,8 +10,8 @@ from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
 import sumkit as sk
-from sumkit.abi import functions, known_errors
-from sumkit.errors import ERROR_STRING, GENERIC_HINT, HINTS, PANIC, as_reverted, decode_revert
+from sumkit.plumbing.abi import functions, known_errors
+from sumkit.plumbing.errors import ERROR_STRING, GENERIC_HINT, HINTS, PANIC, as_reverted, decode_revert
 
 from .conftest import make_trainer
 

@@ -3,7 +3,7 @@ and what writing leaves behind."""
 
 from __future__ import annotations
 
-from sumkit import generated
+from sumkit.solc import generated
 
 
 def test_stale_names_changed_missing_and_extra_files_and_write_fixes_them(tmp_path):

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from sumkit import course, grade
-from sumkit.artifacts import ROOT
+from sumkit.solc.artifacts import ROOT
 from sumkit.grading import reports
 
 from .course_fixture import exercise_cells, notebook

@@ -13,8 +13,8 @@ from sklearn.linear_model import Perceptron
 from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 
 import sumkit as sk
-from sumkit.chain import TX_GAS_LIMIT
-from sumkit.encoding import SCALE
+from sumkit.chain.chain import TX_GAS_LIMIT
+from sumkit.plumbing.encoding import SCALE
 from sumkit.models.naive_bayes import MAX_COUNT, ONE, ln_fixed
 
 from .conftest import check_bad_sparse_sample, deploy_bare, sparse_rows, update_both

@@ -11,7 +11,7 @@ from sklearn.linear_model import Perceptron
 from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
 import sumkit as sk
-from sumkit.encoding import SCALE, sparse_sample
+from sumkit.plumbing.encoding import SCALE, sparse_sample
 from sumkit.models import sparse_nearest_centroid as sparse_module
 from sumkit.models.sparse_nearest_centroid import COUNT_MAX, MAX_ACTIVATIONS
 
@@ -431,7 +431,7 @@ def test_sparse_bad_input_is_refused_before_and_on_chain():
 
 def test_a_far_sample_dragged_a_centroid_and_is_now_refused():
     # Issue 19, finding 1: one far sample moved class 1's centroid for good (its region flipped from 1 to 0).
-    from sumkit.encoding import to_fixed
+    from sumkit.plumbing.encoding import to_fixed
 
     from .conftest import expect_revert
 

@@ -14,9 +14,10 @@ from eth_account import Account
 from eth_utils import keccak
 
 import sumkit as sk
-from sumkit.backends.base import dev_keys
-from sumkit.backends.rpc import RpcBackend
-from sumkit.node import NodeNotAvailable
+from sumkit.chain.backends.base import dev_keys
+from sumkit.chain.backends.rpc import RpcBackend
+from sumkit.chain.node import NodeNotAvailable
+from sumkit.handles.trainer import _Deployment
 
 from .conftest import NEGATIVE, POSITIVE, make_trainer
 from .nodes import node  # noqa: F401 - the fixture
@@ -163,7 +164,7 @@ def test_accounts_from_private_keys_sign_locally_and_keys_stay_hidden(node):
 def test_an_interleaved_transaction_on_the_node_replans_the_deployment(node):
     chain = sk.Chain.connect(node.url)
     model = sk.models.DensePerceptron.from_floats([1.0, -1.0])
-    deployment = sk.trainer._Deployment(chain, model, sk.incentives.DepositRefundTake(), "x", "", chain.owner)
+    deployment = _Deployment(chain, model, sk.incentives.DepositRefundTake(), "x", "", chain.owner)
     deployment.steps[0][1](deployment.first_nonce)
     deployment.done = 1
     chain.w3.eth.send_transaction({"from": chain.owner, "to": chain.bob, "value": 1})  # takes the planned nonce

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sumkit as sk
-from sumkit.errors import decode_revert
+from sumkit.plumbing.errors import decode_revert
 from sumkit.incentives.points import BADGES, WEEK, badge_names
 
 from .conftest import INTERCEPT, NEGATIVE, POSITIVE, WAIT, WEIGHTS, balances, make_trainer, travel_to

@@ -33,11 +33,11 @@ from nbclient import NotebookClient
 
 import sumkit as sk
 from benchmarks.gas import CONFIGS, measure
-from sumkit.backends.base import TransactionRejected
-from sumkit.backends.base import DEV_CHAIN
-from sumkit.backends.pyevm import PyEvmBackend
-from sumkit.backends.revm import RevmBackend
-from sumkit.chain import BLOCK_TIME, GENESIS_TIME
+from sumkit.chain.backends.base import TransactionRejected
+from sumkit.chain.backends.base import DEV_CHAIN
+from sumkit.chain.backends.pyevm import PyEvmBackend
+from sumkit.chain.backends.revm import RevmBackend
+from sumkit.chain.chain import BLOCK_TIME, GENESIS_TIME
 
 from .revm_twin import Divergence, TwinBackend, same_blockhash, twin_chain
 from .test_money_safety import MACHINE_SETTINGS, DepositRefundTakeMachine, PointsMachine

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import sumkit as sk
-from sumkit.trainer import MAX_CLASSES, MAX_SAMPLE_WORK
+from sumkit.handles.trainer import MAX_CLASSES, MAX_SAMPLE_WORK
 
 from .conftest import ANY_WAIT, COST_WEIGHT, OWNER_WAIT, WAIT, expect_revert
 
@@ -124,8 +124,8 @@ def test_a_model_with_too_many_classes_is_refused_before_any_deposit():
     with pytest.raises(ValueError, match=r"30,000 classes; a trainer takes at most MAX_CLASSES = 1,000"):
         sk.deploy(chain, model)
     assert chain.nonce(chain.owner) == nonce  # nothing was sent
-    with pytest.raises(sk.trainer.DeployInterrupted) as e:
-        sk.trainer._Deployment(chain, model, sk.incentives.DepositRefundTake(), "x", "", chain.owner).run()
+    with pytest.raises(sk.DeployInterrupted) as e:
+        sumkit.handles.trainer._Deployment(chain, model, sk.incentives.DepositRefundTake(), "x", "", chain.owner).run()
     reverted = e.value.cause
     assert isinstance(reverted, sk.Reverted) and reverted.error == "TooManyClasses"
     assert reverted.args_ == {"numClasses": 30_000, "max": MAX_CLASSES} and "Group rare classes" in reverted.hint

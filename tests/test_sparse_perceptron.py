@@ -13,8 +13,8 @@ from sklearn.linear_model import Perceptron, SGDClassifier
 from sklearn.naive_bayes import MultinomialNB
 
 import sumkit as sk
-from sumkit.chain import TX_GAS_LIMIT
-from sumkit.encoding import SCALE, sparse_sample
+from sumkit.chain.chain import TX_GAS_LIMIT
+from sumkit.plumbing.encoding import SCALE, sparse_sample
 from sumkit.models.sparse_perceptron import PARAMETER_BITS
 
 from .conftest import check_bad_sparse_sample, deploy_bare, sparse_rows, update_both

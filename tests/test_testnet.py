@@ -12,8 +12,8 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 
 import sumkit as sk
-from sumkit.backends.base import TX_GAS_CAP
-from sumkit.chain import ESTIMATE_MARGIN_PERCENT
+from sumkit.chain.backends.base import TX_GAS_CAP
+from sumkit.chain.chain import ESTIMATE_MARGIN_PERCENT
 
 from .nodes import require_node
 from .test_node import breast_cancer_start

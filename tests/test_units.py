@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sumkit as sk
-from sumkit.units import format_ether, format_ether_apart
+from sumkit.plumbing.units import format_ether, format_ether_apart
 
 from .conftest import POSITIVE, expect_revert
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..units import days, format_duration, format_ether, hours
-from ..widgets import _html_table
+from ..plumbing.units import days, format_duration, format_ether, hours
+from ..teaching.widgets import _html_table
 from .recipe import class_model, held_out
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class Dashboard:
         return event
 
     def _listing(self, trainer: str) -> None:
-        from ..chain import Contract
+        from ..chain.chain import Contract
 
         contract = Contract(self.chain, "CollaborativeTrainer", trainer)
         registered = next((e for e in self._events if e["event"] in ("TrainerPublished", "TrainerRegistered")

@@ -33,7 +33,7 @@ from typing import Any
 import rlp
 
 # EIP-7825: the largest gas limit a transaction may carry (mainnet, testnets). A copy of
-# sumkit.backends.base.TX_GAS_CAP: this script runs in its own process and imports nothing of sumkit (a test
+# sumkit.chain.backends.base.TX_GAS_CAP: this script runs in its own process and imports nothing of sumkit (a test
 # checks the two are equal).
 TX_GAS_CAP = 16_777_216
 MAX_REQUEST_BYTES = 512 * 1024  # a contract deployment of the largest allowed code (24 KiB) fits with room

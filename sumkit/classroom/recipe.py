@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..chain import Chain
-from ..datasets import Dataset, breast_cancer
+from ..chain.chain import Chain
+from ..teaching.datasets import Dataset, breast_cancer
 from ..incentives import DepositRefundTake
 from ..models import DensePerceptron
-from ..trainer import Trainer, deploy
-from ..units import days, hours
+from ..handles.trainer import Trainer, deploy
+from ..plumbing.units import days, hours
 
 SEED_SAMPLES = 20  # the first training samples the starting model is fitted on
 INCENTIVE = DepositRefundTake(refund_wait=hours(12), owner_claim_wait=days(7), any_address_claim_wait=days(7),

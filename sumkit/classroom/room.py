@@ -30,11 +30,11 @@ from typing import Any
 
 from eth_account import Account
 
-from ..backends.base import TX_GAS_CAP
-from ..chain import Chain
-from ..node import LocalNode, terminate
-from ..trainer import Trainer
-from ..units import ether
+from ..chain.backends.base import TX_GAS_CAP
+from ..chain.chain import Chain
+from ..chain.node import LocalNode, terminate
+from ..handles.trainer import Trainer
+from ..plumbing.units import ether
 from .student import ClassBackend
 
 STUDENT_BALANCE = ether(100)  # each student's starting ether
@@ -237,7 +237,7 @@ class Classroom:
             self._write_join_file(name)
 
     def _create_instance(self, name: str, level_name: str) -> int:
-        from .. import lab
+        from ..teaching import lab
 
         level = lab.Level(lab._SPECS[level_name], self.chain, self.students[name], fixed=False)
         receipt = self.registry.transact("createInstance", self.students[name], level.contract.address, level_name,

@@ -13,17 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..backends.base import Capabilities, TransactionRejected
-from ..backends.rpc import RpcBackend
+from ..chain.backends.base import Capabilities, TransactionRejected
+from ..chain.backends.rpc import RpcBackend
 
 if TYPE_CHECKING:
-    from ..chain import Chain
+    from ..chain.chain import Chain
 
 JOIN_FIELDS = ("url", "student", "address", "private_key", "contracts")
 
 
 class ClassBackend(RpcBackend):
-    """An :class:`~sumkit.backends.rpc.RpcBackend` on a class node: a shared chain, whose clock only the instructor
+    """An :class:`~sumkit.chain.backends.rpc.RpcBackend` on a class node: a shared chain, whose clock only the instructor
     (``instructor=True``: the gateway's admin URL) moves and which nobody undoes; an unreachable node gets an error
     that says what happened, and, for a student, ``travel`` and ``snapshot`` refuse with the class's reason.
     ``info`` is the join file's content (without the key). Gas above EIP-7825's cap is refused by the chain, as on
@@ -97,7 +97,7 @@ def join(path: str | Path, *, timeout: float = 30) -> Chain:
     >>> chain.owner == chain.accounts[0]            # doctest: +SKIP
     True
     """
-    from ..chain import Chain
+    from ..chain.chain import Chain
 
     info = read_join_file(path)
     key = info.pop("private_key")

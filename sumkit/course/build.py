@@ -27,8 +27,8 @@ from typing import Any
 
 import nbformat
 
-from .. import generated
-from ..artifacts import ROOT
+from ..solc import generated
+from ..solc.artifacts import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = NOTEBOOKS / "solutions"

@@ -82,7 +82,7 @@ def boundary_attack(pick: Callable[..., Any], seed: int = 0) -> dict[str, Any]:
 
 def _ether_of(outcome: dict[str, Any]) -> str:
     """The deposits refunded, in ether, out of all Mallory paid."""
-    from ..units import format_ether
+    from ..plumbing.units import format_ether
 
     back = sum(d for d, ok in zip(outcome["deposits"], outcome["refunded"]) if ok)
     return f"{format_ether(back)} of {format_ether(sum(outcome['deposits']))} back"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import lab
-from ..chain import Chain
-from ..errors import Reverted
-from ..units import ether, format_ether
+from ..teaching import lab
+from ..chain.chain import Chain
+from ..plumbing.errors import Reverted
+from ..plumbing.units import ether, format_ether
 from . import Partial, Wrong, exercise, grading
 
 # The attackers contracts/lab/attackers/ ships: level own_attacker must be won with a contract of your own.

@@ -46,7 +46,7 @@ def _call(function: Callable[..., Any], name: str, *args: Any) -> None:
 
 
 def _ether(wei: float) -> str:
-    from ..units import format_ether
+    from ..plumbing.units import format_ether
 
     return format_ether(int(wei))
 

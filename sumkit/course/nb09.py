@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import as_reverted
+from ..plumbing.errors import as_reverted
 from . import Wrong, exercise
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..artifacts import ROOT
+from ..solc.artifacts import ROOT
 from . import build
 
 # What a clean copy of the checkout leaves out before building the wheel (setuptools' build/ directory would

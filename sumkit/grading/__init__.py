@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import course
-from ..artifacts import ROOT
+from ..solc.artifacts import ROOT
 from .integrity import KitFiles
 
 # The grading process imports this package too: nbformat (seconds to import) and the build are imported where used.

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import ROOT
+from ..solc.artifacts import ROOT
 
 KIT_DIRS = ("sumkit", "contracts")  # under ROOT: the package and the contracts with their built artifacts
 _SKIP = ("__pycache__",)

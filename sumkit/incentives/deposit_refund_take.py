@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..units import DAY, HOUR, warn_if_short
+from ..plumbing.units import DAY, HOUR, warn_if_short
 
 COST_PERIOD = HOUR  # the contract's COST_PERIOD
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..units import DAY, warn_if_short
+from ..plumbing.units import DAY, warn_if_short
 
 # Badge numbers of the contract (bit ``b`` of ``Points.badges(account)``), in order, with readable names.
 BADGES: tuple[str, ...] = ("first contribution", "10 good", "100 good", "every class", "4 weeks")

@@ -1,5 +1,5 @@
 """PredictionMarket: the settings of ``contracts/incentives/PredictionMarket.sol`` and its pure rules (commitments,
-the offline settlement); the ``trainer.market`` handle that drives a deployed market is :class:`sumkit.market.Market`.
+the offline settlement); the ``trainer.market`` handle that drives a deployed market is :class:`sumkit.handles.market.Market`.
 
 The story, one method per step (``m = trainer.market``)::
 
@@ -38,9 +38,9 @@ from typing import Any
 import eth_abi
 from eth_utils import keccak, to_checksum_address
 
-from .. import abi as _abi
-from .. import artifacts as _artifacts
-from ..units import DAY, HOUR, ether
+from ..plumbing import abi as _abi
+from ..solc import artifacts as _artifacts
+from ..plumbing.units import DAY, HOUR, ether
 
 # The contract's Phase enum, in order.
 PHASES: tuple[str, ...] = (

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..encoding import dense_sample, sparse_sample
+from ..plumbing.encoding import dense_sample, sparse_sample
 
 if TYPE_CHECKING:
-    from ..chain import Contract
+    from ..chain.chain import Contract
 
 # One deployment: the constructor's arguments, then the setup calls the deployer sends in order
 # (for a model too big for one transaction: chunks of parameters, then "finalize").

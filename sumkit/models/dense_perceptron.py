@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..encoding import DEFAULT_FEATURE_BOUND, SCALE, check_feature_bound, check_int, encode_feature_bound, trunc_div
+from ..plumbing.encoding import DEFAULT_FEATURE_BOUND, SCALE, check_feature_bound, check_int, encode_feature_bound, trunc_div
 from .base import DeploySteps
 from .perceptron import PerceptronBase
 
 if TYPE_CHECKING:
-    from ..chain import Contract
+    from ..chain.chain import Contract
 
 PARAMETER_BITS = 48  # the contract stores weights and intercept as int48, five per storage word
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..encoding import SCALE
+from ..plumbing.encoding import SCALE
 from .base import DeploySteps, OnChainModel, chunked, plain
 
 if TYPE_CHECKING:
-    from ..chain import Contract
+    from ..chain.chain import Contract
 
 # Packed words per deployment transaction: each costs up to about 25,000 gas, so a full one stays under
 # EIP-7825's 16,777,216-gas transaction cap (measured by tests/test_sample_bound.py).

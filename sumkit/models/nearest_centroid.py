@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..encoding import DEFAULT_FEATURE_BOUND, SCALE, check_feature_bound, check_int, encode_feature_bound, to_fixed, trunc_div
+from ..plumbing.encoding import DEFAULT_FEATURE_BOUND, SCALE, check_feature_bound, check_int, encode_feature_bound, to_fixed, trunc_div
 from .base import DeploySteps, OnChainModel, pack, plain
 
 if TYPE_CHECKING:
-    from ..chain import Contract
+    from ..chain.chain import Contract
 
 COUNT_MAX = 2**64 - 1  # the contract stores each class's count as a uint64
 VALUES_PER_WORD = 4  # centroid values (int64) and counts (uint64) share storage words, four to a word

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..encoding import SCALE, check_int, to_fixed
+from ..plumbing.encoding import SCALE, check_int, to_fixed
 from .base import OnChainModel, plain
 
 if TYPE_CHECKING:
-    from ..chain import Contract
+    from ..chain.chain import Contract
 
 
 @dataclass

@@ -12,7 +12,7 @@ from .base import DeploySteps, OnChainModel, chunked, pack, plain
 from .nearest_centroid import sklearn_centroid_estimator, sklearn_counts
 
 if TYPE_CHECKING:
-    from ..chain import Contract
+    from ..chain.chain import Contract
 
 ACTIVATION_BITS = 17  # the contract stores each class's per-feature activation count in 17 bits
 MAX_ACTIVATIONS = 2**ACTIVATION_BITS - 1

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..units import MINUTE
+from ..plumbing.units import MINUTE
 
 
 class World(Protocol):

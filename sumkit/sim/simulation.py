@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import Reverted
+from ..plumbing.errors import Reverted
 from ..incentives import DepositRefundTake
-from ..trainer import Contribution, Trainer
-from ..units import DAY, HOUR
+from ..handles.trainer import Contribution, Trainer
+from ..plumbing.units import DAY, HOUR
 from .agents import UNIT, Agent
 
 if TYPE_CHECKING:

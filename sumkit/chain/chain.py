@@ -16,7 +16,7 @@ sumkit set block times (in process, a local development node). Gas costs nothing
 is 0): balances move only by what contracts pay and take, and :attr:`Chain.gas_log` shows the gas each
 transaction used. The backend knows bytes and says what it can do (``chain.capabilities``); the chain knows
 names, the clock and the gas limit each transaction carries (at most EIP-7825's 16,777,216); its
-:class:`~sumkit.history.History` records the gas log, events and receipts.
+:class:`~sumkit.chain.history.History` records the gas log, events and receipts.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 import rlp
 from eth_utils import is_address, keccak, to_canonical_address, to_checksum_address
 
-from . import abi as _abi
-from . import artifacts as _artifacts
+from ..plumbing import abi as _abi
+from ..solc import artifacts as _artifacts
 from .backends.base import (DEV_CHAIN, TX_GAS_CAP, Backend, CallResult, Capabilities, TransactionRejected, TxResult,
                             over_the_cap)
-from .errors import Reverted, decode_revert
+from ..plumbing.errors import Reverted, decode_revert
 from .history import History
-from .units import format_ether
+from ..plumbing.units import format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,7 +140,7 @@ class Chain:
     process: 1,000,000 ether each); ``accounts`` lists all ten, then any added with :meth:`new_account`.
     ``backend`` is ``"py-evm"`` (default, or the name in ``SUMKIT_BACKEND``: the grader sets it to the fastest
     backend installed; pure Python, deterministic), ``"revm"`` (native speed, same gas:
-    ``pip install sumkit[fast]``) or a :class:`~sumkit.backends.Backend`; :meth:`connect` reaches a node.
+    ``pip install sumkit[fast]``) or a :class:`~sumkit.chain.backends.Backend`; :meth:`connect` reaches a node.
     ``last_receipt`` is the :class:`Receipt` of the last transaction mined.
 
     >>> chain = sk.Chain(backend="py-evm")            # doctest: +SKIP
@@ -157,7 +157,7 @@ class Chain:
         named = self.accounts[: len(ACCOUNT_NAMES)] + [None] * (len(ACCOUNT_NAMES) - len(self.accounts))
         self.owner, self.alice, self.bob, self.carol, self.mallory = named  # type: ignore[assignment]
         self._now = start_time + BLOCK_TIME
-        self.history = History(self.backend)  # gas log, events, receipts, ABIs (see sumkit.history)
+        self.history = History(self.backend)  # gas log, events, receipts, ABIs (see sumkit.chain.history)
         self._w3: Web3 | None = None
         self._derived = 0  # how many keys new_account derived
         self.last_receipt: Receipt | None = None  # the receipt of the last transaction mined
@@ -187,7 +187,7 @@ class Chain:
 
         >>> chain = sk.Chain.join("class/students/ana.json")     # doctest: +SKIP
         """
-        from .classroom.student import join
+        from ..classroom.student import join
 
         return join(path)
 

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_address, to_checksum_address
 
-from .artifacts import SOURCES
-from .chain import Chain, Contract, Receipt
-from .encoding import SCALE  # 1.0 is stored as 10**9
-from .units import days, ether, format_ether
+from ..solc.artifacts import SOURCES
+from ..chain.chain import Chain, Contract, Receipt
+from ..plumbing.encoding import SCALE  # 1.0 is stored as 10**9
+from ..plumbing.units import days, ether, format_ether
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-CONTRACTS = ROOT / "contracts"  # the source tree's contracts (what python -m sumkit.compile compiles)
-_PACKAGE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]  # the source tree (sumkit/solc/ is two levels down)
+CONTRACTS = ROOT / "contracts"  # the source tree's contracts (what python -m sumkit.solc.compiler compiles)
+_PACKAGE = Path(__file__).resolve().parents[1]  # the installed sumkit package
 BUILD = _PACKAGE / "contracts_build" if (_PACKAGE / "contracts_build").is_dir() else CONTRACTS / "build"
 SOURCES = _PACKAGE / "contracts_src" if (_PACKAGE / "contracts_src").is_dir() else CONTRACTS
 
@@ -29,7 +29,7 @@ def load(name: str) -> dict[str, Any]:
     """
     path = BUILD / f"{name}.json"
     if not path.exists():
-        raise FileNotFoundError(f"no artifact for {name!r} in {BUILD}: run `python -m sumkit.compile`")
+        raise FileNotFoundError(f"no artifact for {name!r} in {BUILD}: run `python -m sumkit.solc.compiler`")
     return json.loads(path.read_text())
 
 

@@ -21,16 +21,16 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import Reverted
-from .models.base import rows_of
-from .sim.simulation import Simulation
-from .units import DAY, HOUR, format_duration, format_ether
+from ..plumbing.errors import Reverted
+from ..models.base import rows_of
+from ..sim.simulation import Simulation
+from ..plumbing.units import DAY, HOUR, format_duration, format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .sim.simulation import SimulationResult
-    from .trainer import Contribution, Trainer
+    from ..sim.simulation import SimulationResult
+    from ..handles.trainer import Contribution, Trainer
 
 # The account names a panel offers by default (the chain's named accounts, except the owner).
 ACCOUNTS = ("alice", "bob", "carol", "mallory")

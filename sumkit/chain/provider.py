@@ -17,7 +17,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 from web3.providers.base import BaseProvider
 
-from .errors import Reverted
+from ..plumbing.errors import Reverted
 
 ZERO_HASH = "0x" + "00" * 32
 EMPTY_BLOOM = "0x" + "00" * 256

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_utils import is_address, to_checksum_address
 
-from .chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
-from .encoding import EncodedSample, unpack_sample
-from .incentives import DepositRefundTake, Points, PredictionMarket
-from .incentives.points import badge_names
-from .models.base import rows_of
-from .units import format_ether
+from ..chain.chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
+from ..plumbing.encoding import EncodedSample, unpack_sample
+from ..incentives import DepositRefundTake, Points, PredictionMarket
+from ..incentives.points import badge_names
+from ..models.base import rows_of
+from ..plumbing.units import format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -446,7 +446,7 @@ class _Deployment:
     The incentive mechanism and the model are bound to the trainer's address, which follows from the owner's
     address and nonce: the trainer is the owner's contract after the mechanism, the model and its setup calls.
     Every transaction carries its planned nonce, so one sent by someone else in between is refused before it
-    runs (:class:`~sumkit.chain.NonceTaken`) instead of breaking the binding; :meth:`plan` starts over.
+    runs (:class:`~sumkit.chain.chain.NonceTaken`) instead of breaking the binding; :meth:`plan` starts over.
     """
 
     def __init__(self, chain: Chain, model: Any, incentive: Any, name: str, description: str, owner: str) -> None:

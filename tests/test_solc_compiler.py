@@ -8,38 +8,38 @@ import shutil
 
 import pytest
 
-from sumkit import artifacts, compile
+from sumkit.solc import artifacts, compiler
 
 needs_node = pytest.mark.skipif(
-    shutil.which("node") is None or not (compile.ROOT / "node_modules" / "solc").is_dir(),
+    shutil.which("node") is None or not (compiler.ROOT / "node_modules" / "solc").is_dir(),
     reason="Node.js and `npm ci` are needed to rebuild artifacts (learners do not need them)",
 )
 
 
 @needs_node
 def test_committed_artifacts_are_up_to_date():
-    assert compile.stale_artifacts() == [], "run `python -m sumkit.compile` and commit contracts/build/"
+    assert compiler.stale_artifacts() == [], "run `python -m sumkit.solc.compiler` and commit contracts/build/"
 
 
 @needs_node
 def test_compile_errors_point_at_file_and_line():
     source = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.28;\ncontract Broken {\n  uint x = ;\n}\n"
-    with pytest.raises(compile.CompileError, match=r"contracts/Broken\.sol:4:\d+: error"):
-        compile.run_solc({"Broken.sol": source})
+    with pytest.raises(compiler.CompileError, match=r"contracts/Broken\.sol:4:\d+: error"):
+        compiler.run_solc({"Broken.sol": source})
 
 
 def test_solc_is_pinned_exactly():
-    package = json.loads((compile.ROOT / "package.json").read_text())
+    package = json.loads((compiler.ROOT / "package.json").read_text())
     version = package["dependencies"]["solc"]
     assert version[0].isdigit(), "pin one exact solc version"
-    lock = json.loads((compile.ROOT / "package-lock.json").read_text())
+    lock = json.loads((compiler.ROOT / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/solc"]["version"] == version
     assert artifacts.load("CollaborativeTrainer")["compiler"]["version"].startswith(version)
 
 
 def test_artifacts_hold_what_they_promise():
     for name, artifact in artifacts.load_all().items():
-        source = compile.ROOT / artifact["sourceName"]
+        source = compiler.ROOT / artifact["sourceName"]
         assert artifact["sourceSha256"] == hashlib.sha256(source.read_bytes()).hexdigest(), name
         settings = artifact["compiler"]["settings"]
         assert settings["evmVersion"] == "prague" and settings["optimizer"]["enabled"]

@@ -25,7 +25,7 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
-from ..abi import checksum
+from ...plumbing.abi import checksum
 from .base import TX_GAS_CAP, Capabilities, CallResult, Log, TransactionRejected, TxResult, over_the_cap
 
 DEV_CLIENTS = ("anvil", "hardhat", "ganache")  # nodes that let a client set block times and undo state

@@ -10,7 +10,7 @@ import eth_abi
 import eth_abi.exceptions
 from eth_utils import keccak, to_checksum_address
 
-from . import artifacts as _artifacts
+from ..solc import artifacts as _artifacts
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import abi as _abi
+from ..plumbing import abi as _abi
 from .backends.base import Backend, TxResult
 
 if TYPE_CHECKING:

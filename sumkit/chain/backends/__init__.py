@@ -1,4 +1,4 @@
-"""Backends: what executes transactions for :class:`sumkit.Chain` (see :mod:`sumkit.backends.base`)."""
+"""Backends: what executes transactions for :class:`sumkit.Chain` (see :mod:`sumkit.chain.backends.base`)."""
 
 from .base import Backend, CallResult, Log, TransactionRejected, TxResult
 

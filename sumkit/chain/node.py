@@ -37,7 +37,7 @@ import weakref
 from pathlib import Path
 from types import TracebackType
 
-from .artifacts import ROOT
+from ..solc.artifacts import ROOT
 from .backends.base import DEV_CHAIN
 
 TESTNET_BLOCK_TIME = 2  # seconds between a testnet-like node's blocks (Sepolia: 12; shorter keeps demos quick)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_utils import keccak
 
-from . import artifacts as _artifacts
-from .incentives import DepositRefundTake, Points, PredictionMarket
-from .models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
+from ..solc import artifacts as _artifacts
+from ..incentives import DepositRefundTake, Points, PredictionMarket
+from ..models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
 
 if TYPE_CHECKING:
-    from .chain import Chain, Contract
+    from ..chain.chain import Chain, Contract
 
 
 @functools.cache

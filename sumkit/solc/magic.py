@@ -1,4 +1,4 @@
-"""Compile Solidity with the kit's pinned compiler: for the build (:mod:`sumkit.compile`) and for learners.
+"""Compile Solidity with the kit's pinned compiler: for the build (:mod:`sumkit.solc.compiler`) and for learners.
 
 Learners compile their own contracts in a notebook with :func:`compile_source` (``sk.compile_source``) or
 the ``%%solidity`` cell magic (registered when sumkit is imported in IPython)::
@@ -97,7 +97,7 @@ def _node() -> str:
 
 # The pinned soljson.js ships inside the package (a copy of node_modules/solc/soljson.js, kept equal by a test), so
 # that a plain `pip install` can compile too: then only Node.js is needed (on PATH, or `pip install sumkit[solidity]`).
-PACKAGED_SOLJSON = Path(__file__).resolve().parent / "solc" / "soljson.js"
+PACKAGED_SOLJSON = Path(__file__).resolve().parent / "soljson.js"
 
 
 def _soljson() -> Path:

@@ -1,19 +1,19 @@
 """Build the committed contract artifacts, ``contracts/build/*.json``, from the Solidity sources in ``contracts/``.
 
-Learners never run this: the artifacts are committed, and loading them (:mod:`sumkit.artifacts`) needs no Node.
+Learners never run this: the artifacts are committed, and loading them (:mod:`sumkit.solc.artifacts`) needs no Node.
 Developers rebuild them after editing a contract::
 
-    python -m sumkit.compile          # compiles every contracts/**/*.sol, rewrites contracts/build/*.json
-    python -m sumkit.compile --check  # exits 1 if a committed artifact differs from a fresh compile (a test runs it)
+    python -m sumkit.solc.compiler          # compiles every contracts/**/*.sol, rewrites contracts/build/*.json
+    python -m sumkit.solc.compiler --check  # exits 1 if a committed artifact differs from a fresh compile (a test runs it)
 
 It compiles all the sources in one standard-JSON run of the pinned compiler (npm ``solc``'s ``soljson.js``, the
-version pinned in ``package.json``, run through Node by :func:`sumkit.solidity.run_soljson`, with the kit's
-settings :data:`sumkit.solidity.SETTINGS`) and writes one artifact per contract: abi, bytecode, deployed
+version pinned in ``package.json``, run through Node by :func:`sumkit.solc.magic.run_soljson`, with the kit's
+settings :data:`sumkit.solc.magic.SETTINGS`) and writes one artifact per contract: abi, bytecode, deployed
 bytecode, devdoc/userdoc, the source's path and SHA-256, and the compiler's version and settings. Contract names
 must be unique across files. Compile errors name ``contracts/<file>:<line>:<column>``.
 
 A learner's own Solidity (``sk.compile_source``, the ``%%solidity`` cell magic) goes through
-:mod:`sumkit.solidity`, with the same compiler and settings.
+:mod:`sumkit.solc.magic`, with the same compiler and settings.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 from . import generated
 from .artifacts import CONTRACTS, ROOT
-from .solidity import SETTINGS, CompileError, line_of, run_soljson
+from .magic import SETTINGS, CompileError, line_of, run_soljson
 
 BUILD = CONTRACTS / "build"  # always the source tree's artifacts, never an installed copy
 
@@ -107,14 +107,14 @@ def stale_artifacts(build: Path = BUILD) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sumkit.compile", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sumkit.solc.compiler", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that the artifacts are up to date")
     args = parser.parse_args(argv)
     try:
         if args.check:
             stale = stale_artifacts()
             if stale:
-                print("stale artifacts (run `python -m sumkit.compile`): " + ", ".join(stale))
+                print("stale artifacts (run `python -m sumkit.solc.compiler`): " + ", ".join(stale))
                 return 1
             print("artifacts are up to date")
             return 0

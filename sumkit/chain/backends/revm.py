@@ -36,7 +36,7 @@ from eth_keys import KeyAPI
 from hexbytes import HexBytes
 from eth_utils import keccak, to_checksum_address
 
-from ..abi import checksum
+from ...plumbing.abi import checksum
 from .base import (DEV_CHAIN, TX_GAS_CAP, Capabilities, CallResult, Log, TransactionRejected, TxResult, dev_keys,
                    over_the_cap)
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from sumkit import artifacts, solidity
+from sumkit.solc import artifacts, magic
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="compiling needs Node.js")
 
@@ -21,7 +21,7 @@ def test_the_shipped_compiler_is_the_pinned_one():
         if os.environ.get("CI") == "true":
             pytest.fail("CI runs `npm ci`: node_modules/solc/soljson.js must be there")
         pytest.skip("node_modules/solc is not installed (`npm ci`)")
-    assert filecmp.cmp(solidity.PACKAGED_SOLJSON, pinned, shallow=False), (
+    assert filecmp.cmp(magic.PACKAGED_SOLJSON, pinned, shallow=False), (
         "sumkit/solc/soljson.js differs from the pinned npm solc: copy node_modules/solc/soljson.js over it"
     )
 
@@ -35,7 +35,7 @@ def test_compile_source_returns_deployable_artifacts():
         "interface IGreeter { function n() external view returns (uint256); }\n"
         "contract Counter { uint256 public n = 1; function bump(uint256 by) external { n += by; } }\n"
     )
-    built = solidity.compile_source(source)
+    built = magic.compile_source(source)
     assert set(built) == {"IGreeter", "Counter"} and built["IGreeter"]["bytecode"] == "0x"
     chain = sk.Chain()
     counter = chain.deploy(built["Counter"], sender=chain.mallory)
@@ -44,29 +44,29 @@ def test_compile_source_returns_deployable_artifacts():
     with pytest.raises(ValueError, match="interface or abstract"):
         chain.deploy(built["IGreeter"])
     with pytest.raises(ValueError, match="non-empty string"):
-        solidity.compile_source("")
+        magic.compile_source("")
 
 
 @needs_node
 def test_compile_source_errors_give_line_column_and_message():
     source = "pragma solidity ^0.8.28;\ncontract A {\n    uint256 x = ;\n    function f() external { y = 1; }\n}\n"
-    with pytest.raises(solidity.CompileError) as failure:
-        solidity.compile_source(source)
+    with pytest.raises(magic.CompileError) as failure:
+        magic.compile_source(source)
     [error] = failure.value.errors  # the parser stops at the first error
     assert (error.line, error.column, error.kind) == (3, 17, "ParserError")
     assert error.code_line == "    uint256 x = ;"
     assert "line 3, column 17: ParserError: Expected primary expression." in str(failure.value)
-    with pytest.raises(solidity.CompileError) as failure:
-        solidity.compile_source("pragma solidity ^0.8.28;\ncontract A {\n    function f() external { y = 1; }\n}\n")
+    with pytest.raises(magic.CompileError) as failure:
+        magic.compile_source("pragma solidity ^0.8.28;\ncontract A {\n    function f() external { y = 1; }\n}\n")
     assert [(e.line, e.kind) for e in failure.value.errors] == [(3, "DeclarationError")]
     assert "Undeclared identifier" in failure.value.errors[0].message
 
 
 def test_compile_source_without_node_says_what_is_needed(monkeypatch, tmp_path):
     monkeypatch.setenv("SUMKIT_SOLJSON", str(tmp_path / "missing.js"))
-    solidity._compile_cached.cache_clear()
-    with pytest.raises(solidity.CompileError, match="npm ci.*SUMKIT_SOLJSON"):
-        solidity.compile_source("contract Fresh {}")
+    magic._compile_cached.cache_clear()
+    with pytest.raises(magic.CompileError, match="npm ci.*SUMKIT_SOLJSON"):
+        magic.compile_source("contract Fresh {}")
 
 
 @needs_node
@@ -74,10 +74,10 @@ def test_the_solidity_cell_magic_binds_each_contract_by_name(capsys):
     from IPython.testing.globalipapp import start_ipython
 
     ip = start_ipython()
-    solidity.register_magic()
+    magic.register_magic()
     ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Hello { uint256 public n = 7; }\n")
     assert ip.user_ns["Hello"]["contractName"] == "Hello"
     assert "compiled Hello" in capsys.readouterr().out
-    with pytest.raises(solidity.CompileError, match="line 2, column 29: ParserError"):
+    with pytest.raises(magic.CompileError, match="line 2, column 29: ParserError"):
         ip.run_cell_magic("solidity", "", "pragma solidity ^0.8.28;\ncontract Oops { uint256 n = ; }\n")
     assert "Oops" not in ip.user_ns

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
-from .errors import add_hint
-from .incentives.prediction_market import (
+from ..plumbing.errors import add_hint
+from ..incentives.prediction_market import (
     MAX_PIECE_GAS,
     MAX_PIECES,
     MAX_ROWS_PER_PIECE,
@@ -153,7 +153,7 @@ class Market:
         test): the block hash that picks the pieces revealed first depends on the commitment. Salts anyone can
         guess give the hidden pieces away, so never pass them for a real market.
         """
-        from .models.base import rows_of
+        from ..models.base import rows_of
 
         model = self.trainer.model
         rows = [model.encode(row) for row in rows_of(X, getattr(model, "sparse", False))]
@@ -213,7 +213,7 @@ class Market:
     def reveal_piece(self, index: int, X: Any, y: Sequence[Any], *, sender: str, salt: bytes | None = None) -> None:
         """Reveal piece ``index`` as ``X, y`` (a real value or a tampered one: the contract checks the hash),
         with ``salt`` (by default the salt this handle committed it with)."""
-        from .models.base import rows_of
+        from ..models.base import rows_of
 
         model = self.trainer.model
         rows = [model.encode(row) for row in rows_of(X, getattr(model, "sparse", False))]

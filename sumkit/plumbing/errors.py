@@ -226,7 +226,7 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"Class {a['label']} cannot learn this sample: a count would pass {a['max']:,}, the most its storage holds "
         "(a feature's count per class is 16-bit, class counts and totals 32-bit)."
     ),
-    # attack lab (sumkit.lab, contracts/lab/)
+    # attack lab (sumkit.teaching.lab, contracts/lab/)
     "WrongDeposit": lambda a: (
         "Every contribution to this lab trainer pays exactly {}; {} was sent. Pass value=sk.lab.DEPOSIT.".format(
             *_required_and_sent(a))
@@ -427,7 +427,7 @@ class Reverted(Exception):
 
 def add_hint(error: str, hint: Callable[[dict[str, Any]], str]) -> None:
     """Give the custom error ``error`` a hint (a function of its decoded arguments): the module that knows what a
-    learner should do next registers it (for example :mod:`sumkit.market` for the market's ``WrongPhase``)."""
+    learner should do next registers it (for example :mod:`sumkit.handles.market` for the market's ``WrongPhase``)."""
     HINTS[error] = hint
 
 
@@ -436,7 +436,7 @@ GENERIC_HINT = "The contract refused this transaction; nothing was changed. Chec
 
 def decode_revert(data: bytes, *, errors: dict[bytes, Signature] | None = None, **context: Any) -> Reverted:
     """Turn raw revert data into a :class:`Reverted`, custom errors decoded against ``errors`` (selector ->
-    signature, e.g. ``sumkit.abi.errors(abi)``; default: the errors of sumkit's own contracts)."""
+    signature, e.g. ``sumkit.plumbing.abi.errors(abi)``; default: the errors of sumkit's own contracts)."""
     data = bytes(data)
     selector, body = data[:4], data[4:]
     if selector == ERROR_STRING:
