@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import sumkit as sk
-from sumkit.handles.trainer import MAX_CLASSES, MAX_SAMPLE_WORK
+from sumkit.handles.trainer import MAX_CLASSES, MAX_SAMPLE_WORK, _Deployment
 
 from .conftest import ANY_WAIT, COST_WEIGHT, OWNER_WAIT, WAIT, expect_revert
 
@@ -125,7 +125,7 @@ def test_a_model_with_too_many_classes_is_refused_before_any_deposit():
         sk.deploy(chain, model)
     assert chain.nonce(chain.owner) == nonce  # nothing was sent
     with pytest.raises(sk.DeployInterrupted) as e:
-        sumkit.handles.trainer._Deployment(chain, model, sk.incentives.DepositRefundTake(), "x", "", chain.owner).run()
+        _Deployment(chain, model, sk.incentives.DepositRefundTake(), "x", "", chain.owner).run()
     reverted = e.value.cause
     assert isinstance(reverted, sk.Reverted) and reverted.error == "TooManyClasses"
     assert reverted.args_ == {"numClasses": 30_000, "max": MAX_CLASSES} and "Group rare classes" in reverted.hint
