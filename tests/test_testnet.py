@@ -75,7 +75,7 @@ def test_an_account_that_cannot_pay_gas_limit_times_max_fee_is_told_what_is_miss
     learner = fund(testnet, sk.ether(0.0001))
     chain = sk.Chain.connect(testnet.url, private_keys=[learner.key])
     model, *_ = breast_cancer_start()
-    with pytest.raises(sk.trainer.DeployInterrupted) as stopped:
+    with pytest.raises(sk.DeployInterrupted) as stopped:
         sk.deploy(chain, model, sk.incentives.DepositRefundTake(refund_wait=10, owner_claim_wait=60,
                                                                any_address_claim_wait=60, short_waits=True))
     message = str(stopped.value.cause)
