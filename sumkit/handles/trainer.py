@@ -19,7 +19,7 @@ from ..plumbing.units import format_ether
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .market import Market
+    from ..incentives.market import Market
 
 # Samples per free predictMany call: a call, like a transaction, runs under a 16,777,216 gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.
@@ -390,7 +390,7 @@ class Trainer:
     def market(self) -> Market:
         """The prediction market's handle (``sk.incentives.PredictionMarket`` only): commit, reveal, end,
         settle, withdraw, balances."""
-        from .market import Market
+        from ..incentives.market import Market
 
         self._require_incentive(PredictionMarket, "market")
         if self._attached:  # not the sponsor's handle: the revealed pieces, read from the chain each time

@@ -1,5 +1,5 @@
 """PredictionMarket: the settings of ``contracts/incentives/PredictionMarket.sol`` and its pure rules (commitments,
-the offline settlement); the ``trainer.market`` handle that drives a deployed market is :class:`sumkit.handles.market.Market`.
+the offline settlement); the ``trainer.market`` handle that drives a deployed market is :class:`sumkit.incentives.market.Market`.
 
 The story, one method per step (``m = trainer.market``)::
 
