@@ -12,7 +12,8 @@ from eth_utils import is_address, to_checksum_address
 from ..chain.chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
 from ..plumbing.encoding import EncodedSample, unpack_sample
 from ..incentives import DepositRefundTake, Points, PredictionMarket
-from ..incentives.points import badge_names
+from ..incentives.deposit_refund_take import DepositRefundTakeHandle
+from ..incentives.points import PointsHandle
 from ..models.base import rows_of
 from ..plumbing.units import format_ether
 
@@ -319,7 +320,7 @@ class Trainer:
         columns = ["contributor", "label", "added_at", "deposit", "claimable", "refunded", "model_agrees", "key"]
         return pd.DataFrame(rows, columns=columns)
 
-    # -- incentive statistics ------------------------------------------------------------------------
+    # -- incentive statistics: thin delegates to the mechanism's handle (sumkit.incentives) -----------------
     def _require_incentive(self, kind: type, what: str) -> None:
         if not isinstance(self.incentive, kind):
             raise ValueError(
@@ -329,33 +330,34 @@ class Trainer:
 
     def good_data(self, account: str | None = None) -> int:
         """Deposit-Refund-Take: how many of ``account``'s contributions were refunded as good data (all
-        contributors' when ``account`` is None); read from the chain.
+        contributors' when ``account`` is None); read from the chain. Delegates to
+        :class:`~sumkit.incentives.deposit_refund_take.DepositRefundTakeHandle`.
 
         >>> trainer.good_data(chain.alice)   # doctest: +SKIP
         1
         """
         self._require_incentive(DepositRefundTake, "good_data()")
-        if account is None:
-            return self.incentive_contract.call("totalGoodDataCount")
-        return self.incentive_contract.call("numGoodData", account)
+        return DepositRefundTakeHandle(self).good_data(account)
 
     def points(self, account: str) -> int:
         """Points: the points ``account`` has earned (contributions claimed as good), read from the chain.
+        Delegates to :class:`~sumkit.incentives.points.PointsHandle`.
 
         >>> trainer.points(chain.alice)   # doctest: +SKIP
         3
         """
         self._require_incentive(Points, "points()")
-        return self.incentive_contract.call("points", account)
+        return PointsHandle(self).points(account)
 
     def badges(self, account: str) -> list[str]:
-        """Points: the readable names of the badges ``account`` has earned, in badge order.
+        """Points: the readable names of the badges ``account`` has earned, in badge order. Delegates to
+        :class:`~sumkit.incentives.points.PointsHandle`.
 
         >>> trainer.badges(chain.alice)   # doctest: +SKIP
         ['first contribution', 'every class']
         """
         self._require_incentive(Points, "badges()")
-        return badge_names(self.incentive_contract.call("badges", account))
+        return PointsHandle(self).badges(account)
 
     def leaderboard(self) -> pd.DataFrame:
         """Points: one row per contributor, most points first. Every contributor counts, whoever sent the
@@ -364,27 +366,10 @@ class Trainer:
         Columns: ``account`` (a readable name), ``points`` (claimed good contributions), ``good`` (their
         contributions the model agrees with now: each has earned, or may still earn, a point),
         ``total`` (contributions added) and ``badges`` (readable names). Points, totals and badges are
-        read from the chain.
+        read from the chain. Delegates to :class:`~sumkit.incentives.points.PointsHandle`.
         """
-        import pandas as pd
-
         self._require_incentive(Points, "leaderboard()")
-        added = self.chain.events("ContributionAdded", address=self.address)
-        rows = []
-        for account in dict.fromkeys(added.get("contributor", [])):
-            mine = added[added["contributor"] == account]
-            rows.append(
-                {
-                    "account": self.chain.name_of(account),
-                    "points": self.points(account),
-                    "good": sum(self.model.predict_encoded(unpack_sample(x)) == label
-                                for x, label in zip(mine["x"], mine["label"])),
-                    "total": self.incentive_contract.call("totalContributions", account),
-                    "badges": self.badges(account),
-                }
-            )
-        table = pd.DataFrame(rows, columns=["account", "points", "good", "total", "badges"])
-        return table.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
+        return PointsHandle(self).leaderboard()
 
     @property
     def market(self) -> Market:

@@ -1,4 +1,5 @@
-"""DepositRefundTake: the settings of ``contracts/incentives/DepositRefundTake.sol`` and its deposit rule."""
+"""DepositRefundTake: the settings of ``contracts/incentives/DepositRefundTake.sol``, its deposit rule, and its
+statistics on a deployed trainer (:class:`DepositRefundTakeHandle`, behind ``trainer.good_data()``)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,23 @@ class DepositRefundTake:
         """The contract's constructor arguments for a deployment owned by ``trainer``."""
         return (trainer, self.cost_weight, self.refund_wait, self.owner_claim_wait, self.any_address_claim_wait,
                 self.take_delay)
+
+
+class DepositRefundTakeHandle:
+    """Deposit-Refund-Take's statistics on a deployed trainer, read from the chain: what ``trainer.good_data()``
+    returns.
+
+    >>> DepositRefundTakeHandle(trainer).good_data(chain.alice)   # doctest: +SKIP
+    1
+    """
+
+    def __init__(self, trainer: Any) -> None:  # a sumkit.Trainer deployed with DepositRefundTake
+        self.trainer = trainer
+        self.contract = trainer.incentive_contract
+
+    def good_data(self, account: str | None = None) -> int:
+        """How many of ``account``'s contributions were refunded as good data (all contributors' when
+        ``account`` is None)."""
+        if account is None:
+            return self.contract.call("totalGoodDataCount")
+        return self.contract.call("numGoodData", account)

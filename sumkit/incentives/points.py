@@ -1,11 +1,17 @@
-"""Points: the settings of ``contracts/incentives/Points.sol``, its badges, and their readable names."""
+"""Points: the settings of ``contracts/incentives/Points.sol``, its badges and their readable names, and its
+statistics on a deployed trainer (:class:`PointsHandle`, behind ``trainer.points()``, ``trainer.badges()`` and
+``trainer.leaderboard()``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..plumbing.encoding import unpack_sample
 from ..plumbing.units import DAY, warn_if_short
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Badge numbers of the contract (bit ``b`` of ``Points.badges(account)``), in order, with readable names.
 BADGES: tuple[str, ...] = ("first contribution", "10 good", "100 good", "every class", "4 weeks")
@@ -59,3 +65,46 @@ class Points:
     def constructor_args(self, trainer: str) -> tuple[Any, ...]:
         """The contract's constructor arguments for a deployment owned by ``trainer``."""
         return (trainer, self.refund_wait)
+
+
+class PointsHandle:
+    """Points' statistics on a deployed trainer, read from the chain: what ``trainer.points()``,
+    ``trainer.badges()`` and ``trainer.leaderboard()`` return.
+
+    >>> PointsHandle(trainer).points(chain.alice)   # doctest: +SKIP
+    3
+    """
+
+    def __init__(self, trainer: Any) -> None:  # a sumkit.Trainer deployed with Points
+        self.trainer = trainer
+        self.contract = trainer.incentive_contract
+
+    def points(self, account: str) -> int:
+        """The points ``account`` has earned (contributions claimed as good)."""
+        return self.contract.call("points", account)
+
+    def badges(self, account: str) -> list[str]:
+        """The readable names of the badges ``account`` has earned, in badge order."""
+        return badge_names(self.contract.call("badges", account))
+
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per contributor, most points first (see ``Trainer.leaderboard``)."""
+        import pandas as pd
+
+        trainer = self.trainer
+        added = trainer.chain.events("ContributionAdded", address=trainer.address)
+        rows = []
+        for account in dict.fromkeys(added.get("contributor", [])):
+            mine = added[added["contributor"] == account]
+            rows.append(
+                {
+                    "account": trainer.chain.name_of(account),
+                    "points": self.points(account),
+                    "good": sum(trainer.model.predict_encoded(unpack_sample(x)) == label
+                                for x, label in zip(mine["x"], mine["label"])),
+                    "total": self.contract.call("totalContributions", account),
+                    "badges": self.badges(account),
+                }
+            )
+        table = pd.DataFrame(rows, columns=["account", "points", "good", "total", "badges"])
+        return table.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
