@@ -1,6 +1,6 @@
-"""Points: the settings of ``contracts/incentives/Points.sol``, its badges and their readable names, and its
-statistics on a deployed trainer (:class:`PointsHandle`, behind ``trainer.points()``, ``trainer.badges()`` and
-``trainer.leaderboard()``)."""
+"""Points: the settings of ``contracts/incentives/Points.sol``, its rules, its badges and their readable names,
+and its statistics on a deployed trainer (:class:`PointsHandle`, behind ``trainer.points()``, ``trainer.badges()`` and
+``trainer.leaderboard()``). A :class:`~sumkit.incentives.base.Mechanism`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..plumbing.encoding import unpack_sample
 from ..plumbing.units import DAY, warn_if_short
+from .base import Agrees, verdict
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..chain.chain import Contract
 
 # Badge numbers of the contract (bit ``b`` of ``Points.badges(account)``), in order, with readable names.
 BADGES: tuple[str, ...] = ("first contribution", "10 good", "100 good", "every class", "4 weeks")
@@ -62,9 +65,64 @@ class Points:
         """Adding data is free: always 0 wei."""
         return 0
 
+    # -- the contract and its constructor ------------------------------------------------------------------
     def constructor_args(self, trainer: str) -> tuple[Any, ...]:
         """The contract's constructor arguments for a deployment owned by ``trainer``."""
         return (trainer, self.refund_wait)
+
+    def bind(self, model: Any, address: str) -> Points:
+        """The same settings: the contract reads the number of classes from the trainer's model itself."""
+        return self
+
+    @classmethod
+    def read(cls, contract: Contract) -> Points:
+        """The settings of the deployed ``Points`` at ``contract``, read with its views."""
+        return cls(refund_wait=contract.call("refundWait"), short_waits=True)
+
+    # -- rules ----------------------------------------------------------------------------------------------
+    @property
+    def claim_wait(self) -> int:
+        """A point is claimed ``refund_wait`` after the contribution at the earliest."""
+        return self.refund_wait
+
+    @property
+    def take_delay(self) -> int:
+        """Nothing is ever taken: 0."""
+        return 0
+
+    def last_update_time(self, contract: Contract) -> None:
+        """None: adding is always free, whenever the last contribution was."""
+        return None
+
+    def has_claim(self, deposit: int) -> bool:
+        """Always: a contribution the model agrees with earns a point, though it paid nothing."""
+        return True
+
+    def may_refund(self, age: int, model_agrees: Agrees) -> bool:
+        """After ``refund_wait``, a contribution the model agrees with earns its contributor a point (claimed with
+        ``trainer.refund``, which pays 0 wei).
+
+        >>> Points().may_refund(DAY, model_agrees=True)
+        True
+        """
+        return age >= self.refund_wait and verdict(model_agrees)
+
+    def may_report(self, age: int, *, reporter_good_data: int, model_agrees: Agrees, own: bool = False,
+                   owner: bool = False) -> bool:
+        """Never: there are no deposits to take (the contract's ``ReportNotSupported``)."""
+        return False
+
+    def check_report(self) -> None:
+        """Always a ``ValueError``: ``report`` is not part of Points."""
+        raise ValueError(
+            "Points has no deposits, so there is nothing to take: report() is not part of Points (data the "
+            "model disagrees with simply earns no point)"
+        )
+
+    # -- the handle -------------------------------------------------------------------------------------------
+    def handle(self, trainer: Any, *, attached: bool = False) -> PointsHandle:
+        """Its statistics on ``trainer``: :class:`PointsHandle`."""
+        return PointsHandle(trainer)
 
 
 class PointsHandle:
