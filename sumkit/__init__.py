@@ -13,7 +13,7 @@
 # widgets, plots, the simulation, the course, the grader, the class node).
 from . import classroom, course, incentives, models, sim
 from .chain import Chain, node
-from .handles import market
+from .incentives import market
 from .plumbing import abi, encoding, errors, units
 from .solc import artifacts
 from .teaching import datasets, lab, plots, widgets

@@ -18,7 +18,7 @@ import numpy as np
 from eth_utils import keccak
 
 from ..solc import artifacts as _artifacts
-from ..incentives import DepositRefundTake, Points, PredictionMarket
+from ..incentives import MECHANISMS
 from ..models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
 
 if TYPE_CHECKING:
@@ -122,17 +122,9 @@ def bind_market(chain: Chain, trainer: Contract, classifier: Contract, market: C
 
 # -- incentive mechanisms: their settings -----------------------------------------------------------------
 def read_incentive(contract: Contract) -> Any:
-    """The settings of the incentive mechanism at ``contract``, read from its views."""
-    call = contract.call
-    if contract.name == "DepositRefundTake":
-        return DepositRefundTake(refund_wait=call("refundWait"), owner_claim_wait=call("ownerClaimWait"),
-                                 any_address_claim_wait=call("anyAddressClaimWait"), cost_weight=call("costWeight"),
-                                 take_delay=call("takeDelay"), short_waits=True)
-    if contract.name == "Points":
-        return Points(refund_wait=call("refundWait"), short_waits=True)
-    return PredictionMarket(stake=call("stake"), min_duration=call("minDuration"),
-                            min_contributions=call("minContributions"), reveal_window=call("revealWindow"))
+    """The settings of the incentive mechanism at ``contract``, read from its views (by the mechanism's ``read``)."""
+    return MECHANISMS[contract.name].read(contract)
 
 
 TRAINERS = ("CollaborativeTrainer",)
-INCENTIVES = ("DepositRefundTake", "Points", "PredictionMarket")
+INCENTIVES = tuple(MECHANISMS)  # DepositRefundTake, Points, PredictionMarket

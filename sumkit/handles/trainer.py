@@ -11,15 +11,14 @@ from eth_utils import is_address, to_checksum_address
 
 from ..chain.chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
 from ..plumbing.encoding import EncodedSample, unpack_sample
-from ..incentives import DepositRefundTake, Points, PredictionMarket
-from ..incentives.points import badge_names
+from ..incentives import DepositRefundTake, Mechanism, Points, PredictionMarket
 from ..models.base import rows_of
 from ..plumbing.units import format_ether
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .market import Market
+    from ..incentives.market import Market
 
 # Samples per free predictMany call: a call, like a transaction, runs under a 16,777,216 gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.
@@ -80,6 +79,7 @@ class Trainer:
         self._base_block = base_block
         self._derived: tuple[Any, list[Contribution], Any] | None = None  # (chain version, contributions, model)
         self._attached = False  # Trainer.at: handles deployed elsewhere keep no secrets (a market's pieces)
+        self._handle: Any = None  # the incentive mechanism's handle (incentive.handle(self)), made when first asked
 
     @classmethod
     def at(cls, chain: Chain, address: str) -> Trainer:
@@ -245,7 +245,7 @@ class Trainer:
     def _deposit_to_send(self, max_deposit: int | None) -> int:
         quote = self.next_deposit()
         if max_deposit is None:
-            headroom = not self.chain.capabilities.time_control and hasattr(self.incentive, "deposit")
+            headroom = not self.chain.capabilities.time_control
             return max(quote, self.incentive.deposit(BLOCK_TIME)) if headroom else quote
         if max_deposit < quote:
             raise ValueError(f"the deposit is now {format_ether(quote)}, more than max_deposit={format_ether(max_deposit)}: "
@@ -281,11 +281,7 @@ class Trainer:
         """Take (part of) the deposit of someone else's contribution ``c``; returns the wei paid. Not under
         Points, which has no deposits (a ``ValueError`` says so before anything is sent)."""
         c = self._contribution(c, "report")
-        if isinstance(self.incentive, Points):
-            raise ValueError(
-                "Points has no deposits, so there is nothing to take: report() is not part of Points (data the "
-                "model disagrees with simply earns no point)"
-            )
+        self.incentive.check_report()  # a ValueError where report means nothing (Points)
         label = self.model.encode_label(c.label)
         return self.contract.transact("report", list(c.x), label, c.contributor, c.added_at, sender=sender).output
 
@@ -319,43 +315,48 @@ class Trainer:
         columns = ["contributor", "label", "added_at", "deposit", "claimable", "refunded", "model_agrees", "key"]
         return pd.DataFrame(rows, columns=columns)
 
-    # -- incentive statistics ------------------------------------------------------------------------
-    def _require_incentive(self, kind: type, what: str) -> None:
+    # -- incentive statistics: thin delegates to the mechanism's handle (sumkit.incentives) -----------------
+    def _incentive_handle(self, kind: type, what: str) -> Any:
+        """The mechanism's handle (``incentive.handle(self)``), once ``what`` was checked to belong to ``kind``.
+        Kept, so the sponsor's market keeps its test pieces; made afresh for a trainer deployed elsewhere."""
         if not isinstance(self.incentive, kind):
             raise ValueError(
                 f"{what} needs a trainer deployed with {kind.__name__}, but this one uses "
                 f"{type(self.incentive).__name__}"
             )
+        if self._attached:  # not the deployer's handle: what it knows is read from the chain each time
+            return self.incentive.handle(self, attached=True)
+        if self._handle is None:
+            self._handle = self.incentive.handle(self)
+        return self._handle
 
     def good_data(self, account: str | None = None) -> int:
         """Deposit-Refund-Take: how many of ``account``'s contributions were refunded as good data (all
-        contributors' when ``account`` is None); read from the chain.
+        contributors' when ``account`` is None); read from the chain. Delegates to
+        :class:`~sumkit.incentives.deposit_refund_take.DepositRefundTakeHandle`.
 
         >>> trainer.good_data(chain.alice)   # doctest: +SKIP
         1
         """
-        self._require_incentive(DepositRefundTake, "good_data()")
-        if account is None:
-            return self.incentive_contract.call("totalGoodDataCount")
-        return self.incentive_contract.call("numGoodData", account)
+        return self._incentive_handle(DepositRefundTake, "good_data()").good_data(account)
 
     def points(self, account: str) -> int:
         """Points: the points ``account`` has earned (contributions claimed as good), read from the chain.
+        Delegates to :class:`~sumkit.incentives.points.PointsHandle`.
 
         >>> trainer.points(chain.alice)   # doctest: +SKIP
         3
         """
-        self._require_incentive(Points, "points()")
-        return self.incentive_contract.call("points", account)
+        return self._incentive_handle(Points, "points()").points(account)
 
     def badges(self, account: str) -> list[str]:
-        """Points: the readable names of the badges ``account`` has earned, in badge order.
+        """Points: the readable names of the badges ``account`` has earned, in badge order. Delegates to
+        :class:`~sumkit.incentives.points.PointsHandle`.
 
         >>> trainer.badges(chain.alice)   # doctest: +SKIP
         ['first contribution', 'every class']
         """
-        self._require_incentive(Points, "badges()")
-        return badge_names(self.incentive_contract.call("badges", account))
+        return self._incentive_handle(Points, "badges()").badges(account)
 
     def leaderboard(self) -> pd.DataFrame:
         """Points: one row per contributor, most points first. Every contributor counts, whoever sent the
@@ -364,40 +365,16 @@ class Trainer:
         Columns: ``account`` (a readable name), ``points`` (claimed good contributions), ``good`` (their
         contributions the model agrees with now: each has earned, or may still earn, a point),
         ``total`` (contributions added) and ``badges`` (readable names). Points, totals and badges are
-        read from the chain.
+        read from the chain. Delegates to :class:`~sumkit.incentives.points.PointsHandle`.
         """
-        import pandas as pd
-
-        self._require_incentive(Points, "leaderboard()")
-        added = self.chain.events("ContributionAdded", address=self.address)
-        rows = []
-        for account in dict.fromkeys(added.get("contributor", [])):
-            mine = added[added["contributor"] == account]
-            rows.append(
-                {
-                    "account": self.chain.name_of(account),
-                    "points": self.points(account),
-                    "good": sum(self.model.predict_encoded(unpack_sample(x)) == label
-                                for x, label in zip(mine["x"], mine["label"])),
-                    "total": self.incentive_contract.call("totalContributions", account),
-                    "badges": self.badges(account),
-                }
-            )
-        table = pd.DataFrame(rows, columns=["account", "points", "good", "total", "badges"])
-        return table.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
+        return self._incentive_handle(Points, "leaderboard()").leaderboard()
 
     @property
     def market(self) -> Market:
         """The prediction market's handle (``sk.incentives.PredictionMarket`` only): commit, reveal, end,
-        settle, withdraw, balances."""
-        from .market import Market
-
-        self._require_incentive(PredictionMarket, "market")
-        if self._attached:  # not the sponsor's handle: the revealed pieces, read from the chain each time
-            return Market.at(self)
-        if getattr(self, "_market", None) is None:
-            self._market = Market(self)
-        return self._market
+        settle, withdraw, balances. Delegates to ``PredictionMarket.handle``: the sponsor's handle keeps the test
+        pieces; on a trainer from ``sk.Trainer.at``, one that reads the revealed pieces from the chain each time."""
+        return self._incentive_handle(PredictionMarket, "market")
 
     def check_model(self) -> bool:
         """Whether the mirror's parameters equal the contract's, read from the chain."""
@@ -460,10 +437,8 @@ class _Deployment:
         """Plan every transaction from the owner's next nonce (nothing is sent)."""
         chain, model, owner = self.chain, self.model, self.owner
         self.first_nonce = chain.nonce(owner)
-        incentive = self._settings
-        if hasattr(incentive, "bind"):  # a mechanism that replays the model (PredictionMarket) gets h_0, bound to it
-            incentive = incentive.bind(model, contract_address(owner, self.first_nonce))
-        self.incentive = incentive
+        # Settings completed with what the deployment knows (PredictionMarket: h_0, the model it replays from).
+        incentive = self.incentive = self._settings.bind(model, contract_address(owner, self.first_nonce))
         self.contracts: dict[str, Contract] = {}
         self.done = 0
         trainer = self.trainer_address = contract_address(owner, self.first_nonce + 2 + self.n_setup_calls)
@@ -560,7 +535,7 @@ def _check_deploy_args(chain: Any, model: Any, incentive: Any) -> None:
             f"incentive must be an instance, not the class {incentive.__name__}: write "
             f"sk.incentives.{incentive.__name__}(...) with its settings"
         )
-    if not hasattr(incentive, "contract_name"):
+    if not isinstance(incentive, Mechanism):
         raise TypeError(
             "incentive must be sk.incentives.DepositRefundTake(...), Points(...) or PredictionMarket(...), got "
             f"{incentive!r:.60}"

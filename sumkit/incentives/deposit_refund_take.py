@@ -1,12 +1,18 @@
-"""DepositRefundTake: the settings of ``contracts/incentives/DepositRefundTake.sol`` and its deposit rule."""
+"""DepositRefundTake: the settings of ``contracts/incentives/DepositRefundTake.sol``, its rules (the deposit; who
+may refund or take, and when) and its statistics on a deployed trainer (:class:`DepositRefundTakeHandle`, behind
+``trainer.good_data()``). A :class:`~sumkit.incentives.base.Mechanism`."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..plumbing.units import DAY, HOUR, warn_if_short
+from .base import Agrees, verdict
+
+if TYPE_CHECKING:
+    from ..chain.chain import Contract
 
 COST_PERIOD = HOUR  # the contract's COST_PERIOD
 
@@ -69,7 +75,89 @@ class DepositRefundTake:
         elapsed = max(0, int(seconds_since_last_update))
         return self.cost_weight * COST_PERIOD // (math.isqrt(elapsed) if elapsed > 1 else 1)
 
+    # -- the contract and its constructor ------------------------------------------------------------------
     def constructor_args(self, trainer: str) -> tuple[Any, ...]:
         """The contract's constructor arguments for a deployment owned by ``trainer``."""
         return (trainer, self.cost_weight, self.refund_wait, self.owner_claim_wait, self.any_address_claim_wait,
                 self.take_delay)
+
+    def bind(self, model: Any, address: str) -> DepositRefundTake:
+        """The same settings: nothing depends on the model or on where the contract is deployed."""
+        return self
+
+    @classmethod
+    def read(cls, contract: Contract) -> DepositRefundTake:
+        """The settings of the deployed ``DepositRefundTake`` at ``contract``, read with its views."""
+        call = contract.call
+        return cls(refund_wait=call("refundWait"), owner_claim_wait=call("ownerClaimWait"),
+                   any_address_claim_wait=call("anyAddressClaimWait"), cost_weight=call("costWeight"),
+                   take_delay=call("takeDelay"), short_waits=True)
+
+    # -- rules ----------------------------------------------------------------------------------------------
+    @property
+    def claim_wait(self) -> int:
+        """Nothing may be claimed from a contribution before ``refund_wait``: neither its refund nor a take."""
+        return self.refund_wait
+
+    def last_update_time(self, contract: Contract) -> int:
+        """The contract's ``lastUpdateTime``: the deposit falls with the time since the last contribution (and
+        each contribution resets it to its own time)."""
+        return int(contract.call("lastUpdateTime"))
+
+    def has_claim(self, deposit: int) -> bool:
+        """Only a deposit can be claimed (refunded or taken): a contribution that paid nothing leaves nothing."""
+        return deposit > 0
+
+    def may_refund(self, age: int, model_agrees: Agrees) -> bool:
+        """After ``refund_wait``, the contributor gets the deposit back if the model agrees with its label now.
+
+        >>> DepositRefundTake().may_refund(DAY, model_agrees=True), DepositRefundTake().may_refund(DAY - 1, True)
+        (True, False)
+        """
+        return age >= self.refund_wait and verdict(model_agrees)
+
+    def may_report(self, age: int, *, reporter_good_data: int, model_agrees: Agrees, own: bool = False,
+                   owner: bool = False) -> bool:
+        """Never one's own contribution, and not before ``refund_wait``. After ``any_address_claim_wait`` anyone,
+        and after ``owner_claim_wait`` the owner, takes what is left; before, only a reporter with good data, and
+        only from a contribution the model disagrees with (under a ``take_delay`` that first report flags it).
+
+        >>> drt = DepositRefundTake()
+        >>> drt.may_report(2 * DAY, reporter_good_data=0, model_agrees=False)   # no good data yet
+        False
+        >>> drt.may_report(9 * DAY, reporter_good_data=0, model_agrees=True)    # anyone, after 9 days
+        True
+        """
+        if own or age < self.refund_wait:
+            return False
+        if age >= self.any_address_claim_wait or (owner and age >= self.owner_claim_wait):
+            return True
+        return reporter_good_data > 0 and not verdict(model_agrees)
+
+    def check_report(self) -> None:
+        """Reports are how deposits are taken: always meaningful here."""
+
+    # -- the handle -------------------------------------------------------------------------------------------
+    def handle(self, trainer: Any, *, attached: bool = False) -> DepositRefundTakeHandle:
+        """Its statistics on ``trainer``: :class:`DepositRefundTakeHandle`."""
+        return DepositRefundTakeHandle(trainer)
+
+
+class DepositRefundTakeHandle:
+    """Deposit-Refund-Take's statistics on a deployed trainer, read from the chain: what ``trainer.good_data()``
+    returns.
+
+    >>> DepositRefundTakeHandle(trainer).good_data(chain.alice)   # doctest: +SKIP
+    1
+    """
+
+    def __init__(self, trainer: Any) -> None:  # a sumkit.Trainer deployed with DepositRefundTake
+        self.trainer = trainer
+        self.contract = trainer.incentive_contract
+
+    def good_data(self, account: str | None = None) -> int:
+        """How many of ``account``'s contributions were refunded as good data (all contributors' when
+        ``account`` is None)."""
+        if account is None:
+            return self.contract.call("totalGoodDataCount")
+        return self.contract.call("numGoodData", account)

@@ -1,5 +1,6 @@
 """PredictionMarket: the settings of ``contracts/incentives/PredictionMarket.sol`` and its pure rules (commitments,
-the offline settlement); the ``trainer.market`` handle that drives a deployed market is :class:`sumkit.handles.market.Market`.
+the offline settlement), a :class:`~sumkit.incentives.base.Mechanism`; the ``trainer.market`` handle that drives a
+deployed market (its ``handle``) is :class:`sumkit.incentives.market.Market`, in the module next to this one.
 
 The story, one method per step (``m = trainer.market``)::
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import eth_abi
 from eth_utils import keccak, to_checksum_address
@@ -41,6 +42,11 @@ from eth_utils import keccak, to_checksum_address
 from ..plumbing import abi as _abi
 from ..solc import artifacts as _artifacts
 from ..plumbing.units import DAY, HOUR, ether
+from .base import Agrees
+
+if TYPE_CHECKING:
+    from ..chain.chain import Contract
+    from .market import Market
 
 # The contract's Phase enum, in order.
 PHASES: tuple[str, ...] = (
@@ -172,6 +178,58 @@ class PredictionMarket:
             )
         return (trainer, self.stake, self.min_duration, self.min_contributions, self.reveal_window,
                 keccak(self.init_code))
+
+    @classmethod
+    def read(cls, contract: Contract) -> PredictionMarket:
+        """The settings of the deployed ``PredictionMarket`` at ``contract``, read with its views (not bound: the
+        initial model is read from the chain's past, see ``sumkit.handles.attach.bind_market``)."""
+        call = contract.call
+        return cls(stake=call("stake"), min_duration=call("minDuration"), min_contributions=call("minContributions"),
+                   reveal_window=call("revealWindow"))
+
+    # -- rules: contributors stake, and the settlement pays; nobody claims from a contribution --------------
+    @property
+    def claim_wait(self) -> int:
+        """0: no refund or take waits on a contribution's age (stakes and rewards are withdrawn from the market)."""
+        return 0
+
+    @property
+    def take_delay(self) -> int:
+        """0: contributors never take from each other."""
+        return 0
+
+    def deposit(self, seconds_since_last_update: int) -> int:
+        """Every contribution stakes ``stake`` wei, whenever it comes."""
+        return self.stake
+
+    def last_update_time(self, contract: Contract) -> None:
+        """None: the stake does not depend on time."""
+        return None
+
+    def has_claim(self, deposit: int) -> bool:
+        """Always: each contribution's stake (and its reward) comes back through the market."""
+        return True
+
+    def may_refund(self, age: int, model_agrees: Agrees) -> bool:
+        """Never through ``trainer.refund`` while the market runs: stakes and rewards are withdrawn with
+        ``trainer.market.withdraw`` (which, after a forfeit or an abandonment, refunds the stakes itself)."""
+        return False
+
+    def may_report(self, age: int, *, reporter_good_data: int, model_agrees: Agrees, own: bool = False,
+                   owner: bool = False) -> bool:
+        """Never: only the market itself reports, while settling, to collect each stake once."""
+        return False
+
+    def check_report(self) -> None:
+        """Nothing to check here: the contract refuses a report with ``UseMarketWithdraw`` and its hint."""
+
+    # -- the handle -------------------------------------------------------------------------------------------
+    def handle(self, trainer: Any, *, attached: bool = False) -> Market:
+        """``trainer.market``: the sponsor's :class:`~sumkit.incentives.market.Market`, which keeps the test
+        pieces; for a trainer deployed elsewhere (``attached``), one that reads the revealed pieces from the chain."""
+        from .market import Market  # the handle's module imports this one's rules
+
+        return Market.at(trainer) if attached else Market(trainer)
 
 
 @dataclass

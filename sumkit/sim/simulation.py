@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..plumbing.errors import Reverted
-from ..incentives import DepositRefundTake
 from ..handles.trainer import Contribution, Trainer
 from ..plumbing.units import DAY, HOUR
 from .agents import UNIT, Agent
@@ -52,6 +51,21 @@ class _Open:
     def done(self) -> bool:
         """Nothing left to do: the deposit is all paid out, or (no deposit, e.g. Points) it was refunded."""
         return self.refunded if self.contribution.deposit == 0 else self.claimable == 0
+
+
+class _Verdict:
+    """Whether the model agrees with a followed contribution's label, predicted once, when first asked (a
+    mechanism's rules call it only when their answer depends on it)."""
+
+    __slots__ = ("model", "item", "value")
+
+    def __init__(self, model: Any, item: _Open) -> None:
+        self.model, self.item, self.value = model, item, None
+
+    def __call__(self) -> bool:
+        if self.value is None:
+            self.value = bool(self.model.predict_encoded(self.item.x) == self.item.label)
+        return self.value
 
 
 @dataclass
@@ -218,10 +232,10 @@ class Simulation:
         self._test_X, _, test_enc, self._test_labels = self._check_set("test", test)
         self._test_enc = tuple(map(tuple, test_enc))  # immutable: a model may keep a faster form of it
         self.rng = np.random.default_rng(seed)
-        incentive = trainer.incentive
-        self.refund_wait = int(getattr(incentive, "refund_wait", 0))
-        self.any_address_claim_wait = getattr(incentive, "any_address_claim_wait", None)
-        self.take_delay = int(getattr(incentive, "take_delay", 0))
+        # The mechanism's rules (sumkit.incentives.base.Mechanism) decide who may claim what, and when.
+        self.mechanism = trainer.incentive
+        self.refund_wait = int(self.mechanism.claim_wait)  # the World's name: nothing is claimed before it
+        self.take_delay = int(self.mechanism.take_delay)
         self._classes = tuple(model.classes)
         self._addresses: dict[str, list[str]] = {}
         self._open: list[_Open] = []
@@ -320,7 +334,7 @@ class Simulation:
         if self._last_update is not None:
             self._last_update = c.added_at
         item = _Open(c, list(c.x), self.trainer.model.encode_label(c.label), c.deposit, sample=x)
-        if c.deposit > 0 or self._last_update is None:  # free data matters only to other mechanisms (Points)
+        if self.mechanism.has_claim(c.deposit):  # e.g. nothing to claim from a free contribution under DRT
             self._open.append(item)
         return item
 
@@ -347,9 +361,8 @@ class Simulation:
             names = [agent.name] if n == 1 else [f"{agent.name}{k}" for k in range(n)]
             self._addresses[agent.name] = [self.chain.new_account(v, name=m) for v, m in zip(shares, names)]
         self._start = self.chain.now
-        self._last_update: int | None = None  # DepositRefundTake's lastUpdateTime, to price deposits locally
-        if isinstance(self.trainer.incentive, DepositRefundTake):
-            self._last_update = int(self.trainer.incentive_contract.call("lastUpdateTime"))
+        # The time deposits are priced from, to price them locally (None: the price does not depend on time).
+        self._last_update: int | None = self.mechanism.last_update_time(self.trainer.incentive_contract)
         self.start_balances = {a.name: self._balance(a) for a in self.agents}
         self._next_eval = self._start
         for index, agent in enumerate(self.agents):
@@ -529,7 +542,7 @@ class Simulation:
         if not self._open or not (agent.claims_refunds or agent.takes):
             return
         mine = self._addresses[agent.name]
-        model, any_wait = self.trainer.model, self.any_address_claim_wait
+        model, rules = self.trainer.model, self.mechanism
         now, claimed = self.chain.now, False  # each transaction moves the clock: read it again after each
         for item in list(self._open):
             c = item.contribution
@@ -538,32 +551,26 @@ class Simulation:
                 break  # the rest are younger
             if item.done:
                 continue
-            # The model's verdict, computed only when a claim hangs on it: most open contributions are old bad
+            # The model's verdict, computed only when a rule asks for it: most open contributions are old bad
             # ones that this agent already took from, and predicting each at every action cost most of a long
             # run. (Claims do not change the model, so one verdict serves the whole item.)
-            agrees = None
-            if c.contributor in mine and agent.claims_refunds and not item.refunded:
-                agrees = model.predict_encoded(item.x) == item.label
-                if agrees:
-                    self._transact(agent, item, c.contributor, refund=True)
-                    now, claimed = self.chain.now, True
-            if not agent.takes or any_wait is None:
+            agrees = _Verdict(model, item)
+            if c.contributor in mine and agent.claims_refunds and not item.refunded and rules.may_refund(age, agrees):
+                self._transact(agent, item, c.contributor, refund=True)
+                now, claimed = self.chain.now, True
+            if not agent.takes:
                 continue
             for address in mine:
                 if item.claimable == 0:
                     break
-                if address == c.contributor or address in item.taken_by:
+                if address in item.taken_by:
                     continue
                 flagged = item.flagged_at.get(address)
                 if flagged is not None and now < flagged + self.take_delay:
                     continue  # flagged: the take comes after the delay
-                if age < any_wait:
-                    if self._good.get(address, 0) == 0:
-                        continue  # only an address with good data may take before any_wait
-                    if agrees is None:
-                        agrees = model.predict_encoded(item.x) == item.label
-                    if agrees:
-                        continue
+                if not rules.may_report(age, reporter_good_data=self._good.get(address, 0), model_agrees=agrees,
+                                        own=address == c.contributor):
+                    continue
                 self._transact(agent, item, address, refund=False)
                 now, claimed = self.chain.now, True
         if claimed:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import to_checksum_address
 
 from ..plumbing.errors import add_hint
-from ..incentives.prediction_market import (
+from .prediction_market import (
     MAX_PIECE_GAS,
     MAX_PIECES,
     MAX_ROWS_PER_PIECE,
