@@ -73,6 +73,27 @@ def test_a_non_sponsor_settles_two_replays_and_everyone_withdraws_from_fresh_han
     assert chain.balance(sponsors.address) == 0 and chain.balance(market.contract.address) == 0
 
 
+def test_when_the_sponsor_never_reveals_non_sponsors_forfeit_and_get_their_stakes_back_through_fresh_handles():
+    chain = sk.Chain(backend="revm")  # the same on every backend: nothing here reads past state
+    sponsors = make_market(chain)
+    bounty = EVAL_ROWS * 10**17
+    open_market(chain, sponsors, bounty)
+    for who, (x, y) in [(chain.alice, HELPFUL), (chain.mallory, HARMFUL), (chain.alice, NEUTRAL)]:
+        sponsors.add_data(x, y, sender=who)
+    chain.travel(days=1)
+    sk.Trainer.at(chain, sponsors.address).market.end(sender=chain.alice)
+    chain.travel(days=3)  # the reveal window passed: the sponsor never revealed the rest
+    burned_before = chain.balance(BURN_ADDRESS)
+    sk.Trainer.at(chain, sponsors.address).market.forfeit(sender=chain.carol)
+    assert chain.balance(BURN_ADDRESS) - burned_before == bounty
+    for name, stakes in (("alice", 2 * STAKE), ("mallory", STAKE)):  # the stakes wait in the trainer
+        who = getattr(chain, name)
+        before = chain.balance(who)
+        assert sk.Trainer.at(chain, sponsors.address).market.withdraw(sender=who) == stakes
+        assert chain.balance(who) - before == stakes
+    assert chain.balance(sponsors.address) == 0 and chain.balance(sponsors.market.contract.address) == 0
+
+
 def market_for(chain: sk.Chain, model, X, y) -> sk.Trainer:
     """A market on ``model`` opened with the test set ``X, y`` (four pieces, one revealed first)."""
     market = sk.incentives.PredictionMarket(stake=STAKE, min_duration=sk.days(1), min_contributions=100,
