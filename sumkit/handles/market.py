@@ -25,6 +25,7 @@ from ..incentives.prediction_market import (
     piece_arguments,
     piece_hash,
 )
+from .attach import MODEL_UNDO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -390,8 +391,6 @@ class Market:
 
     def _no_initial_model(self) -> str:
         """Why this handle cannot start a settlement replay: it could not rebuild ``h_0`` from the chain."""
-        from .attach import MODEL_UNDO
-
         chain, kind = self.chain, self.trainer.classifier.name
         no_past = (f"the {chain.backend.name} backend keeps no past state (chain.capabilities.past_state is False), so "
                    "h_0 can only be rebuilt by undoing every contribution from the current model")
