@@ -1,19 +1,16 @@
 """sk.Trainer.at: a full handle on a trainer deployed elsewhere, on every backend, from the chain alone (model,
-mechanism, contributions, mirror); a fresh kernel on a node sees the whole history and refunds its own data; a
-prediction market's handle for someone who is not the sponsor; wrong addresses get clear errors."""
+mechanism, contributions, mirror); a fresh kernel on a node sees the whole history and refunds its own data; wrong
+addresses get clear errors. A prediction market's handle for someone who is not the sponsor: test_market_attach.py."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import sumkit as sk
+from sumkit.plumbing.encoding import DEFAULT_FEATURE_BOUND, SCALE
 
 from .conftest import NEGATIVE, POSITIVE, make_trainer
 from .nodes import node  # noqa: F401 - the fixture
-from .test_prediction_market import HELPFUL, NEUTRAL, TEST_X, TEST_Y
-from .test_prediction_market import make_trainer as make_market
-from .test_prediction_market import open_market
 
 
 def story(chain: sk.Chain, trainer: sk.Trainer) -> list[sk.Contribution]:
@@ -77,36 +74,14 @@ def test_a_fresh_kernel_on_a_node_sees_the_whole_history_and_refunds_its_own_con
     assert deployed.contributions()["refunded"].tolist() == [True, False]  # the first kernel's handle sees it too
 
 
-@pytest.mark.parametrize("where", ["py-evm", "node"])
-def test_a_prediction_market_attached_by_a_non_sponsor_reads_revealed_pieces_and_settles(where, request):
-    if where == "node":
-        chain = sk.Chain.connect(request.getfixturevalue("node").url)
-    else:
-        chain = sk.Chain()
-    sponsors = make_market(chain)
-    open_market(chain, sponsors, bounty=6 * 10**17)
-    sponsors.add_data(*HELPFUL, sender=chain.alice)
-    sponsors.add_data(*NEUTRAL, sender=chain.bob)
-    other = sk.Trainer.at(chain, sponsors.address)
-    market = other.market
-    assert market.phase == "participation" and market.revealed() == sponsors.market.revealed()
-    assert other.incentive.init_code == sponsors.incentive.init_code  # h_0, read from the deployment's state
-    assert market.pieces == []  # only one piece is public yet: nothing to settle with
-    chain.travel(days=1)
-    other.market.end(sender=chain.bob)
-    sponsors.market.reveal_rest(sender=chain.owner)
-    market = other.market
-    assert [p[:2] for p in market.pieces] == [(rows, labels) for rows, labels, _ in sponsors.market.pieces]
-    market.settle(sender=chain.carol, progress=False)  # carol, not the sponsor, settles from the events alone
-    assert market.phase == "withdraw" and market.withdrawable(chain.alice) > market.withdrawable(chain.bob) > 0
-    assert other.market.withdraw(sender=chain.alice) > sk.ether(1)
-
-
-def test_revm_keeps_no_past_state_so_an_attached_market_cannot_replay_and_says_so():
+@pytest.mark.parametrize("model", [
+    sk.models.DensePerceptron.from_floats([0.5, -0.5], 0.25, feature_bound=50),
+    sk.models.NearestCentroid.from_floats([[0.0, 0.0], [1.0, 1.0]], [1, 1], feature_bound=10),
+], ids=lambda m: type(m).__name__)
+def test_a_models_feature_bound_is_read_from_the_chain_too(model):
     chain = sk.Chain(backend="revm")
-    sponsors = make_market(chain)
-    other = sk.Trainer.at(chain, sponsors.address)
-    assert other.incentive.init_code == b""
-    with pytest.raises(ValueError, match="keeps only the latest state"):
-        other.classifier.call("weights", block=1)
-    assert np.array_equal(other.model.weights, sponsors.model.weights)
+    deployed = sk.deploy(chain, model, sk.incentives.Points(), name="bounded", owner=chain.owner)
+    attached = sk.Trainer.at(chain, deployed.address)
+    assert model.feature_bound != int(DEFAULT_FEATURE_BOUND * SCALE)  # not what a reader would assume
+    assert attached.model.feature_bound == model.feature_bound and attached.model == deployed.model
+    assert attached.check_model()

@@ -10,6 +10,7 @@ classmate or another machine gets the same handle.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_utils import keccak
 
+from ..plumbing.encoding import unpack_sample
 from ..solc import artifacts as _artifacts
 from ..incentives import MECHANISMS
 from ..models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
@@ -67,8 +69,8 @@ def kind_at(chain: Chain, address: str, *, expected: tuple[str, ...], role: str)
 Call = Callable[..., Any]  # call(function name, *args) -> its decoded result
 
 
-def _perceptron(cls: Any, call: Call) -> Any:
-    return cls(list(call("weights")), call("intercept"), call("learningRate"))
+def _perceptron(cls: Any, call: Call, **bound: Any) -> Any:
+    return cls(list(call("weights")), call("intercept"), call("learningRate"), **bound)
 
 
 def _per_class(call: Call, fn: str) -> list[Any]:
@@ -76,12 +78,12 @@ def _per_class(call: Call, fn: str) -> list[Any]:
 
 
 MODEL_READERS: dict[str, Callable[[Call], Any]] = {
-    "DensePerceptron": lambda call: _perceptron(DensePerceptron, call),
+    "DensePerceptron": lambda call: _perceptron(DensePerceptron, call, feature_bound=call("featureBound")),
     "SparsePerceptron": lambda call: _perceptron(SparsePerceptron, call),
     "NaiveBayes": lambda call: NaiveBayes([list(c) for c in _per_class(call, "counts")], _per_class(call, "classCount"),
                                           _per_class(call, "classTotal"), call("alpha")),
     "NearestCentroid": lambda call: NearestCentroid([list(c) for c in _per_class(call, "centroid")],
-                                                    _per_class(call, "count")),
+                                                    _per_class(call, "count"), feature_bound=call("featureBound")),
     "SparseNearestCentroid": lambda call: SparseNearestCentroid([list(a) for a in _per_class(call, "activations")],
                                                                 _per_class(call, "count")),
 }
@@ -106,18 +108,82 @@ def deployment_block(chain: Chain, trainer: Contract) -> int | None:
 
 
 def bind_market(chain: Chain, trainer: Contract, classifier: Contract, market: Contract, settings: Any) -> Any:
-    """``settings`` bound to the market's initial model ``h_0`` (what every settlement replay starts from), read
-    from the state at the trainer's deployment; unbound where past states cannot be read (revm)."""
-    block = deployment_block(chain, trainer)
-    if block is None or not chain.capabilities.past_state:
+    """``settings`` bound to the market's initial model ``h_0`` (what every settlement replay starts from), rebuilt
+    from the chain by :func:`initial_model` and checked against the market's ``modelInitCodeHash``; left unbound
+    (no ``init_code``) when it cannot be rebuilt: the market handle then says why before it would start a replay."""
+    model = initial_model(chain, trainer, classifier)
+    if model is None:
         return settings
-    if chain.logs("ContributionAdded", address=trainer.address) and \
-            chain.logs("ContributionAdded", address=trainer.address)[0]["block"] == block:
-        block -= 1  # on a network a contribution may share the deployment's block: the state before it
-    bound = settings.bind(read_model(classifier, block=block), market.address)
+    try:
+        bound = settings.bind(model, market.address)
+    except ValueError:  # a model deployed with setup calls: no market replays it
+        return settings
     if "0x" + keccak(bound.init_code).hex() != market.call("modelInitCodeHash"):
-        return settings  # not the model it was deployed with: leave it unbound (settle then says WrongInitCode)
+        return settings  # not the model it was deployed with: leave it unbound
     return bound
+
+
+def _undo_perceptron(model: Any, x: list[int], label: int) -> None:
+    step = model.learning_rate if label == 1 else -model.learning_rate
+    for i, delta in model.steps(x, step).items():
+        model.weights[i] -= delta
+    model.intercept -= step
+
+
+def _undo_naive_bayes(model: Any, x: list[int], label: int) -> None:
+    model.class_counts[label] -= 1
+    model.class_totals[label] -= len(x)
+    for f in x:
+        model.feature_counts[label][f] -= 1
+
+
+def _undo_sparse_centroid(model: Any, x: list[int], label: int) -> None:
+    model.counts[label] -= 1
+    for f in x:
+        model.activations[label][f] -= 1
+
+
+# How to take one update back off a model, for the models whose updates add a step that depends on the sample
+# alone (a NearestCentroid's moves toward the sample round, so its past values cannot be recovered).
+MODEL_UNDO: dict[str, Callable[[Any, list[int], int], None]] = {
+    "DensePerceptron": _undo_perceptron,
+    "SparsePerceptron": _undo_perceptron,
+    "NaiveBayes": _undo_naive_bayes,
+    "SparseNearestCentroid": _undo_sparse_centroid,
+}
+
+
+def initial_model(chain: Chain, trainer: Contract, classifier: Contract) -> Any | None:
+    """The trainer's initial model ``h_0``, from the chain alone, or None if it cannot be rebuilt.
+
+    Where the chain keeps past state (py-evm, a node), it is read as it was when the trainer was deployed. Where it
+    does not (revm: ``chain.capabilities.past_state`` is False), it is the current model with every contribution
+    that changed it undone, newest first: the contributions come from the trainer's ``ContributionAdded`` events,
+    and one changed the model when the classifier logged its update in the same block (a perceptron learns only
+    from its mistakes). A NearestCentroid's updates cannot be undone (see ``MODEL_UNDO``).
+    """
+    added = chain.logs("ContributionAdded", address=trainer.address)
+    if chain.capabilities.past_state:
+        block = deployment_block(chain, trainer)
+        if block is None:
+            return None
+        if added and added[0]["block"] == block:
+            block -= 1  # on a network a contribution may share the deployment's block: the state before it
+        return read_model(classifier, block=block)
+    model = read_model(classifier)
+    if not added:
+        return model
+    undo = MODEL_UNDO.get(classifier.name)
+    if undo is None:
+        return None
+    updated = {e["block"] for e in chain.logs(address=classifier.address)}  # it logs only its updates once deployed
+    for event in reversed(added):
+        if event["block"] in updated:
+            undo(model, list(unpack_sample(event["x"])), event["label"])
+    try:
+        return dataclasses.replace(model)  # checked again, derived values recomputed
+    except ValueError:  # a count below zero: these events do not undo to a model
+        return None
 
 
 # -- incentive mechanisms: their settings -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from .prediction_market import (
     piece_arguments,
     piece_hash,
 )
+from .attach import MODEL_UNDO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -388,6 +389,23 @@ class Market:
         for start in range(0, len(indices), step):
             self._reveal(fn, indices[start:start + step], sender)
 
+    def _no_initial_model(self) -> str:
+        """Why this handle cannot start a settlement replay: it could not rebuild ``h_0`` from the chain."""
+        chain, kind = self.chain, self.trainer.classifier.name
+        no_past = (f"the {chain.backend.name} backend keeps no past state (chain.capabilities.past_state is False), so "
+                   "h_0 can only be rebuilt by undoing every contribution from the current model")
+        if chain.capabilities.past_state:
+            why = "the model the chain held at the trainer's deployment does not hash to the market's modelInitCodeHash"
+        elif kind not in MODEL_UNDO:
+            why = f"{no_past}, and a {kind}'s rounded updates cannot be undone"
+        else:
+            why = f"{no_past}, and that did not give the model whose init code hashes to modelInitCodeHash"
+        return (f"this handle cannot start a settlement replay: each replay starts from the initial model h_0, which "
+                f"it could not rebuild from the chain ({why}). Start it from the sponsor's handle "
+                "(trainer.market.settle(...) in the session that deployed the trainer) or from a handle on a chain "
+                "that keeps past state (py-evm, a node); this handle pushes the steps of a replay once it has started "
+                "(a removal starts a new one), and withdraws.")
+
     def _settle_once(self, sender: str, batch: int, gas: int) -> Any:
         s = self.contract.call("settlement")
         stage, cursor = STAGES[s[2]], s[6]
@@ -417,6 +435,8 @@ class Market:
             room -= cost
         starts_replay = stage == "replay" and s[0] == "0x" + "00" * 20  # only as a call's first step
         init_code = self.trainer.incentive.init_code if starts_replay else b""
+        if starts_replay and not init_code:
+            raise RuntimeError(self._no_initial_model())
         return self.contract.transact(
             "settle", init_code, *piece_arguments(pieces), first, xs, batch, sender=sender, gas=gas
         )
