@@ -123,36 +123,6 @@ def bind_market(chain: Chain, trainer: Contract, classifier: Contract, market: C
     return bound
 
 
-def _undo_perceptron(model: Any, x: list[int], label: int) -> None:
-    step = model.learning_rate if label == 1 else -model.learning_rate
-    for i, delta in model.steps(x, step).items():
-        model.weights[i] -= delta
-    model.intercept -= step
-
-
-def _undo_naive_bayes(model: Any, x: list[int], label: int) -> None:
-    model.class_counts[label] -= 1
-    model.class_totals[label] -= len(x)
-    for f in x:
-        model.feature_counts[label][f] -= 1
-
-
-def _undo_sparse_centroid(model: Any, x: list[int], label: int) -> None:
-    model.counts[label] -= 1
-    for f in x:
-        model.activations[label][f] -= 1
-
-
-# How to take one update back off a model, for the models whose updates add a step that depends on the sample
-# alone (a NearestCentroid's moves toward the sample round, so its past values cannot be recovered).
-MODEL_UNDO: dict[str, Callable[[Any, list[int], int], None]] = {
-    "DensePerceptron": _undo_perceptron,
-    "SparsePerceptron": _undo_perceptron,
-    "NaiveBayes": _undo_naive_bayes,
-    "SparseNearestCentroid": _undo_sparse_centroid,
-}
-
-
 def initial_model(chain: Chain, trainer: Contract, classifier: Contract) -> Any | None:
     """The trainer's initial model ``h_0``, from the chain alone, or None if it cannot be rebuilt.
 
@@ -160,7 +130,7 @@ def initial_model(chain: Chain, trainer: Contract, classifier: Contract) -> Any 
     does not (revm: ``chain.capabilities.past_state`` is False), it is the current model with every contribution
     that changed it undone, newest first: the contributions come from the trainer's ``ContributionAdded`` events,
     and one changed the model when the classifier logged its update in the same block (a perceptron learns only
-    from its mistakes). A NearestCentroid's updates cannot be undone (see ``MODEL_UNDO``).
+    from its mistakes). A NearestCentroid's updates cannot be undone (``UNDOABLE`` is False).
     """
     added = chain.logs("ContributionAdded", address=trainer.address)
     if chain.capabilities.past_state:
@@ -173,13 +143,12 @@ def initial_model(chain: Chain, trainer: Contract, classifier: Contract) -> Any 
     model = read_model(classifier)
     if not added:
         return model
-    undo = MODEL_UNDO.get(classifier.name)
-    if undo is None:
+    if not model.UNDOABLE:
         return None
     updated = {e["block"] for e in chain.logs(address=classifier.address)}  # it logs only its updates once deployed
     for event in reversed(added):
         if event["block"] in updated:
-            undo(model, list(unpack_sample(event["x"])), event["label"])
+            model.undo_encoded(list(unpack_sample(event["x"])), event["label"])
     try:
         return dataclasses.replace(model)  # checked again, derived values recomputed
     except ValueError:  # a count below zero: these events do not undo to a model

@@ -25,7 +25,6 @@ from .prediction_market import (
     piece_arguments,
     piece_hash,
 )
-from .attach import MODEL_UNDO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -396,7 +395,7 @@ class Market:
                    "h_0 can only be rebuilt by undoing every contribution from the current model")
         if chain.capabilities.past_state:
             why = "the model the chain held at the trainer's deployment does not hash to the market's modelInitCodeHash"
-        elif kind not in MODEL_UNDO:
+        elif not self.trainer.model.UNDOABLE:
             why = f"{no_past}, and a {kind}'s rounded updates cannot be undone"
         else:
             why = f"{no_past}, and that did not give the model whose init code hashes to modelInitCodeHash"

@@ -109,6 +109,16 @@ class OnChainModel:
         """Learn from an encoded sample exactly like the contract; returns whether parameters changed."""
         raise NotImplementedError
 
+    # Whether :meth:`undo_encoded` can take an update back: true for models whose update adds a step that depends on
+    # the sample alone; a NearestCentroid's moves toward the sample round, so its past values cannot be recovered.
+    UNDOABLE = False
+
+    def undo_encoded(self, x: Sequence[int], label: int) -> None:
+        """Take back an update with this encoded sample that changed the model (the model as it was before it).
+        Used to rebuild a trainer's initial model from its current one and its events, on a chain that keeps no
+        past state."""
+        raise NotImplementedError(f"a {type(self).__name__}'s updates cannot be undone")
+
     def copy(self) -> OnChainModel:
         raise NotImplementedError
 

@@ -226,6 +226,16 @@ class NaiveBayes(OnChainModel):
             row[f] += 1
         return True
 
+    UNDOABLE = True
+
+    def undo_encoded(self, x: Sequence[int], label: int) -> None:
+        """Take back an update with ``x``: its counts come off again."""
+        self.class_counts[label] -= 1
+        self.class_totals[label] -= len(x)
+        row = self.feature_counts[label]
+        for f in x:
+            row[f] -= 1
+
     def copy(self) -> NaiveBayes:
         return NaiveBayes(
             [list(row) for row in self.feature_counts],

@@ -135,6 +135,15 @@ class PerceptronBase(OnChainModel):
             self.weights[i] = w
         return True
 
+    UNDOABLE = True
+
+    def undo_encoded(self, x: Sequence[int], label: int) -> None:
+        """Take back an update that changed the model (a mistake on ``x``): subtract the step it added."""
+        step = self.learning_rate if label == 1 else -self.learning_rate
+        for i, delta in self.steps(x, step).items():
+            self.weights[i] -= delta
+        self.intercept -= step
+
     def copy(self) -> Any:
         return type(self)(list(self.weights), self.intercept, self.learning_rate, self.classes)
 

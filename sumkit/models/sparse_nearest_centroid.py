@@ -176,6 +176,16 @@ class SparseNearestCentroid(OnChainModel):
         self.counts[label] += 1
         return True
 
+    UNDOABLE = True
+
+    def undo_encoded(self, x: Sequence[int], label: int) -> None:
+        """Take back an update with ``x``: the sample leaves class ``label`` again."""
+        row = self.activations[label]
+        for i in x:
+            row[i] -= 1
+            self.squares[label] -= 2 * row[i] + 1
+        self.counts[label] -= 1
+
     def copy(self) -> SparseNearestCentroid:
         return SparseNearestCentroid([list(row) for row in self.activations], list(self.counts), self.classes)
 
