@@ -2,8 +2,9 @@
 
 A checker runs the learner's function on a fresh instance of the level (on a chain of its own, so the
 notebook's chain is untouched), asks the level's validator whether it is won, then runs the same function
-against the fixed twin, which must refuse it. Under the grader it also runs as another player ("eve"), so an
-exploit that hard-codes ``chain.mallory`` instead of ``level.player`` does not score.
+against the fixed twin, which must refuse it. Under the grader it also runs as another player (an address,
+balance and name drawn from the grading secret: :func:`hidden_player`), so an exploit that hard-codes
+``chain.mallory`` (or any other account) instead of ``level.player`` does not score.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from ..teaching import lab
 from ..chain.chain import Chain
 from ..plumbing.errors import Reverted
 from ..plumbing.units import ether, format_ether
-from . import Partial, Wrong, exercise, grading
+from . import Partial, Wrong, exercise, variant_seeds
 
 # The attackers contracts/lab/attackers/ ships: level own_attacker must be won with a contract of your own.
 SHIPPED_ATTACKERS = {"ReentrancyAttacker", "AirdropPhisher"}
+ID_OF = {"reentrancy": "05.1", "own_attacker": "05.2", "open_record": "05.3", "stale_prediction": "05.4"}
 
 
 def _hints(name: str) -> list[str]:
@@ -31,11 +33,27 @@ def _state(level: lab.Level) -> str:
             f"{format_ether(chain.balance(level.player) - level.start_balance)}")
 
 
+PLAYER_SEEDS = (1,)  # the hidden player under the public default; a grading secret draws another
+
+
+def hidden_player(chain: Chain, seed: int) -> str:
+    """The hidden case ``seed``'s player: a new account of ``chain`` (after 0 to 255 unfunded ones, so its address
+    changes with the seed), funded with 20 to 200 ether and named after one of the course's other characters."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for _ in range(int(rng.integers(0, 256))):
+        chain.new_account(0)
+    name = str(rng.choice(["eve", "frank", "grace", "heidi", "ivan", "judy"]))
+    return chain.new_account(ether(int(rng.integers(20, 201))), name=name)
+
+
 def _attempt(name: str, exploit: Callable[[lab.Level], object], *, fixed: bool = False,
-             as_eve: bool = False) -> tuple[lab.Level, Reverted | None]:
-    """Run ``exploit`` on a fresh instance of level ``name``; returns the level and the revert it hit (if any)."""
+             seed: int | None = None) -> tuple[lab.Level, Reverted | None]:
+    """Run ``exploit`` on a fresh instance of level ``name`` (played by :func:`hidden_player` ``seed``, else by
+    Mallory); returns the level and the revert it hit (if any)."""
     chain = Chain()
-    player = chain.new_account(ether(100), name="eve") if as_eve else None
+    player = hidden_player(chain, seed) if seed is not None else None
     level = lab.level(name, chain, fixed=fixed, player=player)
     try:
         exploit(level)
@@ -77,9 +95,9 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
     twin, refused = _attempt(name, exploit, fixed=True)
     if twin.validate():  # cannot happen with the fixed contracts; kept so the check can never pass silently
         raise Wrong("your exploit also wins the fixed twin: tell your instructor, the lab has a bug")
-    if grading():
-        eve, failure = _attempt(name, exploit, as_eve=True)
-        if failure is not None or not eve.validate() or (eve.chain.gas_log.sender == "mallory").any():
+    for seed in variant_seeds(ID_OF[name], PLAYER_SEEDS, visible=0):  # under the grader, another player
+        other, failure = _attempt(name, exploit, seed=seed)
+        if failure is not None or not other.validate() or (other.chain.gas_log.sender == "mallory").any():
             raise Wrong("your exploit wins only when the player is Mallory: attack as level.player and use the "
                         "level's own contracts (level.contract, level.ids, ...), not names from your chain")
     why = f" with {refused.error or refused.reason}" if refused is not None else ""
