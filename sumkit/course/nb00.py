@@ -51,11 +51,16 @@ def check_pay(pay):
     seen: list[str] = []
     for to, wei in [(chain.bob, 12_345), (chain.carol, 10**15), (chain.bob, 1)]:
         seen.append(_compare_payment(fn, chain, account, to, wei, len(seen) + 1))
-    for seed in variant_seeds("00.1", (1, 2), visible=0):  # other recipients and amounts, from 1 wei to 0.01 ether
-        rng = np.random.default_rng(seed)
-        to = getattr(chain, str(rng.choice(["alice", "bob", "carol", "mallory"])))
-        seen.append(_compare_payment(fn, chain, account, to, int(10 ** rng.uniform(0, 16)), len(seen) + 1))
+    for seed in variant_seeds("00.1", (1, 2), visible=0):  # other recipients and amounts, from the secret
+        to, wei = payment_case(seed)
+        seen.append(_compare_payment(fn, chain, account, getattr(chain, to), wei, len(seen) + 1))
     return Partial(2, f"{len(seen)} payments signed by {account.address[:10]}..., nonces in order: " + "; ".join(seen))
+
+
+def payment_case(seed: int) -> tuple[str, int]:
+    """00.1's hidden case ``seed``: who is paid (a named account) and how much, 1 wei to 0.01 ether."""
+    rng = np.random.default_rng(seed)
+    return str(rng.choice(["alice", "bob", "carol", "mallory"])), int(10 ** rng.uniform(0, 16))
 
 
 def _compare_payment(fn: Callable, chain: Any, account: Any, to: str, wei: int, number: int) -> str:
@@ -239,9 +244,8 @@ def check_poll(poll_source):
     for voter, choice in ballots:
         _vote(poll, chain, voter, choice)
     for seed in variant_seeds("00.3", (1,), visible=0):  # more voters (new accounts), their choices from the secret
-        rng = np.random.default_rng(seed)
-        for n in range(int(rng.integers(1, 5))):
-            ballots.append((chain.new_account(10**17, name=f"voter {n + 1}"), int(rng.integers(0, 3))))
+        for n, choice in enumerate(ballot_case(seed)):
+            ballots.append((chain.new_account(10**17, name=f"voter {n + 1}"), choice))
             _vote(poll, chain, *ballots[-1])
     gas_vote = chain.gas_log.gas_used.iloc[-1]
     counts = [poll.call("votes", i) for i in range(3)]
@@ -260,6 +264,12 @@ def check_poll(poll_source):
     return Partial(3, f"votes(0..2) = {counts} after {len(ballots)} votes (a vote cost {gas_vote:,} gas; reading "
                       "the counts sent no transaction); Voted events as sent; a second vote reverted with "
                       "AlreadyVoted, choice 3 with NoSuchChoice, and nothing changed")
+
+
+def ballot_case(seed: int) -> list[int]:
+    """00.3's hidden case ``seed``: the choices (0 to 2) of 1 to 4 more voters."""
+    rng = np.random.default_rng(seed)
+    return [int(c) for c in rng.integers(0, 3, int(rng.integers(1, 5)))]
 
 
 def _vote(poll: Any, chain: Any, voter: str, choice: int) -> None:

@@ -50,12 +50,18 @@ def check_contribute(contribute):
             chain.travel(minutes=7 * i)  # the price changes with the time since the last contribution
         sent.append(_compare_contribution(fn, chain, trainer, contract, x, label, sender))
     for seed in variant_seeds("07.1", (1, 2), visible=0):  # other samples, labels, senders and waits
-        rng = np.random.default_rng(seed)
-        chain.travel(seconds=int(rng.integers(60, 3 * 3600)))
-        x = (rng.integers(-40, 41, 3) / 8).tolist()
-        label, sender = int(rng.integers(0, 2)), getattr(chain, str(rng.choice(["alice", "bob", "carol", "mallory"])))
-        sent.append(_compare_contribution(fn, chain, trainer, contract, x, label, sender))
+        wait, x, label, sender = contribution_case(seed)
+        chain.travel(seconds=wait)
+        sent.append(_compare_contribution(fn, chain, trainer, contract, x, label, getattr(chain, sender)))
     return Partial(2, f"{len(sent)} contributions, each with the deposit quoted and its receipt: " + "; ".join(sent))
+
+
+def contribution_case(seed: int) -> tuple[int, list[float], int, str]:
+    """A hidden contribution of 07.1 (or 07.2), drawn from ``seed``: the wait before it (1 minute to 3 hours), the
+    sample (3 features, multiples of 1/8 in [-5, 5]), its label and its sender (a named account)."""
+    rng = np.random.default_rng(seed)
+    return (int(rng.integers(60, 3 * 3600)), (rng.integers(-40, 41, 3) / 8).tolist(), int(rng.integers(0, 2)),
+            str(rng.choice(["alice", "bob", "carol", "mallory"])))
 
 
 def _compare_contribution(fn: Callable, chain: Any, trainer: Any, contract: Any, x: list[float], label: int,
@@ -109,11 +115,9 @@ def check_deposits_by_contributor(deposits_by_contributor):
         chain.travel(minutes=5)
         trainer.add_data(x, label, sender=sender)
     for seed in variant_seeds("07.2", (1,), visible=0):  # more contributions: who, what and when from the secret
-        rng = np.random.default_rng(seed)
-        for _ in range(int(rng.integers(2, 6))):
-            chain.travel(seconds=int(rng.integers(60, 7_200)))
-            sender = getattr(chain, str(rng.choice(["alice", "bob", "carol", "owner"])))
-            trainer.add_data((rng.integers(-40, 41, 3) / 8).tolist(), int(rng.integers(0, 2)), sender=sender)
+        for wait, x, label, sender in contributions_case(seed):
+            chain.travel(seconds=wait)
+            trainer.add_data(x, label, sender=getattr(chain, sender))
     # One contribution sent with plain web3.py: the logs show it as well.
     contract.functions.addData(trainer.model.encode([3.0, 0.0, 0.0]), 1).transact(
         {"from": chain.mallory, "value": trainer.next_deposit()})
@@ -188,6 +192,12 @@ def _unknown_selector(abi: list, seed: int) -> str:
     return "0x" + (selector + bytes(rng.integers(0, 256, 32 * int(rng.integers(1, 4)), dtype=np.uint8))).hex()
 
 
+def contributions_case(seed: int) -> list[tuple[int, list[float], int, str]]:
+    """07.2's hidden case ``seed``: 2 to 5 more contributions, each as :func:`contribution_case` draws one."""
+    rng = np.random.default_rng(seed)
+    return [contribution_case(int(s)) for s in rng.integers(0, 2**31, int(rng.integers(2, 6)))]
+
+
 # -- 07.3 ------------------------------------------------------------------------------------------------------
 
 def _plain(value: Any) -> Any:
@@ -199,6 +209,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def revert_case(seed: int) -> tuple[int, int, tuple[list[float], int, int]]:
+    """07.3's hidden case ``seed``: a wrong feature count, a label out of range, and a contribution that was never
+    made (sample, label, seconds before the latest block)."""
+    rng = np.random.default_rng(seed)
+    return (int(rng.choice([1, 2, 4, 5, 6, 8])), int(rng.integers(2, 2**16)),
+            ((rng.integers(-40, 41, 3) / 8).tolist(), int(rng.integers(0, 2)), int(rng.integers(1, 10**6))))
 
 
 def _reverts(chain: Any, trainer: Any, contract: Any, seed: int | None = None) -> list[tuple[str, str]]:
@@ -217,18 +235,16 @@ def _reverts(chain: Any, trainer: Any, contract: Any, seed: int | None = None) -
                                                                                        "value": 10**18})),
         ]
     else:
-        rng = np.random.default_rng(seed)
-        n = int(rng.choice([1, 2, 4, 5, 6, 8]))
-        label = int(rng.integers(2, 2**16))
-        when = int(chain.w3.eth.get_block("latest")["timestamp"]) - int(rng.integers(1, 10**6))
-        row = trainer.model.encode((rng.integers(-40, 41, 3) / 8).tolist())
+        n, label, (sample, other_label, age) = revert_case(seed)
+        when = int(chain.w3.eth.get_block("latest")["timestamp"]) - age
+        row = trainer.model.encode(sample)
         attempts = [
             (f"addData with {n} features", lambda: contract.functions.addData([x[0]] * n, 1).transact(
                 {"from": chain.carol, "value": 10**18})),
             (f"addData with label {label}", lambda: contract.functions.addData(x, label).transact(
                 {"from": chain.carol, "value": 10**18})),
             ("a refund of a contribution that does not exist", lambda: contract.functions.refund(
-                row, int(rng.integers(0, 2)), when).transact({"from": chain.bob})),
+                row, other_label, when).transact({"from": chain.bob})),
         ]
     found = []
     for what, attempt in attempts:
