@@ -198,3 +198,25 @@ def test_a_lab_exploit_for_the_public_default_player_fails_under_a_secret(gradin
     course.begin_variants()
     assert course.evaluate("05.3", forge=answers("05")["forge"]).status == "correct"  # level.player: any player
     assert [v["status"] for v in course.end_variants("correct")] == ["passed"]
+
+
+def test_solution_notebooks_get_full_marks_under_a_secret(tmp_path):
+    """Through the command line, as an instructor grades: notebooks 05 and 07 (whose hidden players, contributions
+    and reverts the secret draws; 01 under a secret: test_grade_integrity; all of them: the closing notes)."""
+    import csv
+    import shutil
+
+    from sumkit.course import build
+
+    for number in ("05", "07"):
+        shutil.copy(next(build.SOLUTIONS.glob(f"{number}_*.ipynb")), tmp_path)
+    out = tmp_path / "grades.csv"
+    assert grade.main([str(tmp_path), "--out", str(out), "--jobs", "2", "--secret", SECRETS[1],
+                       "--timeout", "600"]) == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["exercise"] for r in rows] == [e.id for n in ("05", "07") for e in course.exercises(n)]
+    for r in rows:
+        assert r["points"] == r["max_points"], r
+        of = len(HIDDEN[r["exercise"]][0])
+        assert r["feedback"].endswith(f"[hidden variants: {of} of {of} ran, {of} passed]"), r
