@@ -278,7 +278,8 @@ def _vote(poll: Any, chain: Any, voter: str, choice: int) -> None:
     try:
         event = receipt.event("Voted")
     except KeyError:
-        raise Wrong(f"{chain.name_of(voter)}'s vote emitted no Voted event: `emit Voted(msg.sender, choice);`") from None
+        raise Wrong(f"{chain.name_of(voter)}'s vote emitted no Voted event: "
+                    "`emit Voted(msg.sender, choice);`") from None
     if list(event.values()) != [voter, choice]:
         raise Wrong(f"{chain.name_of(voter)} voted {choice}, but the Voted event says {event}")
 

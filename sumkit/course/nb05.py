@@ -106,8 +106,9 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
     for seed in variant_seeds(ID_OF[name], PLAYER_SEEDS, visible=0):  # under the grader, another player
         other, failure, senders = _attempt(name, exploit, seed=seed)
         if failure is not None or not other.validate() or senders - {other.chain.name_of(other.player)}:
-            raise Wrong("your exploit wins only when the player is Mallory: attack as level.player and use the "
-                        "level's own contracts (level.contract, level.ids, ...), not names from your chain")
+            raise Wrong("your exploit wins only when the player is Mallory (a hidden check plays it as another "
+                        "account): attack as level.player, sending every transaction from it, and use the level's "
+                        "own contracts (level.contract, level.ids, ...), not names from your chain")
     why = f" with {refused.error or refused.reason}" if refused is not None else ""
     return Partial(points, f"won: {won}. The fixed twin refused it{why}.")
 
