@@ -35,7 +35,7 @@ def test_the_reference_answers_are_correct(answers, monkeypatch, grading):
     assert totals.status == "correct" and re.search(r"alice [\d,]+ wei, bob [\d,]+ wei", totals.feedback)
     decoded = sk.course.evaluate("07.3", decode_error=answers["decode_error"])
     assert decoded.status == "correct", decoded.feedback
-    assert f"{5 if grading else 3} reverts decoded" in decoded.feedback
+    assert f"{6 if grading else 3} reverts decoded" in decoded.feedback
     assert "addData paying 1 wei: DepositTooLow(required=" in decoded.feedback and ", sent=1)" in decoded.feedback
 
 

@@ -22,7 +22,13 @@ A checker returns ``None`` for full marks, a :class:`Partial` for partial credit
 Points are whole numbers. Under the grader (:func:`grading` is True) checkers also run hidden variants (other
 inputs, other seeds): :func:`variant_seeds` draws them from the instructor's secret, so reading this code does
 not reveal them (the seeds written in the checkers are the public default), and records which ran, so the
-grade's feedback says how each went.
+grade's feedback says how each went. A hidden case's inputs (numbers, samples, accounts, amounts) come from its
+seed through a function of the checker module, ``numpy.random.default_rng(seed)`` inside, named after what it
+draws (``nb01.deposit_case(seed)``, ``nb06.cheap_case(seed)``, ...): a hidden case is never written in the code::
+
+    for seed in variant_seeds("01.1", (1, 2), visible=0):   # no hidden case in a learner's notebook
+        cost_weight, waits = deposit_case(seed)              # inputs drawn from the seed
+        compare(rule, cost_weight, waits)                    # raise Wrong here: this variant is the failed one
 
 Notebook conventions (``python -m sumkit.course.build`` and ``python -m sumkit.grade`` rely on exactly these):
 
@@ -135,7 +141,10 @@ def variant_seeds(id: str, seeds: Sequence[int], *, visible: int = 1, below: int
     the kit's code does not reveal: whole numbers in ``[0, below)``, or, when the checker's bar was calibrated on
     particular cases, distinct members of ``pool`` (seeds on which the reference solution was checked to pass).
     The hidden seeds written in the checker are the public default. As the checker iterates, each hidden variant
-    is recorded (seed, how it went) for the grade's feedback.
+    is recorded (seed, how it went) for the grade's feedback, so run each variant inside the loop (a checker
+    that stops in a variant, by :class:`Wrong` or by returning, marks that one failed). With ``visible=0`` a
+    learner's notebook runs none: the loop holds only hidden cases, whose inputs a function draws from each seed
+    (``numpy.random.default_rng(seed)``).
 
     >>> for seed in sk.course.variant_seeds("04.1", (0, 1, 2)):   # doctest: +SKIP
     ...     run_the_case(seed)

@@ -12,7 +12,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from . import Partial, Wrong, exercise, grading
+import numpy as np
+
+from . import Partial, Wrong, exercise, variant_seeds
 from .nb01 import require_function, require_wei
 
 GWEI = 10**9
@@ -46,33 +48,46 @@ def check_pay(pay):
     fn = require_function(pay, "pay", "def send_payment(w3, key, to, wei): ...")
     chain = sk.Chain()
     account = _funded_key(chain, "00.1", sk.ether(1))
-    payments = [(chain.bob, 12_345), (chain.carol, 10**15), (chain.bob, 1)] + (
-        [(chain.mallory, 777), (chain.carol, 2)] if grading() else [])
-    seen = []
-    for to, wei in payments:
-        nonce = chain.nonce(account.address)
-        before = chain.balance(to)
-        try:
-            receipt = fn(chain.w3, account.key, to, wei)
-        except Exception as e:  # a refusal by the chain is feedback; anything else is the learner's own error
-            if "nonce" in str(e).lower():
-                raise Wrong(f"the chain refused payment {len(seen) + 1}: {e}. Ask the chain for the sender's nonce "
-                            "each time (w3.eth.get_transaction_count) rather than counting yourself") from None
-            if "Web3RPCError" in type(e).__name__ or "sender" in str(e).lower():
-                raise Wrong(f"the chain refused payment {len(seen) + 1}: {e}") from None
-            raise
-        if chain.balance(to) - before != wei:
-            raise Wrong(f"payment {len(seen) + 1} should move {wei:,} wei to {chain.name_of(to)}, but their balance "
-                        f"changed by {chain.balance(to) - before:,} wei")
-        if chain.nonce(account.address) != nonce + 1:
-            raise Wrong(f"payment {len(seen) + 1} should be the key's transaction number {nonce} (its nonce), but "
-                        f"the key's account sent {chain.nonce(account.address) - nonce} transactions: sign with the "
-                        "key you are given, not with a development account (no 'from' with send_transaction)")
-        if not hasattr(receipt, "get") or receipt.get("status") != 1 or receipt.get("from") != account.address:
-            raise Wrong(f"payment {len(seen) + 1} went through, but the function returned {receipt!r:.80} rather "
-                        "than its receipt: wait for it with w3.eth.wait_for_transaction_receipt(tx_hash)")
-        seen.append(f"{wei:,} wei to {chain.name_of(to)} with nonce {nonce} ({receipt['gasUsed']:,} gas)")
+    seen: list[str] = []
+    for to, wei in [(chain.bob, 12_345), (chain.carol, 10**15), (chain.bob, 1)]:
+        seen.append(_compare_payment(fn, chain, account, to, wei, len(seen) + 1))
+    for seed in variant_seeds("00.1", (1, 2), visible=0):  # other recipients and amounts, from the secret
+        to, wei = payment_case(seed)
+        seen.append(_compare_payment(fn, chain, account, getattr(chain, to), wei, len(seen) + 1))
     return Partial(2, f"{len(seen)} payments signed by {account.address[:10]}..., nonces in order: " + "; ".join(seen))
+
+
+def payment_case(seed: int) -> tuple[str, int]:
+    """00.1's hidden case ``seed``: who is paid (a named account) and how much, 1 wei to 0.01 ether."""
+    rng = np.random.default_rng(seed)
+    return str(rng.choice(["alice", "bob", "carol", "mallory"])), int(10 ** rng.uniform(0, 16))
+
+
+def _compare_payment(fn: Callable, chain: Any, account: Any, to: str, wei: int, number: int) -> str:
+    """Payment number ``number``: ``fn`` signs ``wei`` to ``to`` with ``account``'s key; :class:`Wrong` unless the
+    chain moved exactly that, from that key, at its next nonce, and ``fn`` returned the receipt."""
+    nonce = chain.nonce(account.address)
+    before = chain.balance(to)
+    try:
+        receipt = fn(chain.w3, account.key, to, wei)
+    except Exception as e:  # a refusal by the chain is feedback; anything else is the learner's own error
+        if "nonce" in str(e).lower():
+            raise Wrong(f"the chain refused payment {number}: {e}. Ask the chain for the sender's nonce "
+                        "each time (w3.eth.get_transaction_count) rather than counting yourself") from None
+        if "Web3RPCError" in type(e).__name__ or "sender" in str(e).lower():
+            raise Wrong(f"the chain refused payment {number}: {e}") from None
+        raise
+    if chain.balance(to) - before != wei:
+        raise Wrong(f"payment {number} should move {wei:,} wei to {chain.name_of(to)}, but their balance "
+                    f"changed by {chain.balance(to) - before:,} wei")
+    if chain.nonce(account.address) != nonce + 1:
+        raise Wrong(f"payment {number} should be the key's transaction number {nonce} (its nonce), but "
+                    f"the key's account sent {chain.nonce(account.address) - nonce} transactions: sign with the "
+                    "key you are given, not with a development account (no 'from' with send_transaction)")
+    if not hasattr(receipt, "get") or receipt.get("status") != 1 or receipt.get("from") != account.address:
+        raise Wrong(f"payment {number} went through, but the function returned {receipt!r:.80} rather "
+                    "than its receipt: wait for it with w3.eth.wait_for_transaction_receipt(tx_hash)")
+    return f"{wei:,} wei to {chain.name_of(to)} with nonce {nonce} ({receipt['gasUsed']:,} gas)"
 
 
 # -- 00.2 ------------------------------------------------------------------------------------------------------
@@ -115,13 +130,31 @@ def check_fee_split(fee_split):
     # A busy mainnet block: base fees the in-process chain does not have, by the EIP-1559 rule.
     cases = [(120_000, 20 * GWEI, 30 * GWEI, 2 * GWEI), (120_000, 29 * GWEI, 30 * GWEI, 2 * GWEI),
              (21_000, 31 * GWEI, 30 * GWEI, 2 * GWEI)]
-    if grading():
-        cases += [(1_234_567, 7, 8, 0), (21_000, 10 * GWEI, 10 * GWEI, 5 * GWEI), (50_000, 0, 0, 0)]
     for case in cases:
         _compare_fee(fn, *case, None)
+    for seed in variant_seeds("00.2", (1, 2), visible=0):  # other gas, base fees and caps, from the secret
+        for case in fee_cases(seed):
+            _compare_fee(fn, *case, None)
+            cases.append(case)
     return Partial(2, "your split matches: " + "; ".join(measured) + f"; and {len(cases)} cases at mainnet base "
                       f"fees (e.g. 120,000 gas at 29 gwei with caps 30/2 gwei: burned {120_000 * 29 * GWEI:,} wei, "
                       f"tip {120_000 * GWEI:,} wei)")
+
+
+def fee_cases(seed: int) -> list[tuple[int, int, int, int]]:
+    """00.2's hidden case ``seed``: (gas_used, base_fee, max_fee, max_tip) four times, at one base fee of 0 to
+    300 gwei (any wei): a fee cap below it, equal to it, between it and it plus the tip, and above that."""
+    rng = np.random.default_rng(seed)
+    base_fee = int(rng.integers(0, 300 * GWEI))
+    tip = int(rng.integers(0, 10 * GWEI))
+
+    def gas() -> int:
+        return int(rng.integers(21_000, 16_777_217))
+
+    return [(gas(), base_fee, int(rng.integers(0, base_fee)) if base_fee else 0, tip),
+            (gas(), base_fee, base_fee, tip),
+            (gas(), base_fee, base_fee + int(rng.integers(0, tip + 1)), tip),
+            (gas(), base_fee, base_fee + tip + int(rng.integers(0, 100 * GWEI)), tip)]
 
 
 def _compare_fee(fn: Callable, gas_used: int, base_fee: int, max_fee: int, max_tip: int, paid: int | None) -> None:
@@ -207,15 +240,13 @@ def check_poll(poll_source):
     if missing:
         raise Wrong(f"your Poll has no {', '.join(missing)}: the check calls vote(uint8), hasVoted(address), "
                     "votes(uint256) and reads the Voted event, AlreadyVoted and NoSuchChoice errors")
-    ballots = [(chain.alice, 1), (chain.bob, 2), (chain.carol, 1)] + ([(chain.mallory, 0)] if grading() else [])
+    ballots = [(chain.alice, 1), (chain.bob, 2), (chain.carol, 1)]
     for voter, choice in ballots:
-        receipt = poll.transact("vote", choice, sender=voter)
-        try:
-            event = receipt.event("Voted")
-        except KeyError:
-            raise Wrong(f"{chain.name_of(voter)}'s vote emitted no Voted event: `emit Voted(msg.sender, choice);`") from None
-        if list(event.values()) != [voter, choice]:
-            raise Wrong(f"{chain.name_of(voter)} voted {choice}, but the Voted event says {event}")
+        _vote(poll, chain, voter, choice)
+    for seed in variant_seeds("00.3", (1,), visible=0):  # more voters (new accounts), their choices from the secret
+        for n, choice in enumerate(ballot_case(seed)):
+            ballots.append((chain.new_account(10**17, name=f"voter {n + 1}"), choice))
+            _vote(poll, chain, *ballots[-1])
     gas_vote = chain.gas_log.gas_used.iloc[-1]
     counts = [poll.call("votes", i) for i in range(3)]
     expected = [sum(c == i for _, c in ballots) for i in range(3)]
@@ -233,6 +264,24 @@ def check_poll(poll_source):
     return Partial(3, f"votes(0..2) = {counts} after {len(ballots)} votes (a vote cost {gas_vote:,} gas; reading "
                       "the counts sent no transaction); Voted events as sent; a second vote reverted with "
                       "AlreadyVoted, choice 3 with NoSuchChoice, and nothing changed")
+
+
+def ballot_case(seed: int) -> list[int]:
+    """00.3's hidden case ``seed``: the choices (0 to 2) of 1 to 4 more voters."""
+    rng = np.random.default_rng(seed)
+    return [int(c) for c in rng.integers(0, 3, int(rng.integers(1, 5)))]
+
+
+def _vote(poll: Any, chain: Any, voter: str, choice: int) -> None:
+    """``voter`` votes ``choice``; :class:`Wrong` unless the Voted event says so."""
+    receipt = poll.transact("vote", choice, sender=voter)
+    try:
+        event = receipt.event("Voted")
+    except KeyError:
+        raise Wrong(f"{chain.name_of(voter)}'s vote emitted no Voted event: "
+                    "`emit Voted(msg.sender, choice);`") from None
+    if list(event.values()) != [voter, choice]:
+        raise Wrong(f"{chain.name_of(voter)} voted {choice}, but the Voted event says {event}")
 
 
 # -- 00.4 ------------------------------------------------------------------------------------------------------

@@ -55,38 +55,62 @@ def _tiny_deployment(cost_weight: int, weight: float = 10.0):
 ])
 def check_deposit_rule(deposit_rule):
     rule = require_function(deposit_rule, "deposit_rule", "def deposit_by_hand(cost_weight, seconds): ...")
-    weights = [10**14, 3 * 10**13 + 7] + ([10**16 + 12_345, 999] if grading() else [])
-    waits = [600, 7_200, 86_400 + 13] + ([12, 2, 1, 0, 3_599, 10**7 + 1] if grading() else [])
     compared: list[tuple[int, int, int]] = []  # (cost_weight, seconds, wei) where the rule matched the chain
+    weights = [10**14, 3 * 10**13 + 7]
     for cost_weight in weights:
-        chain, trainer = _tiny_deployment(cost_weight)
-        added_at = trainer.add_data([1.0], 1, sender=chain.alice).added_at
-        for wait in waits:
-            with chain.snapshot():
-                if wait > chain.now - added_at:
-                    chain.travel(seconds=wait - (chain.now - added_at))
-                elapsed = chain.now - added_at
-                on_chain = trainer.next_deposit()
-                yours = require_wei(rule(cost_weight, elapsed), f"deposit_rule({cost_weight}, {elapsed})")
-            if yours != on_chain:
-                raise Wrong(_deposit_feedback(yours, on_chain, cost_weight, elapsed))
-            compared.append((cost_weight, elapsed, on_chain))
-    # The smallest waits cannot be reached on chain (a block comes 12 s after the last): check them on the rule.
-    for cost_weight in weights:
-        for wait in (0, 1):
-            try:
-                yours = require_wei(rule(cost_weight, wait), f"deposit_rule({cost_weight}, {wait})")
-            except ZeroDivisionError:
-                yours = None
-            if yours != cost_weight * 3600:
-                gave = "divided by zero" if yours is None else f"gave {yours}"
-                raise Wrong(f"deposit_rule({cost_weight}, {wait}) {gave}, but with less than 2 seconds since "
-                            "the last update the contract does not divide by the square root at all (that would "
-                            "be a division by 0 or by 1): look at the `elapsed > 1` test in nextDeposit")
+        compared += _compare_deposits(rule, cost_weight, [600, 7_200, 86_400 + 13])
+    # Hidden cases: a cost weight from 1 wei to 10**16 and waits from a block to months, drawn from the secret.
+    for seed in variant_seeds("01.1", DEPOSIT_SEEDS, visible=0):
+        cost_weight, waits = deposit_case(seed)
+        weights.append(cost_weight)
+        compared += _compare_deposits(rule, cost_weight, waits)
     shown = "; ".join(f"cost_weight={w}, {s:,} s: {wei:,} wei" for w, s, wei in compared[:3])
     return Partial(2, f"your rule gave the same wei as trainer.next_deposit() in all {len(compared)} cases on chain "
                       f"({shown}; ...) and cost_weight * 3600 for waits of 0 and 1 s "
                       f"({', '.join(f'{w * 3600:,}' for w in weights)} wei)")
+
+
+DEPOSIT_SEEDS = (1, 2)  # 01.1's hidden cases under the public default; a grading secret draws others
+
+
+def deposit_case(seed: int) -> tuple[int, list[int]]:
+    """01.1's hidden case ``seed``: a cost weight (log-uniform, 1 to 10**16 wei) and five waits since the last
+    update: 12 s (the shortest a chain allows), up to a minute, an hour, a day, and up to four months."""
+    rng = np.random.default_rng(seed)
+    cost_weight = int(10 ** rng.uniform(0, 16))
+    waits = [12, int(rng.integers(13, 60)), int(rng.integers(60, 3_600)), int(rng.integers(3_600, 86_400)),
+             int(rng.integers(86_400, 10**7))]
+    return cost_weight, waits
+
+
+def _compare_deposits(rule: Callable, cost_weight: int, waits: list[int]) -> list[tuple[int, int, int]]:
+    """Deploy with ``cost_weight``, add once, and compare ``rule`` with ``nextDeposit`` after each wait (and
+    with ``cost_weight * 3600`` for waits of 0 and 1 s, which no chain reaches: a block comes 12 s after the
+    last); :class:`Wrong` at the first difference, else the cases compared on chain."""
+    chain, trainer = _tiny_deployment(cost_weight)
+    added_at = trainer.add_data([1.0], 1, sender=chain.alice).added_at
+    compared = []
+    for wait in waits:
+        with chain.snapshot():
+            if wait > chain.now - added_at:
+                chain.travel(seconds=wait - (chain.now - added_at))
+            elapsed = chain.now - added_at
+            on_chain = trainer.next_deposit()
+            yours = require_wei(rule(cost_weight, elapsed), f"deposit_rule({cost_weight}, {elapsed})")
+        if yours != on_chain:
+            raise Wrong(_deposit_feedback(yours, on_chain, cost_weight, elapsed))
+        compared.append((cost_weight, elapsed, on_chain))
+    for wait in (0, 1):
+        try:
+            yours = require_wei(rule(cost_weight, wait), f"deposit_rule({cost_weight}, {wait})")
+        except ZeroDivisionError:
+            yours = None
+        if yours != cost_weight * 3600:
+            gave = "divided by zero" if yours is None else f"gave {yours}"
+            raise Wrong(f"deposit_rule({cost_weight}, {wait}) {gave}, but with less than 2 seconds since "
+                        "the last update the contract does not divide by the square root at all (that would "
+                        "be a division by 0 or by 1): look at the `elapsed > 1` test in nextDeposit")
+    return compared
 
 
 def _deposit_feedback(yours: int, on_chain: int, cost_weight: int, elapsed: int) -> str:
@@ -120,22 +144,40 @@ def check_take_share(take_share, trainer, contribution):
     chain = trainer.chain
     with chain.snapshot():
         takes = _compare_takes(rule, trainer, contribution, [chain.alice, chain.bob], "Mallory's first contribution")
-    if grading():  # other deposits and good-data counts, on fresh chains, including a share that rounds to 0
-        for cost_weight, good in [(10**14, {"alice": 3, "bob": 2, "carol": 2}), (1, {"alice": 1, "bob": 4})]:
-            chain, trainer = _tiny_deployment(cost_weight)
-            for name, count in good.items():
-                added = []
-                for _ in range(count):
-                    chain.travel(hours=5)
-                    added.append(trainer.add_data([1.0], 1, sender=getattr(chain, name)))
-                chain.travel(days=1)
-                for c in added:
-                    trainer.refund(c, sender=c.contributor)
-            chain.travel(days=30)
-            bad = trainer.add_data([1.0], 0, sender=chain.mallory)
+    # Hidden cases on fresh chains (other deposits and good-data counts, drawn from the secret); the second
+    # always has a share that rounds to 0.
+    for n, seed in enumerate(variant_seeds("01.2", TAKE_SEEDS, visible=0)):
+        cost_weight, good = take_case(seed, rounds_to_zero=n % 2 == 1)
+        chain, trainer = _tiny_deployment(cost_weight)
+        for name, count in good.items():
+            added = []
+            for _ in range(count):
+                chain.travel(hours=5)
+                added.append(trainer.add_data([1.0], 1, sender=getattr(chain, name)))
             chain.travel(days=1)
-            _compare_takes(rule, trainer, bad, [getattr(chain, name) for name in good], "a hidden case")
+            for c in added:
+                trainer.refund(c, sender=c.contributor)
+        chain.travel(days=30)
+        bad = trainer.add_data([1.0], 0, sender=chain.mallory)
+        chain.travel(days=1)
+        _compare_takes(rule, trainer, bad, [getattr(chain, name) for name in good], "a hidden case")
     return Partial(2, "your takes equal what the contract paid: " + "; ".join(takes))
+
+
+TAKE_SEEDS = (1, 2)  # 01.2's hidden cases under the public default; a grading secret draws others
+
+
+def take_case(seed: int, rounds_to_zero: bool = False) -> tuple[int, dict[str, int]]:
+    """01.2's hidden case ``seed``: a cost weight and each reporter's good-data count, in the order they report.
+    Mallory's deposit, a month after the last update, is about twice the cost weight; with ``rounds_to_zero``
+    the cost weight is 1 to 3 wei and the first reporter has 1 good contribution of more than 6, so their
+    share rounds down to 0."""
+    rng = np.random.default_rng(seed)
+    names = [str(n) for n in rng.permutation(["alice", "bob", "carol"])]
+    if rounds_to_zero:
+        return int(rng.integers(1, 4)), {names[0]: 1, names[1]: int(rng.integers(6, 9))}
+    cost_weight = int(10 ** rng.uniform(10, 15))
+    return cost_weight, {name: int(rng.integers(1, 5)) for name in names[:int(rng.integers(2, 4))]}
 
 
 def _compare_takes(rule: Callable, trainer, contribution, reporters: list[str], what: str) -> list[str]:

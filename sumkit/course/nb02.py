@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Partial, Wrong, exercise, grading, variant_seeds
+from . import Partial, Wrong, exercise, variant_seeds
 from .nb01 import require_function
 
 # -- 02.1 ------------------------------------------------------------------------------------------------------
@@ -29,17 +29,24 @@ def check_pick_model(pick_model, table):
     cases = [(table, 1, 0.0), (table, 1_000, 0.0), (table, 10, accuracies[-1]), (table, 100, 1.01)]
     if len(accuracies) > 1:
         cases.append((table, 1_000, accuracies[-2]))
-    if grading():  # the same rules on tables the notebook never showed
-        rng = np.random.default_rng(7)
-        for seed in variant_seeds("02.1", (0, 1, 2), visible=0, below=2**32):
-            other = table.sample(frac=1, random_state=seed).copy()
-            other["deploy gas"] = (other["deploy gas"] * rng.uniform(0.5, 2, len(other))).astype(int)
-            other["update gas"] = (other["update gas"] * rng.uniform(0.5, 2, len(other))).astype(int)
-            other["chain accuracy"] = rng.uniform(0.8, 1.0, len(other)).round(3)
-            cases += [(other, n, a) for n in (1, 300, 10**5) for a in (0.0, float(other["chain accuracy"].median()))]
     picks = [_check_pick(pick, tab, n_updates, min_accuracy) for tab, n_updates, min_accuracy in cases]
+    for seed in variant_seeds("02.1", (0, 1, 2), visible=0, below=2**32):  # tables the notebook never showed
+        other = hidden_table(table, seed)
+        picks += [_check_pick(pick, other, n, a) for n in (1, 300, 10**5)
+                  for a in (0.0, float(other["chain accuracy"].median()))]
     return Partial(2, f"the cheapest model that reaches the bar in all {len(picks)} cases: " + "; ".join(picks[:5])
                       + ("; ..." if len(picks) > 5 else ""))
+
+
+def hidden_table(table, seed: int):
+    """02.1's hidden table ``seed``: the notebook's models in another order, each gas figure scaled by 0.5 to 2
+    and each accuracy drawn in [0.8, 1)."""
+    rng = np.random.default_rng(seed)
+    other = table.iloc[rng.permutation(len(table))].copy()
+    other["deploy gas"] = (other["deploy gas"] * rng.uniform(0.5, 2, len(other))).astype(int)
+    other["update gas"] = (other["update gas"] * rng.uniform(0.5, 2, len(other))).astype(int)
+    other["chain accuracy"] = rng.uniform(0.8, 1.0, len(other)).round(3)
+    return other
 
 
 def _check_pick(pick, table, n_updates: int, min_accuracy: float) -> str:
@@ -86,22 +93,33 @@ def _check_pick(pick, table, n_updates: int, min_accuracy: float) -> str:
 def check_log_scores(score_classes, nb, docs):
     score = require_function(score_classes, "score_classes", "def my_log_scores(nb, doc): ...")
     compared = [_compare_scores(score, nb, docs, "the notebook's documents")]
-    if grading():  # another vocabulary, another smoothing, much longer documents
-        from sklearn.naive_bayes import MultinomialNB
-
-        rng = np.random.default_rng(11)
-        n_words = 1000
-        topics = [rng.dirichlet(np.ones(n_words) * 0.5) for _ in range(3)]
-        docs_h = [sorted(set(rng.choice(n_words, size=3000, p=topics[t]).tolist())) for t in (0, 1, 2) * 20]
-        labels = np.array([0, 1, 2] * 20)
-        matrix = np.zeros((len(docs_h), n_words))
-        for i, d in enumerate(docs_h):
-            matrix[i, d] = 1
-        hidden = MultinomialNB(alpha=0.3).fit(matrix[:45], labels[:45])
-        compared.append(_compare_scores(score, hidden, docs_h[45:], "hidden documents (3 classes, about 1,000 words each)"))
+    for seed in variant_seeds("02.2", (11,), visible=0):  # another vocabulary, smoothing and documents
+        hidden, docs_h, what = hidden_corpus(seed)
+        compared.append(_compare_scores(score, hidden, docs_h, what))
     n_docs, largest = sum(n for n, _, _ in compared), max(d for _, d, _ in compared)
     return Partial(2, f"your scores equal Naive Bayes' joint log scores on {n_docs} documents (largest difference "
                       f"{largest:.2g}); for example {compared[0][2]}")
+
+
+def hidden_corpus(seed: int) -> tuple[Any, list[list[int]], str]:
+    """02.2's hidden case ``seed``: a ``MultinomialNB`` fitted on documents of 2 to 4 topics over a vocabulary of
+    500 to 1,500 words (smoothing 0.1 to 1), and 15 of its documents it was not fitted on, each of several
+    hundred distinct words (a product of that many probabilities underflows to 0); and what they are."""
+    from sklearn.naive_bayes import MultinomialNB
+
+    rng = np.random.default_rng(seed)
+    n_words, n_classes = int(rng.integers(500, 1_501)), int(rng.integers(2, 5))
+    size, alpha = int(rng.integers(2_000, 4_001)), round(float(rng.uniform(0.1, 1.0)), 2)
+    topics = [rng.dirichlet(np.ones(n_words) * 0.5) for _ in range(n_classes)]
+    labels = np.array([k % n_classes for k in range(60)])
+    docs = [sorted(set(rng.choice(n_words, size=size, p=topics[t]).tolist())) for t in labels]
+    matrix = np.zeros((len(docs), n_words))
+    for i, d in enumerate(docs):
+        matrix[i, d] = 1
+    nb = MultinomialNB(alpha=alpha).fit(matrix[:45], labels[:45])
+    shortest = min(len(d) for d in docs[45:])
+    return nb, docs[45:], (f"hidden documents ({n_classes} classes, {n_words:,} words, smoothing {alpha}, at least "
+                           f"{shortest:,} words each)")
 
 
 def _compare_scores(score, nb, docs: list[Any], what: str) -> tuple[int, float, str]:

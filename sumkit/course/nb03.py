@@ -144,6 +144,20 @@ def _judge(net: dict[str, int], cost_weight: int, where: str) -> None:
 ANY_ADDRESS_CLAIM_WAIT = 14 * 86_400
 # When each one looks (hour of the day) and on which days of the week (0 is Monday).
 LOOKS = {"carol": (8, range(7)), "alice": (10, (5,)), "owner": (12, (0,))}
+# 03.2's hidden cases: the quarter-hour Mallory adds at (the visible case: 15:00), one in each window between
+# two looks: 12:00 to 8:00 the next day, 8:00 to 10:00, 10:00 to 12:00. Within a window the order of adds and
+# looks, so the outcome of a whole number of days, is the same; the half-hour around each look is left out (a
+# contribution and a look seconds apart). The reference answer (5 days) passes in every window (checked
+# 2026-12-07 at 0:15, 3:15, 7:30, 8:30, 9:30, 10:30, 11:30, 12:30, 15:00, 20:00, 23:45); 3 days fails only in
+# the third, so every secret catches it.
+SWEEP_SEEDS = (1, 2, 3)  # the public default; a grading secret draws others
+SWEEP_WINDOWS = tuple(tuple(m for m in range(start, end, 15) if all(abs(m % 1440 - 60 * h) > 15 for h in (8, 10, 12)))
+                      for start, end in ((12 * 60, 32 * 60), (8 * 60, 10 * 60), (10 * 60, 12 * 60)))
+
+
+def sweep_hour(seed: int, window: int) -> float:
+    """03.2's hidden case ``seed`` in ``window`` (0, 1 or 2, see ``SWEEP_WINDOWS``): the hour Mallory adds at."""
+    return int(np.random.default_rng(seed).choice(SWEEP_WINDOWS[window])) % 1440 / 60
 
 
 @functools.cache  # deterministic: checking the same answer twice replays nothing
@@ -223,10 +237,13 @@ def check_owner_claim_wait(owner_claim_wait):
                     "window (owner_claim_wait - refund_wait) at least as long as refund_wait, so at least 2 days")
     found, swept = _sweep_story(wait, mallory_hour=15)
     problems, played = list(found), [(15, swept)]
-    if grading() and not problems:  # other times of day: the choice must not hang on one schedule
-        for hour in (7.5, 11, 23.75):
+    if not problems:  # under the grader, other times of day: the choice must not hang on one schedule
+        for window, seed in enumerate(variant_seeds("03.2", SWEEP_SEEDS, visible=0)):
+            hour = sweep_hour(seed, window)
             found, swept = _sweep_story(wait, mallory_hour=hour)
-            problems += found
+            if found:
+                problems += found
+                break
             played.append((hour, swept))
     if problems:
         more = f" (and {len(problems) - 1} more cases like it)" if len(problems) > 1 else ""

@@ -2,22 +2,26 @@
 
 A checker runs the learner's function on a fresh instance of the level (on a chain of its own, so the
 notebook's chain is untouched), asks the level's validator whether it is won, then runs the same function
-against the fixed twin, which must refuse it. Under the grader it also runs as another player ("eve"), so an
-exploit that hard-codes ``chain.mallory`` instead of ``level.player`` does not score.
+against the fixed twin, which must refuse it. Under the grader it also runs as another player (an address,
+balance and name drawn from the grading secret: :func:`hidden_player`), so an exploit that hard-codes
+``chain.mallory`` (or any other account) instead of ``level.player`` does not score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from ..teaching import lab
 from ..chain.chain import Chain
 from ..plumbing.errors import Reverted
 from ..plumbing.units import ether, format_ether
-from . import Partial, Wrong, exercise, grading
+from . import Partial, Wrong, exercise, variant_seeds
 
 # The attackers contracts/lab/attackers/ ships: level own_attacker must be won with a contract of your own.
 SHIPPED_ATTACKERS = {"ReentrancyAttacker", "AirdropPhisher"}
+ID_OF = {"reentrancy": "05.1", "own_attacker": "05.2", "open_record": "05.3", "stale_prediction": "05.4"}
 
 
 def _hints(name: str) -> list[str]:
@@ -31,17 +35,39 @@ def _state(level: lab.Level) -> str:
             f"{format_ether(chain.balance(level.player) - level.start_balance)}")
 
 
+PLAYER_SEEDS = (1,)  # the hidden player under the public default; a grading secret draws another
+
+
+def player_case(seed: int) -> tuple[int, str, int]:
+    """05's hidden player ``seed``: how many unfunded accounts come before it (0 to 255, so its address changes
+    with the seed), its name (one of the course's other characters) and its balance (20 to 200 ether)."""
+    rng = np.random.default_rng(seed)
+    return (int(rng.integers(0, 256)), str(rng.choice(["eve", "frank", "grace", "heidi", "ivan", "judy"])),
+            ether(int(rng.integers(20, 201))))
+
+
+def hidden_player(chain: Chain, seed: int) -> str:
+    """The player of hidden case ``seed`` (:func:`player_case`): a new account of ``chain``."""
+    skip, name, balance = player_case(seed)
+    for _ in range(skip):
+        chain.new_account(0)
+    return chain.new_account(balance, name=name)
+
+
 def _attempt(name: str, exploit: Callable[[lab.Level], object], *, fixed: bool = False,
-             as_eve: bool = False) -> tuple[lab.Level, Reverted | None]:
-    """Run ``exploit`` on a fresh instance of level ``name``; returns the level and the revert it hit (if any)."""
+             seed: int | None = None) -> tuple[lab.Level, Reverted | None, set[str]]:
+    """Run ``exploit`` on a fresh instance of level ``name`` (played by :func:`hidden_player` ``seed``, else by
+    Mallory); returns the level, the revert it hit (if any) and who sent the exploit's transactions (names)."""
     chain = Chain()
-    player = chain.new_account(ether(100), name="eve") if as_eve else None
+    player = hidden_player(chain, seed) if seed is not None else None
     level = lab.level(name, chain, fixed=fixed, player=player)
+    set_up = len(chain.gas_log)  # the transactions before are the level's own
+    failure = None
     try:
         exploit(level)
     except Reverted as e:
-        return level, e
-    return level, None
+        failure = e
+    return level, failure, set(chain.gas_log.sender.iloc[set_up:])
 
 
 def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: float, *,
@@ -50,7 +76,7 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
     if not callable(exploit):
         raise Wrong(f"the answer must be a function taking the level, like def attack(level): ..., "
                     f"not a {type(exploit).__name__}")
-    level, failure = _attempt(name, exploit)
+    level, failure, _ = _attempt(name, exploit)
     if own_contract:
         shipped = SHIPPED_ATTACKERS & set(level.chain.gas_log.query("function == 'deploy'").contract)
         if shipped:
@@ -74,14 +100,15 @@ def _check_exploit(name: str, exploit: Callable[[lab.Level], object], points: fl
         raise Wrong(f"the level is not won yet. Goal: {level.goal} Now {_state(level)}.")
     won = ("a contribution of yours that the model now disagrees with was refunded" if name == "stale_prediction"
            else _state(level))
-    twin, refused = _attempt(name, exploit, fixed=True)
+    twin, refused, _ = _attempt(name, exploit, fixed=True)
     if twin.validate():  # cannot happen with the fixed contracts; kept so the check can never pass silently
         raise Wrong("your exploit also wins the fixed twin: tell your instructor, the lab has a bug")
-    if grading():
-        eve, failure = _attempt(name, exploit, as_eve=True)
-        if failure is not None or not eve.validate() or (eve.chain.gas_log.sender == "mallory").any():
-            raise Wrong("your exploit wins only when the player is Mallory: attack as level.player and use the "
-                        "level's own contracts (level.contract, level.ids, ...), not names from your chain")
+    for seed in variant_seeds(ID_OF[name], PLAYER_SEEDS, visible=0):  # under the grader, another player
+        other, failure, senders = _attempt(name, exploit, seed=seed)
+        if failure is not None or not other.validate() or senders - {other.chain.name_of(other.player)}:
+            raise Wrong("your exploit wins only when the player is Mallory (a hidden check plays it as another "
+                        "account): attack as level.player, sending every transaction from it, and use the level's "
+                        "own contracts (level.contract, level.ids, ...), not names from your chain")
     why = f" with {refused.error or refused.reason}" if refused is not None else ""
     return Partial(points, f"won: {won}. The fixed twin refused it{why}.")
 

@@ -10,13 +10,17 @@ the grader it does so again with other settings (another price, budget and deadl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from . import Partial, Wrong, exercise, grading, variant_seeds
+import numpy as np
 
-# 06.1: (cost_weight, budget for three adds, deadline) of the visible check, then of the hidden ones.
-CHEAP_CASES = ((10**14, 3 * 10**16, 6 * 3600), (4 * 10**14, 6 * 10**16, 12 * 3600), (10**14, 12 * 10**15, 24 * 3600))
+from . import Partial, Wrong, exercise, variant_seeds
+
+# 06.1: (cost_weight, budget for three adds, deadline) of the visible check.
+CHEAP_CASE = (10**14, 3 * 10**16, 6 * 3600)
+CHEAP_SEEDS = (1, 2)  # 06.1's hidden cases under the public default (see cheap_case); a grading secret draws others
 TAKE_SPLITS = (0, 3, 7)  # 06.2: data splits (seeds of sk.datasets.breast_cancer); the first is the visible one
 N_SAMPLES = 40  # the panel offers the first 40 test samples, as in the notebook
 
@@ -68,22 +72,46 @@ def _ether(wei: float) -> str:
     ],
 )
 def _cheap(add_cheaply: Callable[..., Any]) -> Partial | None:
-    cases = CHEAP_CASES if grading() else CHEAP_CASES[:1]
-    measured = []
-    for n, (cost_weight, budget, deadline) in enumerate(cases):
-        panel = fresh_panel(0, cost_weight)
-        start = panel.chain.now
-        _call(add_cheaply, "add_cheaply", panel, budget, deadline)
-        problem = _cheap_problem(panel, start, budget, deadline)
-        if not problem:
-            measured.append(_cheap_measure(panel, start, budget, deadline))
-        if problem:
-            where = "" if n == 0 else (f" (hidden check with cost_weight {cost_weight}, budget {_ether(budget)}, "
-                                       f"deadline {deadline // 3600} h)")
-            if problem.startswith("over budget"):  # three adds in time, but too expensive: half the marks
-                return Partial(1, problem + where)
-            raise Wrong(problem + where)
+    measured = _cheap_run(add_cheaply, *CHEAP_CASE, hidden=False)
+    if isinstance(measured, Partial):  # three adds in time, but too expensive: half the marks
+        return measured
+    measured = [measured]
+    for n, seed in enumerate(variant_seeds("06.1", CHEAP_SEEDS, visible=0)):
+        measured.append(_cheap_run(add_cheaply, *cheap_case(seed, patient=n % 2 == 0), hidden=True))
+        if isinstance(measured[-1], Partial):
+            return measured[-1]
     return Partial(2, "three adds on budget and in time: " + "; ".join(measured))
+
+
+def cheap_case(seed: int, patient: bool = True) -> tuple[int, int, int]:
+    """06.1's hidden case ``seed``: (cost_weight, budget, deadline). The budget pays three adds each made once
+    ``t`` seconds have passed since the one before (deposits of at most a third of it); the deadline leaves
+    1.25 to 2 times what three such waits take, rounded up to a quarter of an hour. A ``patient`` case needs
+    ``t`` of 70 min to 3 h, the other 10 to 25 min with a deadline under 3 h: no one fixed wait fits both."""
+    rng = np.random.default_rng(seed)
+    cost_weight = int(10 ** rng.uniform(13, 15))
+    t = int(rng.integers(4_200, 10_800)) if patient else int(rng.integers(600, 1_500))
+    budget = 3 * (cost_weight * 3600 // math.isqrt(t))
+    slack = rng.uniform(1.25, 2.0) if patient else rng.uniform(1.25, 1.6)
+    deadline = math.ceil(3 * (600 * math.ceil(t / 600) + 120) * slack / 900) * 900
+    return cost_weight, budget, deadline
+
+
+def _cheap_run(add_cheaply: Callable[..., Any], cost_weight: int, budget: int, deadline: int,
+               hidden: bool) -> str | Partial:
+    """Play 06.1 once on a fresh panel: what was measured; a :class:`Partial` when three adds came in time but
+    over budget; :class:`Wrong` otherwise."""
+    panel = fresh_panel(0, cost_weight)
+    start = panel.chain.now
+    _call(add_cheaply, "add_cheaply", panel, budget, deadline)
+    problem = _cheap_problem(panel, start, budget, deadline)
+    if not problem:
+        return _cheap_measure(panel, start, budget, deadline)
+    where = "" if not hidden else (f" (hidden check with cost_weight {cost_weight}, budget {_ether(budget)}, "
+                                   f"deadline {deadline / 3600:g} h)")
+    if problem.startswith("over budget"):
+        return Partial(1, problem + where)
+    raise Wrong(problem + where)
 
 
 def _mallory_adds(panel: Any) -> Any:
