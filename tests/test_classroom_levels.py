@@ -237,3 +237,36 @@ def test_unchecked_take_needs_the_claim_to_wrap_around(room, players, after_a_da
     assert receipt.event("LevelSolved")["level"] == "unchecked_take"
     with pytest.raises(sk.Reverted, match="NotSolvedYet"):
         bens_registry.transact("submitInstance", bens["unchecked_take"], sender=ben.owner)
+
+
+def test_an_airdrop_claim_fits_the_transaction_gas_cap_in_the_largest_class():
+    """A claim reads every tx_origin target twice (a lure can sweep any of them): measured with 1 and 51 targets on
+    revm, the claim of a class at the registry's limit, with a lure using all the gas it may, fits EIP-7825's cap."""
+    from sumkit.chain.backends.base import TX_GAS_CAP
+
+    chain = sk.Chain(backend="revm")
+    registry = chain.deploy("ClassRegistry", chain.owner)
+
+    def instance() -> tuple[int, object]:
+        level = lab.level("tx_origin", chain)
+        id = registry.transact("createInstance", chain.mallory, level.contract.address, "tx_origin", level.owed,
+                               GOALS["tx_origin"], NO_MODEL, sender=chain.owner).output
+        return id, level
+
+    def claim_gas() -> int:
+        id, level = instance()
+        lure = chain.deploy("AirdropPhisher", level.contract.address, sender=chain.mallory)
+        registry.transact("offerAirdrop", id, lure.address, sender=chain.mallory)
+        receipt = registry.transact("claimAirdrop", id, sender=chain.owner)
+        assert receipt.event("LevelSolved")["id"] == id
+        return receipt.gas_used
+
+    one = claim_gas()
+    for _ in range(49):
+        instance()
+    fifty_one = claim_gas()
+    per_target = (fifty_one - one) / 50
+    assert 4_000 < per_target < 7_000, per_target
+    largest = registry.call("MAX_OWNER_TARGETS")
+    worst = fifty_one + per_target * (largest - 51) + registry.call("AIRDROP_GAS")
+    assert worst < TX_GAS_CAP, worst

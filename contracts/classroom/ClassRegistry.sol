@@ -54,6 +54,10 @@ contract ClassRegistry is ReentrancyGuard {
     /// bound on what one student's bait costs the owner.
     uint256 public constant AIRDROP_GAS = 2_000_000;
 
+    /// @notice The most `OwnerPhished` instances a class may hold: a claim reads every one's target twice (about
+    /// 5,600 gas each), so even the last claim with a lure using all of `AIRDROP_GAS` fits EIP-7825's 16,777,216 gas.
+    uint256 public constant MAX_OWNER_TARGETS = 1_000;
+
     /// @notice A trainer listed in the class.
     /// @param trainer The `CollaborativeTrainer` contract.
     /// @param lister Who listed it: the instructor (published) or a student (registered).
@@ -171,6 +175,9 @@ contract ClassRegistry is ReentrancyGuard {
     /// @notice The airdrop took `lost` wei from other students' targets: only your own target counts.
     error OthersSwept(uint256 id, uint256 lost);
 
+    /// @notice The class already holds `MAX_OWNER_TARGETS` instances of goal `OwnerPhished`.
+    error TooManyOwnerTargets(uint256 max);
+
     /// @notice Only the registry itself may call this.
     error OnlyRegistry(address caller);
 
@@ -221,7 +228,10 @@ contract ClassRegistry is ReentrancyGuard {
     ) external onlyInstructor returns (uint256 id) {
         if (target.code.length == 0) revert NoCode(target);
         if (goal == Goal.BadDataRefunded && frozenModel.code.length == 0) revert NoFrozenModel();
-        if (goal == Goal.OwnerPhished) _ownerTargets.push(target);
+        if (goal == Goal.OwnerPhished) {
+            if (_ownerTargets.length == MAX_OWNER_TARGETS) revert TooManyOwnerTargets(MAX_OWNER_TARGETS);
+            _ownerTargets.push(target);
+        }
         id = _instances.length;
         _instances.push(Instance(student, target, owed, goal, false, level, frozenModel));
         emit InstanceCreated(id, student, target, level, owed, goal);
