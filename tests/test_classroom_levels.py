@@ -270,3 +270,16 @@ def test_an_airdrop_claim_fits_the_transaction_gas_cap_in_the_largest_class():
     largest = registry.call("MAX_OWNER_TARGETS")
     worst = fifty_one + per_target * (largest - 51) + registry.call("AIRDROP_GAS")
     assert worst < TX_GAS_CAP, worst
+
+
+def test_the_instructor_gives_a_student_a_fresh_instance(room, players):
+    _, registry, mine = players["ben"]
+    old = mine["own_attacker"]
+    new = room.new_instance("ben", "own_attacker")
+    assert new == registry.call("instanceCount") - 1 and new != old
+    assert json.loads(room.join_file("ben").read_text())["instances"]["own_attacker"] == new
+    fresh, previous = registry.call("instanceAt", new), registry.call("instanceAt", old)
+    assert (fresh["student"], fresh["level"], fresh["solved"]) == (room.students["ben"], "own_attacker", False)
+    assert fresh["target"] != previous["target"] and room.chain.balance(fresh["target"]) == 3 * lab.DEPOSIT
+    with pytest.raises(ValueError, match="unknown level 'own_atacker'"):
+        room.new_instance("ben", "own_atacker")

@@ -263,6 +263,23 @@ class Classroom:
                 GOALS[level_name], frozen if level_name == "stale_prediction" else "0x" + "00" * 20, sender=owner)
             self.config["instances"].setdefault(name, {})[level_name] = receipt.output
 
+    def new_instance(self, name: str, level: str) -> int:
+        """Give student ``name`` a fresh instance of ``level`` (say a classmate drained theirs first) and rewrite
+        their join file with it; the old instance stays in the registry. A level whose setup waits (``tx_origin``,
+        ``unchecked_take``) moves the class clock by its wait. Returns the new instance's id.
+
+        >>> room.new_instance("ana", "own_attacker")              # doctest: +SKIP
+        12
+        """
+        if name not in self.students:
+            raise KeyError(f"no student {name!r} in this class: {', '.join(self.students)}")
+        if level not in GOALS:
+            raise ValueError(f"unknown level {level!r}: choose one of {', '.join(GOALS)}")
+        self._create_instances([name], [level])
+        self._save()
+        self._write_join_file(name)
+        return self.config["instances"][name][level]
+
     def claim_airdrops(self) -> dict[str, str]:
         """Level ``tx_origin``'s victim: the owner (your account) claims every airdrop a student offered with
         ``registry.offerAirdrop(id, contract)``, one transaction each, through the registry, which judges the claim.
