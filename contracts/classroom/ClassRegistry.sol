@@ -14,7 +14,7 @@ interface IAttack {
 }
 
 /// @title IAirdrop
-/// @notice The bait of level `tx_origin`: the class's owner account calls it when the instructor hands out airdrops.
+/// @notice The bait of level `tx_origin`: the target's owner calls it when the instructor hands out airdrops.
 interface IAirdrop {
     /// @notice "Claim your free airdrop!"
     function claimAirdrop() external;
@@ -28,16 +28,16 @@ interface IAirdrop {
 /// it), the way Ethernaut's level factories validate an instance: nobody can claim a solve they did not make.
 /// Most goals are read from the target's state when its student calls `submitInstance`. Two are judged while
 /// they happen, because only the moment shows who gained: `submitAttack` runs the student's own attacker and
-/// `claimAirdrop` lets the class's owner account fall for the student's bait; each measures, within that one
-/// call, what the target lost and what the student's account gained.
+/// `claimAirdrop` lets the target's owner fall for the student's bait; each measures, within that one call, what
+/// the target lost and what the student's account gained.
 contract ClassRegistry is ReentrancyGuard {
     /// @notice What a level instance's student must achieve.
     /// @param Insolvent The target holds less than what it owes its honest contributors (`submitInstance`).
     /// @param EmptiedByYourAttack During the student's own contract's `attack()`, the target was emptied and its
     /// deposits reached the student's account (`submitAttack`).
-    /// @param OwnerPhished While the owner claimed the student's airdrop, deposits left the target, reached the
-    /// student's account, and no other student's target lost any (`offerAirdrop`, then the instructor's
-    /// `claimAirdrop`).
+    /// @param OwnerPhished While the target's owner (an account of its own per student) claimed the student's
+    /// airdrop, deposits left the target and reached the student's account (`offerAirdrop`, then the owner's
+    /// `claimAirdrop`, which the instructor runs).
     /// @param BadDataRefunded The student was refunded a contribution with a wrong label that the model now
     /// disagrees with (`submitInstance`; see `LevelChecks.badDataRefunded`).
     /// @param ClaimWrapped The target is insolvent and a deposit's claimable amount wrapped around below zero
@@ -53,10 +53,6 @@ contract ClassRegistry is ReentrancyGuard {
     /// @notice The gas a lured contract may use when the owner claims its airdrop: enough for a few takes, and a
     /// bound on what one student's bait costs the owner.
     uint256 public constant AIRDROP_GAS = 2_000_000;
-
-    /// @notice The most `OwnerPhished` instances a class may hold: a claim reads every one's target twice (about
-    /// 5,600 gas each), so even the last claim with a lure using all of `AIRDROP_GAS` fits EIP-7825's 16,777,216 gas.
-    uint256 public constant MAX_OWNER_TARGETS = 1_000;
 
     /// @notice A trainer listed in the class.
     /// @param trainer The `CollaborativeTrainer` contract.
@@ -100,9 +96,6 @@ contract ClassRegistry is ReentrancyGuard {
 
     Listing[] private _listings;
     Instance[] private _instances;
-    /// @dev The targets of every `OwnerPhished` instance: the owner's tx.origin reaches them all, so a claim checks
-    /// that only its own student's target lost ether.
-    address[] private _ownerTargets;
 
     /// @notice The instructor published `trainer` as listing `id`.
     event TrainerPublished(uint256 indexed id, address indexed trainer, string name);
@@ -172,11 +165,8 @@ contract ClassRegistry is ReentrancyGuard {
     /// @notice The airdrop took nothing from instance `id`'s target.
     error NothingSwept(uint256 id);
 
-    /// @notice The airdrop took `lost` wei from other students' targets: only your own target counts.
-    error OthersSwept(uint256 id, uint256 lost);
-
-    /// @notice The class already holds `MAX_OWNER_TARGETS` instances of goal `OwnerPhished`.
-    error TooManyOwnerTargets(uint256 max);
+    /// @notice Only the owner of instance `id`'s target, `owner`, may claim its airdrop; `caller` is not.
+    error NotTargetOwner(uint256 id, address caller, address owner);
 
     /// @notice Only the registry itself may call this.
     error OnlyRegistry(address caller);
@@ -228,10 +218,6 @@ contract ClassRegistry is ReentrancyGuard {
     ) external onlyInstructor returns (uint256 id) {
         if (target.code.length == 0) revert NoCode(target);
         if (goal == Goal.BadDataRefunded && frozenModel.code.length == 0) revert NoFrozenModel();
-        if (goal == Goal.OwnerPhished) {
-            if (_ownerTargets.length == MAX_OWNER_TARGETS) revert TooManyOwnerTargets(MAX_OWNER_TARGETS);
-            _ownerTargets.push(target);
-        }
         id = _instances.length;
         _instances.push(Instance(student, target, owed, goal, false, level, frozenModel));
         emit InstanceCreated(id, student, target, level, owed, goal);
@@ -266,8 +252,8 @@ contract ClassRegistry is ReentrancyGuard {
         _solve(id, instance);
     }
 
-    /// @notice Level `tx_origin`: offer `lure` to the owner of your instance `id`; the owner claims it when the
-    /// instructor hands out airdrops (`claimAirdrop`). A new offer replaces the previous one.
+    /// @notice Level `tx_origin`: offer `lure` to the owner of your instance `id`'s target; the owner claims it when
+    /// the instructor hands out airdrops (`claimAirdrop`). A new offer replaces the previous one.
     /// @param id The instance's number.
     /// @param lure Your contract with `claimAirdrop()`.
     function offerAirdrop(uint256 id, address lure) external {
@@ -278,14 +264,17 @@ contract ClassRegistry is ReentrancyGuard {
         emit AirdropOffered(id, msg.sender, lure);
     }
 
-    /// @notice The owner (the instructor's account, which owns every `tx_origin` target) claims the airdrop offered
-    /// for instance `id`; the instance is solved if, during the claim, deposits left its target and reached its
-    /// student, and no other student's target lost any (else `AirdropFailed` says why and nothing is kept).
+    /// @notice The owner of instance `id`'s target (an account of the class's, one per student, so its tx.origin
+    /// reaches no classmate's target) claims the airdrop offered for it; the instance is solved if, during the
+    /// claim, deposits left the target and reached its student (else `AirdropFailed` says why, and nothing the
+    /// airdrop did is kept).
     /// @param id The instance's number.
     /// @return solved Whether the claim solved the instance.
-    function claimAirdrop(uint256 id) external onlyInstructor nonReentrant returns (bool solved) {
+    function claimAirdrop(uint256 id) external nonReentrant returns (bool solved) {
         Instance storage instance = _instance(id);
         if (instance.goal != Goal.OwnerPhished) revert SubmitAnotherWay(id, instance.goal);
+        address owner = LabTrainer(instance.target).owner();
+        if (msg.sender != owner) revert NotTargetOwner(id, msg.sender, owner);
         if (instance.solved) revert AlreadySolved(id);
         address lure = offeredAirdrop[id];
         if (lure == address(0)) revert NoAirdropOffered(id);
@@ -307,7 +296,6 @@ contract ClassRegistry is ReentrancyGuard {
         Instance storage instance = _instance(id);
         address target = instance.target;
         uint256 held = target.balance;
-        uint256 othersHeld = _ownerTargetsBalance() - held;
         uint256 before = instance.student.balance;
         (bool ok, bytes memory reason) = lure.call{gas: AIRDROP_GAS}(abi.encodeCall(IAirdrop.claimAirdrop, ()));
         if (!ok) {
@@ -317,8 +305,6 @@ contract ClassRegistry is ReentrancyGuard {
         }
         uint256 left = target.balance;
         if (left >= held) revert NothingSwept(id);
-        uint256 othersLeft = _ownerTargetsBalance() - left;
-        if (othersLeft < othersHeld) revert OthersSwept(id, othersHeld - othersLeft);
         uint256 gained = instance.student.balance > before ? instance.student.balance - before : 0;
         if (gained < held - left) revert LootNotReceived(id, held - left, gained);
     }
@@ -381,13 +367,6 @@ contract ClassRegistry is ReentrancyGuard {
     function _solve(uint256 id, Instance storage instance) private {
         instance.solved = true;
         emit LevelSolved(id, instance.student, instance.level);
-    }
-
-    /// @dev What every `OwnerPhished` target holds together, in wei.
-    function _ownerTargetsBalance() private view returns (uint256 total) {
-        for (uint256 i = 0; i < _ownerTargets.length; ++i) {
-            total += _ownerTargets[i].balance;
-        }
     }
 
     function _instance(uint256 id) private view returns (Instance storage) {

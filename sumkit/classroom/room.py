@@ -41,6 +41,8 @@ STUDENT_BALANCE = ether(100)  # each student's starting ether
 STAFF_BALANCE = ether(10_000)  # the instructor and the lab's honest contributors (alice, bob, carol, mallory)
 STAFF = ("instructor", "alice", "bob", "carol", "mallory")  # accounts 0-4 of the class mnemonic
 FIRST_STUDENT = 10  # student i's key is account FIRST_STUDENT + i of the class mnemonic
+VICTIM = 1_000_000  # the owner of student i's tx_origin targets is account VICTIM + i (its tx.origin reaches no other's)
+VICTIM_BALANCE = ether(10)  # for the gas of its airdrop claims
 # The lab levels every student gets an instance of, each with its on-chain goal (ClassRegistry.Goal's number).
 LEVELS = ("reentrancy", "own_attacker", "open_record", "tx_origin", "stale_prediction", "unchecked_take")
 GOALS = {"reentrancy": 0, "open_record": 0,  # Insolvent
@@ -246,8 +248,12 @@ class Classroom:
         from ..teaching import lab
 
         chain, owner = self.chain, self.chain.owner
+        if "tx_origin" in level_names:
+            for name in names:
+                chain.backend.request("anvil_setBalance", [self._victim(name), hex(VICTIM_BALANCE)])
         levels = {(name, level_name): lab.Level(lab._SPECS[level_name], chain, self.students[name], fixed=False,
-                                                travel=False)
+                                                travel=False,
+                                                owner=self._victim(name) if level_name == "tx_origin" else None)
                   for name in names for level_name in level_names}
         wait = max((lab._SPECS[level_name].wait for level_name in level_names), default=0)
         if wait:
@@ -280,10 +286,22 @@ class Classroom:
         self._write_join_file(name)
         return self.config["instances"][name][level]
 
+    def _victim(self, name: str) -> str:
+        """The account that owns student ``name``'s ``tx_origin`` targets (the victim who claims airdrops), derived
+        from the class mnemonic; the instructor's chain signs for it from now on."""
+        account = _derive(self._mnemonic, VICTIM + self.config["students"].index(name))
+        if account.address not in self.chain.accounts:
+            self.chain.backend.add_account(account.key)
+            self.chain.backend.accounts.append(account.address)  # a ClassBackend sends only for its accounts
+            self.chain.accounts.append(account.address)
+            self.chain.name_account(account.address, f"{name}'s owner")
+        return account.address
+
     def claim_airdrops(self) -> dict[str, str]:
-        """Level ``tx_origin``'s victim: the owner (your account) claims every airdrop a student offered with
-        ``registry.offerAirdrop(id, contract)``, one transaction each, through the registry, which judges the claim.
-        Run it after moving the clock (or whenever students ask). Returns ``{student: "solved" or why not}``.
+        """Level ``tx_origin``'s victims: each target's owner (an account of the class's, one per student) claims the
+        airdrop its student offered with ``registry.offerAirdrop(id, contract)``, one transaction each, through the
+        registry, which judges the claim. Run it after moving the clock (or whenever students ask). Returns
+        ``{student: "solved" or why not}``.
 
         >>> room.claim_airdrops()                                  # doctest: +SKIP
         {'ana': 'solved', 'ben': 'LootNotReceived(id=9, lost=2000000000000000000, gained=0)'}
@@ -297,8 +315,9 @@ class Classroom:
         for id in sorted(offered):
             if int(self.registry.call("offeredAirdrop", id), 16) == 0:  # claimed already
                 continue
-            student = self.chain.name_of(self.registry.call("instanceAt", id)["student"])
-            receipt = self.registry.transact("claimAirdrop", id, sender=self.chain.owner)
+            address = self.registry.call("instanceAt", id)["student"]
+            student = next(name for name, known in self.students.items() if known == address)
+            receipt = self.registry.transact("claimAirdrop", id, sender=self._victim(student))
             failed = [args for name, args in receipt.events if name == "AirdropFailed"]
             results[student] = decode_revert(HexBytes(failed[0]["reason"])).reason if failed else "solved"
         return results

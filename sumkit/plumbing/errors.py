@@ -394,17 +394,13 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"The owner claimed your airdrop, but nothing left the target of instance {a['id']}: point your contract at "
         "your own instance's target (registry.instanceAt(id)['target']) and check that the owner's wait has passed."
     ),
-    "OthersSwept": lambda a: (
-        f"Your airdrop also took {format_ether(a['lost'])} from classmates' targets: only your own target may be "
-        "swept, so everything it did was undone. Attack your own instance only."
+    "NotTargetOwner": lambda a: (
+        f"Only the owner of instance {a['id']}'s target ({a['owner']}) claims its airdrop, not {a['caller']}: the "
+        "instructor runs room.claim_airdrops(), which signs as each target's owner."
     ),
     "OnlyRegistry": lambda a: (
         "judgeAirdrop is part of claimAirdrop and only the registry calls it: the instructor runs "
         "room.claim_airdrops()."
-    ),
-    "TooManyOwnerTargets": lambda a: (
-        f"A class holds at most {a['max']} tx_origin instances (each airdrop claim checks every one's target within "
-        "one transaction's gas): start the class with fewer students or without that level."
     ),
     "TestRowTooLong": lambda a: (
         f"Row {a['row']} of piece {a['index']} has {a['length']} values, more than the {a['maxRowLength']} the "

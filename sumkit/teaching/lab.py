@@ -80,16 +80,19 @@ class Level:
     """One level: a fresh deployment of a vulnerable (or fixed) mini trainer, and its victims.
 
     ``contract`` is the target (it holds the deposits), ``model`` its ``DensePerceptron``,
-    ``player`` your account (Mallory), ``ids`` the ids of notable contributions, ``owed`` the wei the
+    ``player`` your account (Mallory), ``owner`` the target's owner (``chain.owner``, who deploys it, unless a class
+    gives each student's target its own), ``ids`` the ids of notable contributions, ``owed`` the wei the
     honest contributors are still owed. Create it with :func:`level`.
     """
 
-    def __init__(self, spec: _Spec, chain: Chain, player: str, fixed: bool, *, travel: bool = True) -> None:
+    def __init__(self, spec: _Spec, chain: Chain, player: str, fixed: bool, *, travel: bool = True,
+                 owner: str | None = None) -> None:
         self._spec = spec
         self.name = spec.name
         self.chain = chain
         self.player = player
         self.fixed = fixed
+        self.owner = chain.owner if owner is None else owner
         self.contract: Contract
         self.model: Contract
         self.handler: Contract | None = None
@@ -108,7 +111,7 @@ class Level:
         if self._spec.after_wait is not None:
             self._spec.after_wait(self)
         self.start_balance = self.chain.balance(self.player)
-        self.owner_start_balance = self.chain.balance(self.chain.owner)
+        self.owner_start_balance = self.chain.balance(self.owner)
 
     def __repr__(self) -> str:
         kind = "fixed" if self.fixed else "vulnerable"
@@ -193,7 +196,7 @@ class Level:
         """Level 'tx_origin' only: the owner falls for the bait and calls ``claimAirdrop()`` on ``address``."""
         if self.name != "tx_origin":
             raise ValueError("lure() belongs to the level 'tx_origin': nobody else falls for airdrops here")
-        return Contract(self.chain, "AirdropPhisher", address).transact("claimAirdrop", sender=self.chain.owner)
+        return Contract(self.chain, "AirdropPhisher", address).transact("claimAirdrop", sender=self.owner)
 
     def contributions(self) -> pd.DataFrame:
         """Every contribution held by the target, read from the chain (amounts in wei)."""
@@ -256,7 +259,7 @@ def _deploy_lab_trainer(level: Level, vulnerable: str, fixed: str, *extra: int, 
     trainer_address = chain.next_contract_address(owner, skip=1)
     level.model = chain.deploy("DensePerceptron", trainer_address, list(WEIGHTS), 0, learning_rate, FEATURE_BOUND,
                                sender=owner)
-    level.contract = chain.deploy(name, level.model.address, owner, DEPOSIT, REFUND_WAIT, *extra, sender=owner)
+    level.contract = chain.deploy(name, level.model.address, level.owner, DEPOSIT, REFUND_WAIT, *extra, sender=owner)
     assert level.contract.address == trainer_address
 
 
@@ -327,7 +330,7 @@ def _won_tx_origin(level: Level, player: str) -> bool:
     for i in range(level.contract.call("contributionCount")):
         c = level.contract.call("contribution", i)
         swept += c["deposit"] if c["claimable"] == 0 and not c["refunded"] else 0
-    owner_gain = chain.balance(chain.owner) - level.owner_start_balance
+    owner_gain = chain.balance(level.owner) - level.owner_start_balance
     return swept > 0 and owner_gain < swept and chain.balance(player) > level.start_balance
 
 
