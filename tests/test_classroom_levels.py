@@ -245,6 +245,9 @@ def test_an_airdrop_claim_is_bounded_by_the_gas_the_bait_may_burn(compiled):
                            GOALS["tx_origin"], NO_MODEL, sender=chain.owner).output
     lure = chain.deploy(compiled["BurningAirdrop"], sender=chain.mallory)
     registry.transact("offerAirdrop", id, lure.address, sender=chain.mallory)
+    with pytest.raises(sk.Reverted, match="NotEnoughGasForClaim"):  # too little gas cannot starve the bait
+        registry.transact("claimAirdrop", id, sender=level.owner, gas=registry.call("CLAIM_GAS"))
+    assert registry.call("offeredAirdrop", id) == lure.address
     receipt = registry.transact("claimAirdrop", id, sender=level.owner)
     assert receipt.event("AirdropFailed")["lure"] == lure.address and "LevelSolved" not in dict(receipt.events)
     allowed = registry.call("AIRDROP_GAS")

@@ -54,6 +54,10 @@ contract ClassRegistry is ReentrancyGuard {
     /// bound on what one student's bait costs the owner.
     uint256 public constant AIRDROP_GAS = 2_000_000;
 
+    /// @notice The gas `claimAirdrop` needs left when it starts, so that the lure always gets all of `AIRDROP_GAS`:
+    /// a claim sent with less (say from a gas estimate that found the cheaper failing path) is refused.
+    uint256 public constant CLAIM_GAS = AIRDROP_GAS + 250_000;
+
     /// @notice A trainer listed in the class.
     /// @param trainer The `CollaborativeTrainer` contract.
     /// @param lister Who listed it: the instructor (published) or a student (registered).
@@ -168,6 +172,9 @@ contract ClassRegistry is ReentrancyGuard {
     /// @notice Only the owner of instance `id`'s target, `owner`, may claim its airdrop; `caller` is not.
     error NotTargetOwner(uint256 id, address caller, address owner);
 
+    /// @notice `claimAirdrop` was left `left` gas, less than the `needed` it must have to give the lure all its gas.
+    error NotEnoughGasForClaim(uint256 needed, uint256 left);
+
     /// @notice Only the registry itself may call this.
     error OnlyRegistry(address caller);
 
@@ -271,6 +278,7 @@ contract ClassRegistry is ReentrancyGuard {
     /// @param id The instance's number.
     /// @return solved Whether the claim solved the instance.
     function claimAirdrop(uint256 id) external nonReentrant returns (bool solved) {
+        if (gasleft() < CLAIM_GAS) revert NotEnoughGasForClaim(CLAIM_GAS, gasleft());
         Instance storage instance = _instance(id);
         if (instance.goal != Goal.OwnerPhished) revert SubmitAnotherWay(id, instance.goal);
         address owner = LabTrainer(instance.target).owner();
@@ -297,12 +305,7 @@ contract ClassRegistry is ReentrancyGuard {
         address target = instance.target;
         uint256 held = target.balance;
         uint256 before = instance.student.balance;
-        (bool ok, bytes memory reason) = lure.call{gas: AIRDROP_GAS}(abi.encodeCall(IAirdrop.claimAirdrop, ()));
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
-        }
+        IAirdrop(lure).claimAirdrop{gas: AIRDROP_GAS}(); // if it reverts, so does this, with its reason
         uint256 left = target.balance;
         if (left >= held) revert NothingSwept(id);
         uint256 gained = instance.student.balance > before ? instance.student.balance - before : 0;

@@ -387,6 +387,10 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
         "loot must reach your own account in the same call. Send it on from your contract to you (not to the "
         "contract's caller: that is the registry or the owner), and use a contract you deployed."
     ),
+    "NotEnoughGasForClaim": lambda a: (
+        f"An airdrop claim needs {a['needed']:,} gas left when it starts (it gave {a['left']:,}), so that the offered "
+        "contract always gets all the gas it may use: send it with a higher gas limit (room.claim_airdrops() does)."
+    ),
     "NoAirdropOffered": lambda a: (
         f"No airdrop is offered for instance {a['id']}: the student offers one first with offerAirdrop(id, contract)."
     ),
