@@ -187,7 +187,8 @@ def test_level_instances_count_only_when_validated_on_chain(room, ana):
     with pytest.raises(sk.Reverted, match="NotYourInstance"):
         registry.transact("submitInstance", bens, sender=ana.owner)
     with pytest.raises(sk.Reverted, match="NotInstructor"):
-        registry.transact("createInstance", ana.owner, registry.address, "reentrancy", 0, 1, sender=ana.owner)
+        registry.transact("createInstance", ana.owner, registry.address, "reentrancy", 0, 1, "0x" + "00" * 20,
+                           sender=ana.owner)
     # Solve it for real: the reentrancy attacker drains the target (as in the lab).
     target = registry.call("instanceAt", mine)["target"]
     attacker = ana.deploy("ReentrancyAttacker", target, sender=ana.owner)

@@ -41,8 +41,15 @@ STUDENT_BALANCE = ether(100)  # each student's starting ether
 STAFF_BALANCE = ether(10_000)  # the instructor and the lab's honest contributors (alice, bob, carol, mallory)
 STAFF = ("instructor", "alice", "bob", "carol", "mallory")  # accounts 0-4 of the class mnemonic
 FIRST_STUDENT = 10  # student i's key is account FIRST_STUDENT + i of the class mnemonic
-LEVELS = ("reentrancy", "open_record", "own_attacker")  # the lab levels every student gets an instance of
-GOALS = {"reentrancy": 0, "open_record": 0, "own_attacker": 1}  # ClassRegistry.Goal: Insolvent, Emptied
+VICTIM = 1_000_000  # the owner of student i's tx_origin targets is account VICTIM + i (its tx.origin reaches no other's)
+VICTIM_BALANCE = ether(10)  # for the gas of its airdrop claims
+# The lab levels every student gets an instance of, each with its on-chain goal (ClassRegistry.Goal's number).
+LEVELS = ("reentrancy", "own_attacker", "open_record", "tx_origin", "stale_prediction", "unchecked_take")
+GOALS = {"reentrancy": 0, "open_record": 0,  # Insolvent
+         "own_attacker": 1,  # EmptiedByYourAttack (submitAttack)
+         "tx_origin": 2,  # OwnerPhished (offerAirdrop, then the instructor's claim_airdrops)
+         "stale_prediction": 3,  # BadDataRefunded
+         "unchecked_take": 4}  # ClaimWrapped
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$")
 OPEN_HOST_WARNING = ("the class node listens on {host}: anyone who can reach this address can read the whole "
                      "class chain (every transaction, every balance). Only the admin URL can control it; keep "
@@ -230,19 +237,91 @@ class Classroom:
             self.trainer = deploy_class_trainer(chain)
             self.registry.transact("publishTrainer", self.trainer.address, "class model", sender=chain.owner)
             self.config["contracts"]["trainer"] = self.trainer.address
-        for name in names:
-            self.config["instances"][name] = {level: self._create_instance(name, level) for level in levels}
+        self._create_instances(names, levels)
         self._save()
         for name in names:
             self._write_join_file(name)
 
-    def _create_instance(self, name: str, level_name: str) -> int:
+    def _create_instances(self, names: list[str], level_names: Sequence[str]) -> None:
+        """Every student's instance of every level. Levels whose setup waits (``tx_origin``: the owner's claim wait,
+        ``unchecked_take``: a refund wait) wait together: one move of the class clock, before anyone joins."""
         from ..teaching import lab
 
-        level = lab.Level(lab._SPECS[level_name], self.chain, self.students[name], fixed=False)
-        receipt = self.registry.transact("createInstance", self.students[name], level.contract.address, level_name,
-                                         level.owed, GOALS[level_name], sender=self.chain.owner)
-        return receipt.output
+        chain, owner = self.chain, self.chain.owner
+        if "tx_origin" in level_names:
+            for name in names:
+                chain.backend.request("anvil_setBalance", [self._victim(name), hex(VICTIM_BALANCE)])
+        levels = {(name, level_name): lab.Level(lab._SPECS[level_name], chain, self.students[name], fixed=False,
+                                                travel=False,
+                                                owner=self._victim(name) if level_name == "tx_origin" else None)
+                  for name in names for level_name in level_names}
+        wait = max((lab._SPECS[level_name].wait for level_name in level_names), default=0)
+        if wait:
+            self.travel(seconds=wait)
+        frozen = "0x" + "00" * 20
+        if "stale_prediction" in level_names:  # the lab model as deployed, bound to the registry: nobody trains it
+            frozen = chain.deploy("DensePerceptron", self.registry.address, list(lab.WEIGHTS), 0, lab.FAST,
+                                  lab.FEATURE_BOUND, sender=owner).address
+        for (name, level_name), level in levels.items():
+            level.finish_setup()
+            receipt = self.registry.transact(
+                "createInstance", self.students[name], level.contract.address, level_name, level.owed,
+                GOALS[level_name], frozen if level_name == "stale_prediction" else "0x" + "00" * 20, sender=owner)
+            self.config["instances"].setdefault(name, {})[level_name] = receipt.output
+
+    def new_instance(self, name: str, level: str) -> int:
+        """Give student ``name`` a fresh instance of ``level`` (say a classmate drained theirs first) and rewrite
+        their join file with it; the old instance stays in the registry. A level whose setup waits (``tx_origin``,
+        ``unchecked_take``) moves the class clock by its wait. Returns the new instance's id.
+
+        >>> room.new_instance("ana", "own_attacker")              # doctest: +SKIP
+        12
+        """
+        if name not in self.students:
+            raise KeyError(f"no student {name!r} in this class: {', '.join(self.students)}")
+        if level not in GOALS:
+            raise ValueError(f"unknown level {level!r}: choose one of {', '.join(GOALS)}")
+        self._create_instances([name], [level])
+        self._save()
+        self._write_join_file(name)
+        return self.config["instances"][name][level]
+
+    def _victim(self, name: str) -> str:
+        """The account that owns student ``name``'s ``tx_origin`` targets (the victim who claims airdrops), derived
+        from the class mnemonic; the instructor's chain signs for it from now on."""
+        account = _derive(self._mnemonic, VICTIM + self.config["students"].index(name))
+        if account.address not in self.chain.accounts:
+            self.chain.backend.add_account(account.key)
+            self.chain.backend.accounts.append(account.address)  # a ClassBackend sends only for its accounts
+            self.chain.accounts.append(account.address)
+            self.chain.name_account(account.address, f"{name}'s owner")
+        return account.address
+
+    def claim_airdrops(self) -> dict[str, str]:
+        """Level ``tx_origin``'s victims: each target's owner (an account of the class's, one per student) claims the
+        airdrop its student offered with ``registry.offerAirdrop(id, contract)``, one transaction each, through the
+        registry, which judges the claim. Run it after moving the clock (or whenever students ask). Returns
+        ``{student: "solved" or why not}``.
+
+        >>> room.claim_airdrops()                                  # doctest: +SKIP
+        {'ana': 'solved', 'ben': 'LootNotReceived(id=9, lost=2000000000000000000, gained=0)'}
+        """
+        from hexbytes import HexBytes
+
+        from ..plumbing.errors import decode_revert
+
+        results: dict[str, str] = {}
+        offered = {e["id"] for e in self.chain.logs("AirdropOffered", address=self.registry.address)}
+        gas = self.registry.call("CLAIM_GAS") + 100_000  # the lure always gets all its gas (see ClassRegistry)
+        for id in sorted(offered):
+            if int(self.registry.call("offeredAirdrop", id), 16) == 0:  # claimed already
+                continue
+            address = self.registry.call("instanceAt", id)["student"]
+            student = next(name for name, known in self.students.items() if known == address)
+            receipt = self.registry.transact("claimAirdrop", id, sender=self._victim(student), gas=gas)
+            failed = [args for name, args in receipt.events if name == "AirdropFailed"]
+            results[student] = decode_revert(HexBytes(failed[0]["reason"])).reason if failed else "solved"
+        return results
 
     def _load(self) -> None:
         """A restarted class: handles on what the class already deployed."""

@@ -358,8 +358,53 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "AlreadySolved": lambda a: f"Level instance {a['id']} is solved already: its LevelSolved event is on chain.",
     "NotSolvedYet": lambda a: (
-        f"Level instance {a['id']} is not solved yet: its target still holds {format_ether(a['targetBalance'])} "
-        f"(it owes {format_ether(a['owed'])} to others). Submit again once your attack has met the level's goal."
+        f"Level instance {a['id']} is not solved yet: its goal is not met on chain (its target holds "
+        f"{format_ether(a['targetBalance'])} and owes {format_ether(a['owed'])} to others). Submit again once your "
+        "attack has met the level's goal (the instructor guide's table says what the registry checks per level)."
+    ),
+    "SubmitAnotherWay": lambda a: (
+        f"Level instance {a['id']} is judged while it happens, not by submitInstance: "
+        + {1: "own_attacker: call submitAttack(id, yourContract); the registry calls yourContract.attack() and "
+              "watches the ether.",
+           2: "tx_origin: call offerAirdrop(id, yourContract); the owner claims it when the instructor hands out "
+              "airdrops."}.get(a["goal"], "this level is submitted with submitInstance(id).")
+    ),
+    "NoFrozenModel": lambda a: (
+        "A stale_prediction instance needs a frozen copy of its model (a DensePerceptron bound to the registry), "
+        "whose verdict says which label is right: deploy one and pass its address."
+    ),
+    "AlreadyDrained": lambda a: (
+        f"The target of instance {a['id']} holds {format_ether(a['held'])}, less than the {format_ether(a['owed'])} "
+        "it owes: it was drained before your attack, so your attack cannot be seen doing it. Ask the instructor for "
+        "a new instance (room.new_instance(name, level))."
+    ),
+    "TargetNotEmptied": lambda a: (
+        f"Your attack left {format_ether(a['left'])} in the target of instance {a['id']}: it must empty it. Keep "
+        "asking while the target holds at least one deposit, and start from a contribution of your contract's own."
+    ),
+    "LootNotReceived": lambda a: (
+        f"The target lost {format_ether(a['lost'])} but your account gained only {format_ether(a['gained'])}: the "
+        "loot must reach your own account in the same call. Send it on from your contract to you (not to the "
+        "contract's caller: that is the registry or the owner), and use a contract you deployed."
+    ),
+    "NotEnoughGasForClaim": lambda a: (
+        f"An airdrop claim needs {a['needed']:,} gas left when it starts (it gave {a['left']:,}), so that the offered "
+        "contract always gets all the gas it may use: send it with a higher gas limit (room.claim_airdrops() does)."
+    ),
+    "NoAirdropOffered": lambda a: (
+        f"No airdrop is offered for instance {a['id']}: the student offers one first with offerAirdrop(id, contract)."
+    ),
+    "NothingSwept": lambda a: (
+        f"The owner claimed your airdrop, but nothing left the target of instance {a['id']}: point your contract at "
+        "your own instance's target (registry.instanceAt(id)['target']) and check that the owner's wait has passed."
+    ),
+    "NotTargetOwner": lambda a: (
+        f"Only the owner of instance {a['id']}'s target ({a['owner']}) claims its airdrop, not {a['caller']}: the "
+        "instructor runs room.claim_airdrops(), which signs as each target's owner."
+    ),
+    "OnlyRegistry": lambda a: (
+        "judgeAirdrop is part of claimAirdrop and only the registry calls it: the instructor runs "
+        "room.claim_airdrops()."
     ),
     "TestRowTooLong": lambda a: (
         f"Row {a['row']} of piece {a['index']} has {a['length']} values, more than the {a['maxRowLength']} the "

@@ -72,22 +72,27 @@ class _Spec:
     fix: str
     setup: Callable[[Level], None]
     won: Callable[[Level, str], bool]
+    wait: int = 0  # seconds the setup waits (the clock moves) before ``after_wait`` runs
+    after_wait: Callable[[Level], None] | None = None
 
 
 class Level:
     """One level: a fresh deployment of a vulnerable (or fixed) mini trainer, and its victims.
 
     ``contract`` is the target (it holds the deposits), ``model`` its ``DensePerceptron``,
-    ``player`` your account (Mallory), ``ids`` the ids of notable contributions, ``owed`` the wei the
+    ``player`` your account (Mallory), ``owner`` the target's owner (``chain.owner``, who deploys it, unless a class
+    gives each student's target its own), ``ids`` the ids of notable contributions, ``owed`` the wei the
     honest contributors are still owed. Create it with :func:`level`.
     """
 
-    def __init__(self, spec: _Spec, chain: Chain, player: str, fixed: bool) -> None:
+    def __init__(self, spec: _Spec, chain: Chain, player: str, fixed: bool, *, travel: bool = True,
+                 owner: str | None = None) -> None:
         self._spec = spec
         self.name = spec.name
         self.chain = chain
         self.player = player
         self.fixed = fixed
+        self.owner = chain.owner if owner is None else owner
         self.contract: Contract
         self.model: Contract
         self.handler: Contract | None = None
@@ -95,8 +100,18 @@ class Level:
         self.owed = 0
         self._hints_shown = 0
         spec.setup(self)
-        self.start_balance = chain.balance(player)
-        self.owner_start_balance = chain.balance(chain.owner)
+        if travel:  # a class runs the waits of all its instances with one move of its clock, then finish_setup
+            if spec.wait:
+                chain.travel(seconds=spec.wait)
+            self.finish_setup()
+
+    def finish_setup(self) -> None:
+        """The part of the setup after the level's wait (``travel=False`` leaves it to the caller, once the clock
+        has moved ``_SPECS[name].wait`` seconds)."""
+        if self._spec.after_wait is not None:
+            self._spec.after_wait(self)
+        self.start_balance = self.chain.balance(self.player)
+        self.owner_start_balance = self.chain.balance(self.owner)
 
     def __repr__(self) -> str:
         kind = "fixed" if self.fixed else "vulnerable"
@@ -181,7 +196,7 @@ class Level:
         """Level 'tx_origin' only: the owner falls for the bait and calls ``claimAirdrop()`` on ``address``."""
         if self.name != "tx_origin":
             raise ValueError("lure() belongs to the level 'tx_origin': nobody else falls for airdrops here")
-        return Contract(self.chain, "AirdropPhisher", address).transact("claimAirdrop", sender=self.chain.owner)
+        return Contract(self.chain, "AirdropPhisher", address).transact("claimAirdrop", sender=self.owner)
 
     def contributions(self) -> pd.DataFrame:
         """Every contribution held by the target, read from the chain (amounts in wei)."""
@@ -244,7 +259,7 @@ def _deploy_lab_trainer(level: Level, vulnerable: str, fixed: str, *extra: int, 
     trainer_address = chain.next_contract_address(owner, skip=1)
     level.model = chain.deploy("DensePerceptron", trainer_address, list(WEIGHTS), 0, learning_rate, FEATURE_BOUND,
                                sender=owner)
-    level.contract = chain.deploy(name, level.model.address, owner, DEPOSIT, REFUND_WAIT, *extra, sender=owner)
+    level.contract = chain.deploy(name, level.model.address, level.owner, DEPOSIT, REFUND_WAIT, *extra, sender=owner)
     assert level.contract.address == trainer_address
 
 
@@ -305,8 +320,7 @@ def _setup_open_record(level: Level) -> None:
 # -- level: tx_origin -------------------------------------------------------------------------------
 def _setup_tx_origin(level: Level) -> None:
     _deploy_lab_trainer(level, "TxOriginTrainer", "TxOriginTrainerFixed", OWNER_CLAIM_WAIT)
-    _honest_pair(level)
-    level.chain.travel(seconds=OWNER_CLAIM_WAIT + REFUND_WAIT)  # forgotten deposits: the owner may sweep them
+    _honest_pair(level)  # then the level waits OWNER_CLAIM_WAIT + REFUND_WAIT: forgotten deposits, the owner may sweep
 
 
 def _won_tx_origin(level: Level, player: str) -> bool:
@@ -316,7 +330,7 @@ def _won_tx_origin(level: Level, player: str) -> bool:
     for i in range(level.contract.call("contributionCount")):
         c = level.contract.call("contribution", i)
         swept += c["deposit"] if c["claimable"] == 0 and not c["refunded"] else 0
-    owner_gain = chain.balance(chain.owner) - level.owner_start_balance
+    owner_gain = chain.balance(level.owner) - level.owner_start_balance
     return swept > 0 and owner_gain < swept and chain.balance(player) > level.start_balance
 
 
@@ -344,8 +358,13 @@ def _won_stale_prediction(level: Level, player: str) -> bool:
 def _setup_unchecked_take(level: Level) -> None:
     chain = level.chain
     _deploy_lab_trainer(level, "UncheckedTakeTrainer", "UncheckedTakeTrainerFixed")
-    first = [_add(level, POSITIVE, 1, chain.alice), _add(level, NEGATIVE, 0, chain.bob)]
-    chain.travel(seconds=REFUND_WAIT)
+    level.ids["alice_first"] = _add(level, POSITIVE, 1, chain.alice)
+    level.ids["bob_first"] = _add(level, NEGATIVE, 0, chain.bob)  # then the level waits REFUND_WAIT
+
+
+def _after_wait_unchecked_take(level: Level) -> None:
+    chain = level.chain
+    first = [level.ids["alice_first"], level.ids["bob_first"]]
     for account, i in zip((chain.alice, chain.bob), first):  # alice and bob have good data: they may take
         level.contract.transact("refund", i, sender=account)
     _honest_pair(level)
@@ -454,6 +473,7 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_tx_origin,
             won=_won_tx_origin,
+            wait=OWNER_CLAIM_WAIT + REFUND_WAIT,
         ),
         _Spec(
             name="stale_prediction",
@@ -500,6 +520,8 @@ _SPECS: dict[str, _Spec] = {
             ),
             setup=_setup_unchecked_take,
             won=_insolvent,
+            wait=REFUND_WAIT,
+            after_wait=_after_wait_unchecked_take,
         ),
     )
 }
