@@ -17,8 +17,8 @@ results, the table and the JSON, rather than given a made-up number.
 A second table (run without ``--config``) puts the largest transaction of every operation next to EIP-7825's cap
 of 16,777,216 gas, with the headroom left: each model at the largest size the kit accepts with a sample at
 ``MAX_SAMPLE_WORK``'s bound (``CAP_CONFIGS``: deployment chunks, extend, add, refund, report), then the market at
-the audit's size (commit, reveal batches, settle steps, withdraw). Its JSON rows also carry ``transactions``; an
-operation the cap refuses has ``gas`` null and is printed OVER THE CAP.
+the audit's size (commit, reveal batches, settle steps, withdraw). Its JSON rows also carry ``transactions`` and
+``headroom`` (the cap minus the gas); an operation the cap refuses has ``gas`` null and is printed OVER THE CAP.
 """
 
 from __future__ import annotations
@@ -585,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     if not args.config:
         cap = cap_rows() + market_cap_rows()
+        for r in cap:  # in the JSON too: what one transaction leaves under the cap (None: refused, or not one)
+            r["headroom"] = TX_GAS_CAP - r["gas"] if r["transactions"] and r["gas"] is not None else None
         print()
         print(market_cap_table(cap))
         rows = rows + cap
