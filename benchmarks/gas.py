@@ -16,8 +16,8 @@ results, the table and the JSON, rather than given a made-up number.
 
 A second table (run without ``--config``) puts the largest transaction of every operation next to EIP-7825's cap
 of 16,777,216 gas, with the headroom left: each model at the largest size the kit accepts with a sample at
-``MAX_SAMPLE_WORK``'s bound (``CAP_CONFIGS``: deployment chunks, extend, add, refund, report), then the market at
-the audit's size (commit, reveal batches, settle steps, withdraw). Its JSON rows also carry ``transactions`` and
+``MAX_SAMPLE_WORK``'s bound (``CAP_CONFIGS``: deployment chunks, extend, add, refund, report, take), then the market
+at the audit's size (commit, reveal batches, settle steps, withdraw). Its JSON rows also carry ``transactions`` and
 ``headroom`` (the cap minus the gas); an operation the cap refuses has ``gas`` null and is printed OVER THE CAP.
 """
 
@@ -376,9 +376,10 @@ def sybil_removals(sybils: int = 6, backend: str = "revm") -> dict[str, int]:
 # costs a cold read), deployed with Deposit-Refund-Take on revm (gas equal to py-evm's, tests/test_revm.py).
 # ``cap_story`` records the largest transaction of each operation: ``deploy`` (the model's constructor with its
 # first chunk), ``extend`` (each further chunk), the trainer and its mechanism, ``add_agree``, ``refund``,
-# ``add_update`` (another account adds the same sample with a label the model then still disagrees with) and
-# ``report`` (the first account takes that deposit). An operation over the cap is refused with OutOfGas: its row
-# says so (``gas`` None) instead of a number.
+# ``add_update`` (another account adds the same sample with a label the model then still disagrees with),
+# ``report`` (the first account flags that contribution: the mechanism's ``take_delay`` is on) and ``take`` (its
+# report a delay later, which takes the deposit); both ask the model. An operation over the cap is refused with
+# OutOfGas: its row says so (``gas`` None) instead of a number.
 
 # The most features a DensePerceptron deploys with: its single deployment transaction's init code (the contract's
 # code and 32 bytes per weight) must stay within EIP-3860's 49,152 bytes; 1,431 features are refused.
@@ -460,7 +461,9 @@ CAP_CONFIGS: dict[str, Callable[[], tuple[Any, Any]]] = {
     f"sparse-ncc-2-x{_bound_len(2)}": _cap_sparse_centroid,
     f"sparse-ncc-50x2400-x{_bound_len(50)}": _cap_sparse_centroid_classes,
 }
-CAP_OPERATIONS = ("deploy", "extend", "finalize", "trainer", "incentive", "add_agree", "refund", "add_update", "report")
+CAP_OPERATIONS = ("deploy", "extend", "finalize", "trainer", "incentive", "add_agree", "refund", "add_update",
+                  "report", "take")
+CAP_TAKE_DELAY = 3_600  # Deposit-Refund-Take's two-step take: a report flags, one a delay later takes
 
 
 def cap_story(config: str, backend: str = "revm") -> dict[str, tuple[int | None, int]]:
@@ -470,7 +473,10 @@ def cap_story(config: str, backend: str = "revm") -> dict[str, tuple[int | None,
     chain = sk.Chain(backend=backend)
     result: dict[str, tuple[int | None, int]] = {}
     start = len(chain.gas_log)
-    trainer = sk.deploy(chain, model, _deposit_refund_take(), name=config)
+    incentive = sk.incentives.DepositRefundTake(refund_wait=sk.days(1), owner_claim_wait=sk.days(9),
+                                                any_address_claim_wait=sk.days(9), cost_weight=10**14,
+                                                take_delay=CAP_TAKE_DELAY)
+    trainer = sk.deploy(chain, model, incentive, name=config)
     log = chain.gas_log.iloc[start:]
     model_log = log[log["contract"] == model.contract_name]
     for op in ("deploy", "extend", "finalize"):
@@ -508,7 +514,11 @@ def cap_story(config: str, backend: str = "revm") -> dict[str, tuple[int | None,
     if bad is not None:
         if trainer.predict(x) == other:
             raise AssertionError(f"{config}: one update flipped the model; the report needs a margin")
-        send("report", lambda: trainer.report(bad, sender=chain.alice))
+        if send("report", lambda: trainer.report(bad, sender=chain.alice)) != 0:  # with take_delay: a flag
+            raise AssertionError(f"{config}: the first report should only flag the contribution")
+        chain.travel(seconds=CAP_TAKE_DELAY)
+        if not send("take", lambda: trainer.report(bad, sender=chain.alice)):
+            raise AssertionError(f"{config}: the take after the delay paid nothing")
     return {op: result[op] for op in CAP_OPERATIONS if op in result}
 
 

@@ -64,12 +64,12 @@ OVER_THE_CAP = {
 ])
 def test_worst_case_of_every_configuration_fits_the_transaction_cap(config):
     """Each model at the largest size the kit accepts, a sample at the bound: deployment (every chunk), add,
-    refund, update and report each fit one transaction of at most 16,777,216 gas (on revm, gas equal to py-evm's).
-    The market's stages at the audit's size are asserted by tests/test_prediction_market.py."""
+    refund, update, report (a flag) and take each fit one transaction of at most 16,777,216 gas (on revm, gas equal
+    to py-evm's). The market's stages at the audit's size are asserted by tests/test_prediction_market.py."""
     rows = cap_rows([config])
     ops = {r["operation"] for r in rows}
     assert {"deploy", "trainer", "incentive", "add_agree", "add_update"} <= ops
     over = {r["operation"]: r["gas"] for r in rows if r["gas"] is None or r["gas"] > CAP}
     assert not over, f"over the cap (None: refused with OutOfGas): {over}\n{market_cap_table(rows)}"
-    assert {"refund", "report"} <= ops  # reached only when both adds fit
+    assert {"refund", "report", "take"} <= ops  # reached only when both adds fit
     assert max(r["gas"] for r in rows) > CAP // 8  # a worst case: at least one heavy transaction
