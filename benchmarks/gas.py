@@ -13,6 +13,12 @@ The incentive mechanism is part of the configuration (``INCENTIVES``; Deposit-Re
 Under Points (``points-*`` configs) adding is free, ``refund`` is the claim of alice's point (it pays 0 wei),
 and ``report`` does not apply (Points has no deposits to take): that operation is omitted from the
 results, the table and the JSON, rather than given a made-up number.
+
+A second table (run without ``--config``) puts the largest transaction of every operation next to EIP-7825's cap
+of 16,777,216 gas, with the headroom left: each model at the largest size the kit accepts with a sample at
+``MAX_SAMPLE_WORK``'s bound (``CAP_CONFIGS``: deployment chunks, extend, add, refund, report, take), then the market
+at the audit's size (commit, reveal batches, settle steps, withdraw). Its JSON rows also carry ``transactions`` and
+``headroom`` (the cap minus the gas); an operation the cap refuses has ``gas`` null and is printed OVER THE CAP.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ import numpy as np
 from eth_utils import keccak
 
 import sumkit as sk
+from sumkit.handles.trainer import MAX_CLASSES, MAX_SAMPLE_WORK
 from sumkit.incentives.prediction_market import TX_GAS_CAP
+from sumkit.models import naive_bayes, sparse_nearest_centroid, sparse_perceptron
+from sumkit.plumbing.encoding import DEFAULT_FEATURE_BOUND, SCALE
 
 from . import write_json
 
@@ -152,10 +161,11 @@ CONFIGS["points-dense-perceptron-9"] = _dense_perceptron_9
 # ``commit`` (the sponsor's test set and bounty), ``add_data`` (one contribution and its stake),
 # ``settle_per_contribution`` (the gas of the whole settlement of ``MARKET_CONTRIBUTIONS`` contributions
 # divided by their number: the model is evaluated after each of them, one test piece per settlement step) and
-# ``withdraw``. Its ceilings are about 5% above what issue 12's version measured; ``deploy`` rose 3.6% for issue
-# 19 (5,675,691 measured): the market's code now reuses known errors after a removal and keeps penalties
-# through an abandonment (5,594,907 with that alone), and the dense perceptron it deploys checks its feature
-# bound while the trainer checks its class cap (findings 1 and 5).
+# ``withdraw``. Its ceilings are about 5% above what issue 12's version measured; ``deploy`` rose 3% for issue 19
+# (5,658,245 measured): the market's code now reuses known errors after a removal and keeps penalties through an
+# abandonment, and the dense perceptron it deploys checks its feature bound while the trainer checks its class cap
+# (findings 1 and 5). That made 5,675,403; keeping two constants internal that Python never reads from the chain
+# (SETTLE_GAS_RESERVE; MAX_ROWS_PER_PIECE, which Python derives from two constants it checks) saved 17,158.
 MARKET_OPERATIONS = ("deploy", "commit", "add_data", "settle_per_contribution", "withdraw")
 MARKET_CONTRIBUTIONS = 50
 INCENTIVES["market-dense-perceptron-9"] = lambda: sk.incentives.PredictionMarket(
@@ -163,7 +173,7 @@ INCENTIVES["market-dense-perceptron-9"] = lambda: sk.incentives.PredictionMarket
 )
 CONFIGS["market-dense-perceptron-9"] = _dense_perceptron_9
 CEILINGS["market-dense-perceptron-9"] = {
-    "deploy": 5_700_000,
+    "deploy": 5_665_000,
     "commit": 290_000,
     "add_data": 233_000,
     "settle_per_contribution": 158_000,
@@ -360,6 +370,165 @@ def sybil_removals(sybils: int = 6, backend: str = "revm") -> dict[str, int]:
             "replays": m.contract.call("settlement")[1]}
 
 
+# -- every model configuration at its worst case, next to the cap (issue 19, finding 8) ---------------------------
+# Each configuration is a model at the largest size the kit accepts and a sample at the bound (``MAX_SAMPLE_WORK``
+# counts ``(len(x) + 1) x classes``; sparse samples spread one active feature per storage word, so every value
+# costs a cold read), deployed with Deposit-Refund-Take on revm (gas equal to py-evm's, tests/test_revm.py).
+# ``cap_story`` records the largest transaction of each operation: ``deploy`` (the model's constructor with its
+# first chunk), ``extend`` (each further chunk), the trainer and its mechanism, ``add_agree``, ``refund``,
+# ``add_update`` (another account adds the same sample with a label the model then still disagrees with),
+# ``report`` (the first account flags that contribution: the mechanism's ``take_delay`` is on) and ``take`` (its
+# report a delay later, which takes the deposit); both ask the model. An operation over the cap is refused with
+# OutOfGas: its row says so (``gas`` None) instead of a number.
+
+# The most features a DensePerceptron deploys with: its single deployment transaction's init code (the contract's
+# code and 32 bytes per weight) must stay within EIP-3860's 49,152 bytes; 1,431 features are refused.
+DENSE_MAX_FEATURES = 1_430
+# The most features a NearestCentroid of 2 classes deploys with: 2 x (features + 1) values, four to a storage word,
+# in at most MAX_WORDS_PER_DEPLOY = 600 words.
+CENTROID_MAX_FEATURES = 1_199
+
+
+def _spread(k: int, per_word: int) -> list[int]:
+    """``k`` active features, one per storage word of ``per_word`` values: every one costs a cold read."""
+    return list(range(0, k * per_word, per_word))
+
+
+def _bound_len(classes: int) -> int:
+    """The longest sample ``MAX_SAMPLE_WORK`` lets a model of ``classes`` classes take."""
+    return MAX_SAMPLE_WORK // classes - 1
+
+
+def _cap_dense_perceptron() -> tuple[Any, Any]:
+    sign = np.random.default_rng(0).choice([-1.0, 1.0], DENSE_MAX_FEATURES)
+    bound = DEFAULT_FEATURE_BOUND * 0.99  # every value near the feature bound
+    return sk.models.DensePerceptron.from_floats(sign, 0.0, learning_rate=0.001), sign * bound
+
+
+def _cap_nearest_centroid() -> tuple[Any, Any]:
+    sign = np.random.default_rng(0).choice([-1.0, 1.0], CENTROID_MAX_FEATURES)
+    bound = DEFAULT_FEATURE_BOUND * 0.99
+    return sk.models.NearestCentroid.from_floats([sign * bound, -sign * bound], counts=[10, 10]), sign * bound
+
+
+def _cap_nearest_centroid_classes() -> tuple[Any, Any]:
+    classes = MAX_CLASSES  # 1,000 classes x 1 feature: 500 words
+    return sk.models.NearestCentroid.from_floats([[c / classes] for c in range(classes)], counts=[10] * classes), [0.0]
+
+
+def _cap_sparse_perceptron() -> tuple[Any, Any]:
+    x = _spread(_bound_len(2), sparse_perceptron.PARAMS_PER_WORD)
+    return sk.models.SparsePerceptron([-SCALE] * (x[-1] + 1), 0, 1), x  # predicts 0 by far; a step of 1 per update
+
+
+def _cap_naive_bayes() -> tuple[Any, Any]:
+    x = _spread(_bound_len(2), naive_bayes.SLOTS_PER_WORD)
+    counts = np.ones((2, x[-1] + 1), dtype=int)
+    counts[0, x] = 60_000  # class 0 has seen every active feature: one more class-1 sample does not flip it
+    return sk.models.NaiveBayes(counts.tolist(), [60_000, 60_000]), x
+
+
+def _cap_naive_bayes_classes() -> tuple[Any, Any]:
+    counts = np.ones((MAX_CLASSES, 8), dtype=int)
+    counts[0] = 60_000
+    return sk.models.NaiveBayes(counts.tolist(), [60_000] * MAX_CLASSES), list(range(_bound_len(MAX_CLASSES)))
+
+
+def _cap_sparse_centroid() -> tuple[Any, Any]:
+    x = _spread(_bound_len(2), sparse_nearest_centroid.VALUES_PER_WORD)
+    activations = np.ones((2, x[-1] + 1), dtype=int)  # every stored word non-zero
+    activations[0, x] = 10
+    return sk.models.SparseNearestCentroid(activations.tolist(), [10, 10]), x
+
+
+def _cap_sparse_centroid_classes() -> tuple[Any, Any]:
+    """The review's 50 classes x 2,400 features (tests/test_sample_bound.py), at the bound: 119 active features."""
+    classes, features = 50, 2_400
+    activations = np.zeros((classes, features), dtype=int)
+    for c in range(classes):
+        activations[c, c * 45 : c * 45 + 6 * (c % 5 + 1)] = c % 7 + 1
+    x = _spread(_bound_len(classes), sparse_nearest_centroid.VALUES_PER_WORD)
+    return sk.models.SparseNearestCentroid(activations.tolist(), [10] * classes), x
+
+
+CAP_CONFIGS: dict[str, Callable[[], tuple[Any, Any]]] = {
+    f"dense-perceptron-{DENSE_MAX_FEATURES}": _cap_dense_perceptron,
+    f"nearest-centroid-2x{CENTROID_MAX_FEATURES}": _cap_nearest_centroid,
+    f"nearest-centroid-{MAX_CLASSES}x1": _cap_nearest_centroid_classes,
+    f"sparse-perceptron-x{_bound_len(2)}": _cap_sparse_perceptron,
+    f"naive-bayes-2-x{_bound_len(2)}": _cap_naive_bayes,
+    f"naive-bayes-{MAX_CLASSES}-x{_bound_len(MAX_CLASSES)}": _cap_naive_bayes_classes,
+    f"sparse-ncc-2-x{_bound_len(2)}": _cap_sparse_centroid,
+    f"sparse-ncc-50x2400-x{_bound_len(50)}": _cap_sparse_centroid_classes,
+}
+CAP_OPERATIONS = ("deploy", "extend", "finalize", "trainer", "incentive", "add_agree", "refund", "add_update",
+                  "report", "take")
+CAP_TAKE_DELAY = 3_600  # Deposit-Refund-Take's two-step take: a report flags, one a delay later takes
+
+
+def cap_story(config: str, backend: str = "revm") -> dict[str, tuple[int | None, int]]:
+    """The worst case of ``config`` (in ``CAP_CONFIGS``) on a fresh chain: for each operation, its largest
+    transaction's gas (None: refused, over the cap) and how many transactions it took."""
+    model, x = CAP_CONFIGS[config]()
+    chain = sk.Chain(backend=backend)
+    result: dict[str, tuple[int | None, int]] = {}
+    start = len(chain.gas_log)
+    incentive = sk.incentives.DepositRefundTake(refund_wait=sk.days(1), owner_claim_wait=sk.days(9),
+                                                any_address_claim_wait=sk.days(9), cost_weight=10**14,
+                                                take_delay=CAP_TAKE_DELAY)
+    trainer = sk.deploy(chain, model, incentive, name=config)
+    log = chain.gas_log.iloc[start:]
+    model_log = log[log["contract"] == model.contract_name]
+    for op in ("deploy", "extend", "finalize"):
+        gas = model_log["gas_used"][model_log["function"] == op]
+        if len(gas):
+            result[op] = (int(gas.max()), len(gas))
+    result["trainer"] = (int(log["gas_used"][log["contract"] == "CollaborativeTrainer"].max()), 1)
+    result["incentive"] = (int(log["gas_used"][log["contract"] == "DepositRefundTake"].max()), 1)
+
+    def send(op: str, action: Callable[[], Any]) -> Any:
+        try:
+            out = action()
+        except sk.Reverted as e:
+            if "OutOfGas" not in str(e):
+                raise
+            result[op] = (None, 1)
+            return None
+        result[op] = (int(chain.last_receipt.gas_used), 1)
+        return out
+
+    agreeing = trainer.predict(x)
+    good = send("add_agree", lambda: trainer.add_data(x, agreeing, sender=chain.alice))
+    chain.travel(days=1)
+    if good is not None:
+        send("refund", lambda: trainer.refund(good, sender=chain.alice))
+    if model.n_classes == 2:
+        other = model.classes[1 - model.encode_label(agreeing)]
+    elif isinstance(model, sk.models.SparseNearestCentroid):  # the class farthest from the sample
+        numerators, denominators = trainer.classifier.call("squaredDistances", x)
+        other = model.classes[int(np.argmax([n / d for n, d in zip(numerators, denominators)]))]
+    else:  # class 0 is the sample's (Naive Bayes' counts, the nearest centroid), the last one far from it
+        other = model.classes[-1]
+    bad = send("add_update", lambda: trainer.add_data(x, other, sender=chain.bob))
+    chain.travel(days=1)
+    if bad is not None:
+        if trainer.predict(x) == other:
+            raise AssertionError(f"{config}: one update flipped the model; the report needs a margin")
+        if send("report", lambda: trainer.report(bad, sender=chain.alice)) != 0:  # with take_delay: a flag
+            raise AssertionError(f"{config}: the first report should only flag the contribution")
+        chain.travel(seconds=CAP_TAKE_DELAY)
+        if not send("take", lambda: trainer.report(bad, sender=chain.alice)):
+            raise AssertionError(f"{config}: the take after the delay paid nothing")
+    return {op: result[op] for op in CAP_OPERATIONS if op in result}
+
+
+def cap_rows(configs: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of {"config", "operation", "gas", "transactions"} for each worst-case model configuration (``gas``
+    None: over the cap, refused)."""
+    return [{"config": c, "operation": op, "gas": gas, "transactions": n}
+            for c in (configs or list(CAP_CONFIGS)) for op, (gas, n) in cap_story(c).items()]
+
+
 def market_cap_rows() -> list[dict[str, Any]]:
     """Rows of {"config", "operation", "gas", "transactions"}: the largest transaction of each stage of the
     audit's market (``transactions``: how many the stage sent), the no-op spam measurement and the Sybil
@@ -380,16 +549,23 @@ def market_cap_rows() -> list[dict[str, Any]]:
 
 
 def market_cap_table(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table of ``market_cap_rows``: each stage's largest transaction next to the cap."""
+    """A plain-text table of ``cap_rows`` and ``market_cap_rows``: each operation's largest transaction next to the
+    cap, with the headroom left (``txs``: how many transactions the operation sent)."""
     cap = TX_GAS_CAP
-    header = f"{'config':<26} {'operation':<28} {'gas':>11} {'txs':>5} {'of the cap':>10}"
+    header = f"{'config':<30} {'operation':<28} {'gas':>11} {'txs':>5} {'of the cap':>10} {'headroom':>11}"
     lines = [f"{header}   (cap: {cap:,} gas, EIP-7825)"]
     for r in rows:
         one = r["transactions"] > 0  # a transaction's gas (the largest of a stage), not a total or a difference
+        if r["gas"] is None:
+            lines.append(f"{r['config']:<30} {r['operation']:<28} {'> cap':>11} {r['transactions']:>5} "
+                         f"{'':>10} {'':>11}  OVER THE CAP (refused: OutOfGas)")
+            continue
         note = "  OVER THE CAP" if one and r["gas"] > cap else ""
         ratio = f"{r['gas'] / cap:.1%}" if one else ""
+        headroom = f"{cap - r['gas']:,}" if one else ""
         txs = r["transactions"] or ""
-        lines.append(f"{r['config']:<26} {r['operation']:<28} {r['gas']:>11,} {txs:>5} {ratio:>10}{note}")
+        lines.append(f"{r['config']:<30} {r['operation']:<28} {r['gas']:>11,} {txs:>5} {ratio:>10} "
+                     f"{headroom:>11}{note}")
     return "\n".join(lines)
 
 
@@ -418,10 +594,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(args.config or list(CONFIGS))
     print(table(rows))
     if not args.config:
-        cap_rows = market_cap_rows()
+        cap = cap_rows() + market_cap_rows()
+        for r in cap:  # in the JSON too: what one transaction leaves under the cap (None: refused, or not one)
+            r["headroom"] = TX_GAS_CAP - r["gas"] if r["transactions"] and r["gas"] is not None else None
         print()
-        print(market_cap_table(cap_rows))
-        rows = rows + cap_rows
+        print(market_cap_table(cap))
+        rows = rows + cap
     write_json(rows, args.json)
     return 0
 

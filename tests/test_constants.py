@@ -12,7 +12,7 @@ from __future__ import annotations
 import sumkit as sk
 from sumkit import encoding
 from sumkit.handles import trainer as trainer_module
-from sumkit.incentives import deposit_refund_take, points
+from sumkit.incentives import deposit_refund_take, points, prediction_market
 from sumkit.models import naive_bayes, sparse_nearest_centroid, sparse_perceptron
 
 
@@ -23,6 +23,8 @@ def test_every_mirrored_constant_equals_the_chains():
     spc = sk.deploy(chain, sk.models.SparsePerceptron([1, 2], 0), name="sparse perceptron")
     snc = sk.deploy(chain, sk.models.SparseNearestCentroid([[1, 0], [0, 1]], [1, 1]), name="sparse centroids")
     ncc = sk.deploy(chain, sk.models.NearestCentroid([[0], [1]], [1, 1]), name="centroids")
+    market = sk.deploy(chain, sk.models.DensePerceptron.from_floats([1.0]), sk.incentives.PredictionMarket(),
+                       name="market").incentive_contract
     mirrored = {
         (drt.contract, "MAX_SAMPLE_WORK"): trainer_module.MAX_SAMPLE_WORK,
         (drt.contract, "MAX_CLASSES"): trainer_module.MAX_CLASSES,
@@ -53,9 +55,21 @@ def test_every_mirrored_constant_equals_the_chains():
         (snc.classifier, "VALUES_PER_WORD"): sparse_nearest_centroid.VALUES_PER_WORD,
         (snc.classifier, "BITS"): sparse_nearest_centroid.ACTIVATION_BITS,
         (snc.classifier, "MAX_ACTIVATIONS"): sparse_nearest_centroid.MAX_ACTIVATIONS,
+        (market, "TX_GAS_CAP"): prediction_market.TX_GAS_CAP,
+        (market, "MAX_PIECES"): prediction_market.MAX_PIECES,
+        (market, "MAX_PIECE_GAS"): prediction_market.MAX_PIECE_GAS,
+        (market, "PIECE_ROW_GAS"): prediction_market.PIECE_ROW_GAS,
+        (market, "PIECE_CLASS_GAS"): prediction_market.PIECE_CLASS_GAS,
+        (market, "PIECE_VALUE_GAS"): prediction_market.PIECE_VALUE_GAS,
+        (market, "MIN_WINDOW"): prediction_market.MIN_WINDOW,
+        (market, "MAX_WINDOW"): prediction_market.MAX_WINDOW,
+        (market, "BURN_ADDRESS"): prediction_market.BURN_ADDRESS,
         # The default feature bound each dense model is deployed with, in fixed point.
         (drt.classifier, "featureBound"): int(encoding.DEFAULT_FEATURE_BOUND * encoding.SCALE),
         (ncc.classifier, "featureBound"): int(encoding.DEFAULT_FEATURE_BOUND * encoding.SCALE),
     }
+    # The market keeps MAX_ROWS_PER_PIECE internal (its getter cost deployment gas, issue 19): Python derives it
+    # the same way, from two constants checked above.
+    assert prediction_market.MAX_ROWS_PER_PIECE == market.call("MAX_PIECE_GAS") // market.call("PIECE_ROW_GAS")
     differ = {f"{c.name}.{name}": (c.call(name), value) for (c, name), value in mirrored.items() if c.call(name) != value}
     assert not differ, f"(chain, Python) for each constant that differs: {differ}"

@@ -495,7 +495,9 @@ def test_a_market_of_the_audits_size_fits_the_transaction_cap_at_every_step():
     chain, trainer, stages, data = audit_size_market()
     m = trainer.market
     assert m.phase == "withdraw" and len(stages["settle"]) > 3  # several transactions were needed
-    assert len(stages["reveal_rest"]) > 1  # the reveal was split to fit the cap
+    # The reveal was split to fit the cap, by the gas measured per piece (issue 19: 18 transactions when sized by
+    # the contract's worst-case bound), every transaction with a margin under the cap.
+    assert 1 < len(stages["reveal_rest"]) <= 5 and max(stages["reveal_rest"]) <= TX_GAS_CAP * 9 // 10
     assert max(max(gas) for gas in stages.values()) <= TX_GAS_CAP, stages
     assert chain.gas_log["gas_used"].max() <= TX_GAS_CAP  # every transaction of the story, deployment included
     evaluation = [m.pieces[i] for i in m.evaluation_pieces()]
@@ -517,6 +519,34 @@ def test_a_market_of_the_audits_size_fits_the_transaction_cap_at_every_step():
 
 
 # -- every phase refuses the others' calls -----------------------------------------------------------
+
+def test_a_reveal_batch_the_cap_refuses_is_split_before_anything_is_sent(monkeypatch):
+    """Reveal batches are sized by the gas measured per piece; a batch that meets costlier pieces than measured
+    (a sparse model's longer rows) is refused by the cap before it is sent, and the rest goes in halves. Here the
+    size is forced to every piece at once (about 17M gas of 30-feature pieces of 20 rows): 19 refused, 9 sent, 9,
+    then 1. On revm (gas equal to py-evm's)."""
+    chain = sk.Chain(backend="revm")
+    rng = np.random.default_rng(5)
+    h0 = sk.models.DensePerceptron.from_floats(rng.normal(size=30) * 0.05, 0.0)
+    trainer = sk.deploy(chain, h0, sk.incentives.PredictionMarket(stake=STAKE, min_contributions=1), name="split")
+    m = trainer.market
+    X = rng.normal(size=(400, 30))
+    m.commit_test_set(X, (X.sum(axis=1) > 0).astype(int), pieces=20, bounty=380, sender=chain.owner)
+    m.reveal_selected(sender=chain.owner)
+    trainer.add_data(X[0], 1, sender=chain.alice)
+    m.end(sender=chain.alice)
+    monkeypatch.setattr(m, "reveal_batch", lambda: 19)
+    attempts, reveal = [], m._reveal
+    monkeypatch.setattr(m, "_reveal", lambda fn, indices, sender: (attempts.append(len(indices)),
+                                                                   reveal(fn, indices, sender)))
+    start = len(chain.gas_log)
+    assert len(m.reveal_rest(sender=chain.owner)) == 19
+    assert attempts == [19, 9, 9, 1]
+    reveals = chain.gas_log.iloc[start:]
+    assert list(reveals["function"]) == ["revealRest"] * 3  # the refused batch of 19 was never sent
+    assert max(reveals["gas_used"]) <= TX_GAS_CAP and m.phase == "settle"
+    assert sorted(m.revealed()) == list(range(20))
+
 
 def test_wrong_phase_wrong_stake_wrong_account(chain, trainer):
     m = trainer.market

@@ -8,8 +8,9 @@ after the any-address wait no longer asks the model at all.
 
 Issue 19 (findings 5 and 8): the bound now counts classes for every sample, the empty one included
 (``(len(x) + 1) * classes``), a trainer refuses a model of more than ``MAX_CLASSES`` classes, and everything is sized
-for EIP-7825's transaction cap of 16,777,216 gas (the worst case measured here: refunds and reports at the bound,
-every deployment chunk). Heavy deployments run on revm (identical gas, proven by tests/test_revm.py).
+for EIP-7825's transaction cap of 16,777,216 gas (measured here: refunds and reports at the bound; every model's
+worst case, deployment chunks included, in tests/test_gas.py). Heavy deployments run on revm (identical gas, proven
+by tests/test_revm.py).
 """
 
 from __future__ import annotations
@@ -151,34 +152,3 @@ def test_at_max_classes_even_the_empty_sample_counts_and_every_refund_fits():
     print(f"Naive Bayes, {MAX_CLASSES:,} classes: refund of the empty sample {gas['empty']:,} gas, of the longest "
           f"accepted ({len(longest)} features) {gas['longest']:,}")
     assert 1_000_000 < gas["empty"] < gas["longest"] <= CAP
-
-
-# -- every deployment transaction fits the cap (issue 19, finding 8) ---------------------------------------------
-
-def test_every_deployment_chunk_fits_the_transaction_cap():
-    """Each chunked model, with every stored word non-zero and two full chunks plus a partial one to send; the dense
-    nearest centroid at the most words its one-transaction deployment takes."""
-    from sumkit.models import naive_bayes as nb_module
-    from sumkit.models import nearest_centroid as nc_module
-    from sumkit.models import sparse_nearest_centroid as snc_module
-    from sumkit.models import sparse_perceptron as sp_module
-
-    rng = np.random.default_rng(0)
-    nc_features = nc_module.MAX_WORDS_PER_DEPLOY * 4 // 2 - 1  # 2 classes x (features + 1 count) fill the words
-    models = {
-        "NaiveBayes": sk.models.NaiveBayes(rng.integers(1, 60_000, (2, 8 * nb_module.CHUNK_WORDS * 2 + 300)).tolist(),
-                                           [70_000, 70_000]),
-        "SparsePerceptron": sk.models.SparsePerceptron(
-            rng.integers(-2**39, 2**39, 6 * sp_module.CHUNK_WORDS * 2 + 300).tolist(), 5, 10**9),
-        "SparseNearestCentroid": sk.models.SparseNearestCentroid(
-            rng.integers(1, 130_000, (2, 15 * snc_module.WORDS_PER_TRANSACTION + 200)).tolist(), [2**31, 2**31]),
-        "NearestCentroid": sk.models.NearestCentroid(rng.integers(-2**62, 2**62, (2, nc_features)).tolist(), [7, 9]),
-    }
-    largest = {}
-    for name, model in models.items():
-        chain = sk.Chain(backend="revm")
-        trainer = sk.deploy(chain, model, name=name)
-        assert trainer.check_model()
-        largest[name] = int(chain.gas_log["gas_used"].max())
-    print("largest deployment transaction:", {k: f"{v:,}" for k, v in largest.items()}, f"cap {CAP:,}")
-    assert max(largest.values()) <= CAP and min(largest.values()) > CAP // 2  # full chunks, each within the cap

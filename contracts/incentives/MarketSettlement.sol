@@ -102,7 +102,7 @@ abstract contract MarketSettlement is TrainerOwned, ReentrancyGuard {
     /// about 2,400 gas, measured).
     uint256 public constant PIECE_VALUE_GAS = 2_600;
     /// @notice The most rows a piece may have whatever the model (`MAX_PIECE_GAS / PIECE_ROW_GAS`).
-    uint256 public constant MAX_ROWS_PER_PIECE = MAX_PIECE_GAS / PIECE_ROW_GAS;
+    uint256 internal constant MAX_ROWS_PER_PIECE = MAX_PIECE_GAS / PIECE_ROW_GAS;
     /// @notice The shortest `revealWindow` and `minDuration`: the sponsor (and the contributors) must have
     /// time to act before anyone may forfeit, abandon or end.
     uint256 public constant MIN_WINDOW = 1 hours;
@@ -110,7 +110,7 @@ abstract contract MarketSettlement is TrainerOwned, ReentrancyGuard {
     /// each phase.
     uint256 public constant MAX_WINDOW = 365 days;
     /// @notice Gas kept back at the end of a `settle` call, beyond its heaviest step.
-    uint256 public constant SETTLE_GAS_RESERVE = 100_000;
+    uint256 internal constant SETTLE_GAS_RESERVE = 100_000;
     /// @notice A call that failed with less than `1 / OUT_OF_GAS_DIVISOR` of the gas it had left ran out of gas.
     uint256 internal constant OUT_OF_GAS_DIVISOR = 32;
     /// @notice Settlement stage: replaying contributions.

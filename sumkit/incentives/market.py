@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
-from ..plumbing.errors import add_hint
+from ..plumbing.errors import Reverted, add_hint
 from .prediction_market import (
     MAX_PIECE_GAS,
     MAX_PIECES,
@@ -233,7 +233,7 @@ class Market:
     # -- 3. reward ----------------------------------------------------------------------------------
     def reveal_rest(self, *, sender: str, batch: int | None = None) -> list[int]:
         """Reveal every remaining piece, ``batch`` pieces per transaction (by default as many as fit
-        ``TX_GAS_CAP`` at the contract's worst-case bound per piece, ``reveal_batch()``)."""
+        ``TX_GAS_CAP`` at the gas measured per piece so far, ``reveal_batch()``)."""
         if self.phase != "reveal_rest":
             self._reveal("revealRest", [], sender)  # reverts with the phase's hint
         done = set(self.revealed())
@@ -242,12 +242,15 @@ class Market:
         return todo
 
     def reveal_batch(self) -> int:
-        """How many pieces one reveal transaction carries: as many as fit ``TX_GAS_CAP`` (EIP-7825) when
-        each costs the contract's bound on its evaluation (``pieceGasBound``, from the committed shape) plus
-        its calldata and its event, with a margin for the rest of the transaction."""
-        per_piece = (self.contract.call("pieceGasBound", self.contract.call("rowsPerPiece"),
-                                        self.contract.call("maxRowLength"))
-                     + self._piece_calldata_gas() + 8 * self._piece_bytes())
+        """How many pieces one reveal transaction carries: as many as fit ``TX_GAS_CAP`` (EIP-7825), with a margin
+        for the rest of the transaction, when each costs its calldata, its event and its evaluation. The
+        evaluation is measured once a piece was revealed (``maxPieceGas``, the most one took, plus a quarter); before
+        that, or if it is lower, the contract's bound from the committed shape (``pieceGasBound``)."""
+        bound = self.contract.call("pieceGasBound", self.contract.call("rowsPerPiece"),
+                                   self.contract.call("maxRowLength"))
+        measured = self.contract.call("maxPieceGas")
+        evaluation = min(bound, measured * 5 // 4) if measured else bound
+        per_piece = evaluation + self._piece_calldata_gas() + 8 * self._piece_bytes()
         return max(1, (TX_GAS_CAP - _TX_MARGIN) // per_piece)
 
     def settle(self, *, sender: str, batch: int = 1000, progress: bool = True, gas: int = TX_GAS_CAP) -> int:
@@ -384,9 +387,19 @@ class Market:
         self._need_pieces()
         if batch is not None and (not isinstance(batch, int) or batch < 1):
             raise ValueError(f"batch must be a positive int, got {batch!r}")
-        step = batch or self.reveal_batch()
-        for start in range(0, len(indices), step):
-            self._reveal(fn, indices[start:start + step], sender)
+        start, most = 0, len(indices)
+        while start < len(indices):
+            chunk = indices[start:start + min(batch or self.reveal_batch(), most)]
+            try:
+                self._reveal(fn, chunk, sender)
+            except Reverted as e:
+                # Sized by measured gas, a batch may meet a costlier piece (a sparse model's longer rows): the cap
+                # refused it before anything was sent, so the rest goes in smaller batches.
+                if batch is not None or len(chunk) == 1 or not e.reason.startswith("OutOfGas"):
+                    raise
+                most = len(chunk) // 2
+                continue
+            start += len(chunk)
 
     def _no_initial_model(self) -> str:
         """Why this handle cannot start a settlement replay: it could not rebuild ``h_0`` from the chain."""
