@@ -7,7 +7,8 @@ solution version run too for notebooks with exercises (what a learner who solved
 time depends on what else the machine runs; the kernel's CPU time (user + system, its child processes such
 as the Solidity compiler included) is what one free core would need, so both are reported.
 Reading time is the words of the markdown cells at ``--reading-wpm`` (120 by default: technical prose read
-closely, with the code next to it); thinking and typing time for the exercises is not measured here.
+closely, with the code next to it), a link counting as its text only (its address is not read); thinking and typing
+time for the exercises is not measured here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ CPU_PROBE = (
 )
 
 
+LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
+
+
+def words(nb) -> int:
+    """The words a learner reads in the markdown cells of ``nb``; a link ``[text](address)`` counts as ``text``."""
+    return sum(len(re.findall(r"\w+", LINK_TARGET.sub("]", c.source))) for c in nb.cells if c.cell_type == "markdown")
+
+
 def measure(path) -> tuple[float, float]:
     """(wall seconds, kernel CPU seconds) to run the notebook at ``path`` top to bottom."""
     nb = nbformat.read(path, as_version=4)
@@ -49,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for path in build.student_notebooks():
         nb = nbformat.read(path, as_version=4)
-        words = sum(len(re.findall(r"\w+", c.source)) for c in nb.cells if c.cell_type == "markdown")
+        n_words = words(nb)
         code = [c for c in nb.cells if c.cell_type == "code"]
         exercises = len(build.exercise_cells(nb))
         solved = build.SOLUTIONS / path.name
@@ -59,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             "notebook": path.name,
             "exercises": exercises,
             "code_cells": len(code),
-            "words": words,
-            "reading_min": words / args.reading_wpm,
+            "words": n_words,
+            "reading_min": n_words / args.reading_wpm,
             "run_student_wall_s": wall,
             "run_student_cpu_s": cpu,
             "run_solution_wall_s": solved_wall,

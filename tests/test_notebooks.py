@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 from pathlib import Path
 
 import nbformat
@@ -123,27 +122,3 @@ def test_every_course_notebook_has_two_to_four_exercises():
         pytest.xfail("notebooks without 2-4 exercises yet (number: exercises): "
                      + ", ".join(f"{n}: {c}" for n, c in lacking.items()))
     assert not lacking, f"every notebook 00-08 needs 2-4 exercises; these do not: {lacking}"
-
-
-def _heading_ids(nb) -> set[str]:
-    """The anchors JupyterLab gives a notebook's markdown headings (the text, spaces as hyphens)."""
-    return {line.lstrip("#").strip().replace(" ", "-") for cell in nb.cells if cell.cell_type == "markdown"
-            for line in cell.source.splitlines() if line.startswith("#")}
-
-
-def test_links_into_the_primer_and_its_glossary_resolve():
-    primer = next(p for p in STUDENT if p.name.startswith("00_"))
-    anchors = _heading_ids(nbformat.read(primer, as_version=4))
-    links = {(path.name, anchor) for path in STUDENT for cell in nbformat.read(path, as_version=4).cells
-             if cell.cell_type == "markdown"
-             for anchor in re.findall(rf"\]\((?:{re.escape(primer.name)})?#([^)]+)\)", cell.source)
-             if primer.name in cell.source or path == primer}
-    assert len(links) > 40, "notebooks 01-08 link the glossary terms they use"
-    assert not {(name, a) for name, a in links if a not in anchors}, "every link names a heading of notebook 00"
-
-
-@pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.name)
-def test_the_first_cell_says_how_long_the_notebook_takes(path):
-    first = nbformat.read(path, as_version=4).cells[0]
-    assert first.cell_type == "markdown" and re.search(r"\*\*Time:\*\* about [\d.-]+ (min|h) \(reading ~\d+ min",
-                                                       first.source)
