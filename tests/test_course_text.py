@@ -73,6 +73,15 @@ def test_every_link_to_a_notebook_names_one_of_its_headings(path):
     assert not broken, "\n".join(broken)
 
 
+@pytest.mark.parametrize("path", STUDENT + SOLUTIONS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_link_to_a_file_of_the_kit_finds_it(path):
+    # notebooks/solutions/ is one folder deeper than notebooks/: course.build rewrites its relative links
+    nb = nbformat.read(path, as_version=4)
+    missing = [f"cell {cell}: [{text}]({target})" for cell, text, target in links(nb)
+               if not re.match(r"[a-z]+:|#", target) and not (path.parent / target.partition("#")[0]).exists()]
+    assert not missing, f"{path.name} links files that are not there:\n" + "\n".join(missing)
+
+
 def test_the_glossary_defines_the_terms_the_notebooks_link():
     anchors = anchors_of(PRIMER.resolve())
     assert "Glossary" in anchors

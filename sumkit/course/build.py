@@ -157,6 +157,9 @@ def solution(nb: Any, answers: dict[str, str], name: str = "notebook") -> Any:
     for ex, where in cells.items():
         if where.answer is not None:
             out.cells[where.answer].source = answers[ex]
+    for cell in out.cells:  # solutions/ is one folder deeper: links out of notebooks/ climb one more level
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace("](../", "](../../")
     return out
 
 
