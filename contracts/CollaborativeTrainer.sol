@@ -24,12 +24,12 @@ import {ReentrancyGuard} from "./utils/ReentrancyGuard.sol";
 /// every function that sends ether is `nonReentrant` (see `ReentrancyGuard`).
 contract CollaborativeTrainer is DataHandler, ReentrancyGuard {
     /// @notice The largest `(x.length + 1) * numClasses` of a sample `addData` accepts (values of a dense sample, or
-    /// active features of a sparse one). At this size the costliest prediction of a sumkit model (a 50-class
-    /// sparse nearest centroid whose 119 active features each touch their own storage word: 5,950 cold reads)
-    /// makes a refund cost 13.9M gas, under EIP-7825's 16,777,216-gas transaction cap (measured by
-    /// tests/test_sample_bound.py; Naive Bayes with `MAX_CLASSES` classes: 2.5M for an empty sample, 6.0M at the
-    /// bound).
-    uint256 public constant MAX_SAMPLE_WORK = 6_000;
+    /// active features of a sparse one). It bounds both what a prediction reads (every class) and what an update
+    /// writes (the sample's features): at this bound the costliest transaction of any sumkit model, adding a
+    /// 2,499-feature sample to a 2-class sparse perceptron that reads and writes one storage word per feature, uses
+    /// 15.3M gas, under EIP-7825's 16,777,216-gas transaction cap (every model's worst case is measured by
+    /// tests/test_gas.py; at 6,000 the same add needed more than the cap).
+    uint256 public constant MAX_SAMPLE_WORK = 5_000;
     /// @notice The most classes a model may have: more than any dataset the kit ships needs, and few enough that a
     /// sample of a few values still passes `MAX_SAMPLE_WORK`.
     uint256 public constant MAX_CLASSES = 1_000;

@@ -111,3 +111,15 @@ def test_the_trainer_refuses_a_model_whose_setup_was_not_finalized(chain, monkey
     with pytest.raises(sk.Reverted) as refused:
         chain.deploy("CollaborativeTrainer", "x", "", c["incentive"].address, c["classifier"].address, chain.owner)
     assert refused.value.error == "ModelNotFinalized" and "resume" in refused.value.hint
+
+
+def test_a_model_no_network_could_deploy_is_refused_before_anything_is_sent():
+    # EIP-3860: a contract creation carries at most 49,152 bytes of init code. A DensePerceptron deploys in one
+    # transaction (its code and 32 bytes per weight): 1,430 features fit, 1,431 do not (benchmarks.gas).
+    chain = sk.Chain(backend="revm")
+    nonce = chain.nonce(chain.owner)
+    with pytest.raises(ValueError, match=r"DensePerceptron takes 49,1\d\d bytes of init code .* 49,152 .*EIP-3860"):
+        sk.deploy(chain, sk.models.DensePerceptron.from_floats([0.5] * 1_431))
+    assert chain.nonce(chain.owner) == nonce  # not even the incentive mechanism was deployed
+    trainer = sk.deploy(chain, sk.models.DensePerceptron.from_floats([0.5] * 1_430))
+    assert trainer.predict([1.0] * 1_430) == 1

@@ -43,8 +43,8 @@ def big():
 
 
 def at_the_bound() -> list[int]:
-    """The costliest sample the trainer accepts: MAX_SAMPLE_WORK / 50 - 1 = 119 active features, each in its own
-    storage word (15 counts to a word), so a prediction reads 119 x 50 = 5,950 words cold."""
+    """The costliest sample the trainer accepts: MAX_SAMPLE_WORK / 50 - 1 = 99 active features, each in its own
+    storage word (15 counts to a word), so a prediction reads 99 x 50 = 4,950 words cold."""
     return list(range(0, FEATURES, 15))[: MAX_SAMPLE_WORK // CLASSES - 1]
 
 
@@ -56,9 +56,9 @@ def test_python_bound_is_the_contracts(big):
 
 def test_every_feature_active_is_refused_before_sending_and_on_chain(big):
     chain, trainer = big
-    every = list(range(FEATURES))  # the review's sample: (2,400 + 1) x 50 = 120,050 > 6,000
+    every = list(range(FEATURES))  # the review's sample: (2,400 + 1) x 50 = 120,050 > 5,000
     block, deposit = chain.block_number, trainer.next_deposit()
-    with pytest.raises(ValueError, match=r"2,400 values .* 50 classes: \(2,400 \+ 1\) x 50 = 120,050 > MAX_SAMPLE_WORK = 6,000"):
+    with pytest.raises(ValueError, match=r"2,400 values .* 50 classes: \(2,400 \+ 1\) x 50 = 120,050 > MAX_SAMPLE_WORK = 5,000"):
         trainer.add_data(every, 0, sender=chain.alice)
     assert chain.block_number == block  # nothing was sent
     # Sent without sumkit's check, the contract refuses it, with its own hint, and nothing moves.
@@ -138,10 +138,10 @@ def test_at_max_classes_even_the_empty_sample_counts_and_every_refund_fits():
     chain = sk.Chain(backend="revm")
     trainer = sk.deploy(chain, naive_bayes(MAX_CLASSES, features=8), sk.incentives.DepositRefundTake(
         refund_wait=WAIT, owner_claim_wait=OWNER_WAIT, any_address_claim_wait=ANY_WAIT, cost_weight=COST_WEIGHT))
-    longest = list(range(MAX_SAMPLE_WORK // MAX_CLASSES - 1))  # (5 + 1) x 1,000 = MAX_SAMPLE_WORK
-    with pytest.raises(ValueError, match=r"\(6 \+ 1\) x 1000 = 7,000 > MAX_SAMPLE_WORK"):
-        trainer.add_data(longest + [6], 0, sender=chain.alice)
-    expect_revert(chain, trainer, "SampleTooLarge", trainer.contract.transact, "addData", longest + [6], 0,
+    longest = list(range(MAX_SAMPLE_WORK // MAX_CLASSES - 1))  # (4 + 1) x 1,000 = MAX_SAMPLE_WORK
+    with pytest.raises(ValueError, match=r"\(5 \+ 1\) x 1000 = 6,000 > MAX_SAMPLE_WORK"):
+        trainer.add_data(longest + [5], 0, sender=chain.alice)
+    expect_revert(chain, trainer, "SampleTooLarge", trainer.contract.transact, "addData", longest + [5], 0,
                   sender=chain.alice, value=trainer.next_deposit())
     gas = {}
     for name, x in (("empty", []), ("longest", longest)):

@@ -57,6 +57,7 @@ ESTIMATE_MARGIN_PERCENT = 25  # what state changed between the estimate and the 
 CALL_GAS_LIMIT = 50_000_000
 ACCOUNT_NAMES = ("owner", "alice", "bob", "carol", "mallory")
 TEST_ACCOUNTS = DEV_CHAIN.accounts  # the backend's funded accounts; Chain.new_account adds more
+MAX_INIT_CODE_SIZE = 49_152  # EIP-3860 (Shanghai): the most bytes a contract creation may carry
 TRANSFER_GAS = 21_000  # a plain ether transfer to an account without code
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BACKENDS = ("py-evm", "revm")
@@ -374,10 +375,7 @@ class Chain:
         ``sender``'s next transaction has that nonce."""
         artifact = _artifacts.load(name) if isinstance(name, str) else name
         name = artifact["contractName"]
-        if artifact["bytecode"] in ("0x", ""):
-            raise ValueError(f"{name} is an interface or abstract contract: it cannot be deployed")
-        ctor = _abi.constructor(artifact["abi"])
-        data = bytes.fromhex(artifact["bytecode"][2:]) + ctor.encode_call(args)[4:]
+        data = init_code(artifact, *args)
         receipt = self._transact(sender or self.owner, None, data, value=0, gas=gas, context=(name, "deploy"),
                                  nonce=nonce)
         assert receipt.contract_address is not None
@@ -712,6 +710,23 @@ class NonceTaken(ValueError):
         self.account, self.expected, self.actual = account, expected, actual
         super().__init__(f"{account} was expected to send its transaction number {expected}, but its next one is "
                          f"number {actual}: another transaction from this account was mined in between")
+
+
+def init_code(contract: str | dict[str, Any], *args: Any) -> bytes:
+    """What a transaction deploying ``contract`` (a kit contract's name, or an artifact dict) with constructor
+    ``args`` carries: its bytecode, then the encoded arguments. ``ValueError`` (nothing sent) for an interface, or
+    when it exceeds EIP-3860's ``MAX_INIT_CODE_SIZE``, which every network refuses."""
+    artifact = _artifacts.load(contract) if isinstance(contract, str) else contract
+    name = artifact["contractName"]
+    if artifact["bytecode"] in ("0x", ""):
+        raise ValueError(f"{name} is an interface or abstract contract: it cannot be deployed")
+    data = bytes.fromhex(artifact["bytecode"][2:]) + _abi.constructor(artifact["abi"]).encode_call(args)[4:]
+    if len(data) > MAX_INIT_CODE_SIZE:
+        raise ValueError(
+            f"deploying {name} takes {len(data):,} bytes of init code (its code and constructor arguments), more than "
+            f"the {MAX_INIT_CODE_SIZE:,} any network accepts (EIP-3860): make it smaller (a model with fewer features)"
+        )
+    return data
 
 
 def contract_address(deployer: str, nonce: int) -> str:

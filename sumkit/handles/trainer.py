@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_utils import is_address, to_checksum_address
 
-from ..chain.chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address
+from ..chain.chain import BLOCK_TIME, Chain, Contract, NonceTaken, contract_address, init_code
 from ..plumbing.encoding import EncodedSample, unpack_sample
 from ..incentives import DepositRefundTake, Mechanism, Points, PredictionMarket
 from ..models.base import rows_of
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 # prediction of a large multi-class model can cost a few hundred thousand gas.
 PREDICT_BATCH = 50
 # CollaborativeTrainer.MAX_SAMPLE_WORK: the largest (len(x) + 1) * number of classes addData accepts, so that the
-# prediction every later refund and report needs fits a transaction (EIP-7825: 16,777,216 gas).
-MAX_SAMPLE_WORK = 6_000
+# add (the model's update writes each feature) and the prediction every later refund and report needs fit a
+# transaction (EIP-7825: 16,777,216 gas).
+MAX_SAMPLE_WORK = 5_000
 # CollaborativeTrainer.MAX_CLASSES: the most classes a trainer's model may have.
 MAX_CLASSES = 1_000
 
@@ -230,9 +231,9 @@ class Trainer:
             raise ValueError(
                 f"this sample has {len(encoded):,} values (active features, for a sparse model) and the model "
                 f"{len(model.classes)} classes: ({len(encoded):,} + 1) x {len(model.classes)} = {work:,} > "
-                f"MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Predicting it, which its refund and every report need, "
-                "would not fit in a transaction, so its deposit could never come out: the contract refuses it "
-                "(SampleTooLarge). Send fewer active features."
+                f"MAX_SAMPLE_WORK = {MAX_SAMPLE_WORK:,}. Adding it (the model writes every feature) or predicting "
+                "it (its refund and every report need that) would not fit in a transaction, so its deposit could "
+                "never come out: the contract refuses it (SampleTooLarge). Send fewer active features."
             )
         model.check_update(encoded, label)  # ValueError if the contract would revert (e.g. an overflow)
         if value is None:
@@ -443,6 +444,7 @@ class _Deployment:
         self.done = 0
         trainer = self.trainer_address = contract_address(owner, self.first_nonce + 2 + self.n_setup_calls)
         ctor_args, setup_calls = model.deploy_steps(trainer)
+        init_code(model.contract_name, *ctor_args)  # ValueError before anything is sent if no network would take it
         self.steps: list[tuple[str, Any]] = [
             (incentive.contract_name, lambda nonce: self._deploy("incentive", incentive.contract_name, nonce,
                                                                  *incentive.constructor_args(trainer))),

@@ -39,8 +39,7 @@ from typing import TYPE_CHECKING, Any
 import eth_abi
 from eth_utils import keccak, to_checksum_address
 
-from ..plumbing import abi as _abi
-from ..solc import artifacts as _artifacts
+from ..chain.chain import init_code
 from ..plumbing.units import DAY, HOUR, ether
 from .base import Agrees
 
@@ -166,9 +165,7 @@ class PredictionMarket:
                 f"a prediction market replays the model from its constructor alone, but this {model.contract_name} "
                 f"needs {len(setup_calls)} setup transaction(s) after it: use a smaller model"
             )
-        artifact = _artifacts.load(model.contract_name)
-        args = _abi.constructor(artifact["abi"]).encode_call(tuple(ctor_args))[4:]
-        return dataclasses.replace(self, init_code=bytes.fromhex(artifact["bytecode"][2:]) + args)
+        return dataclasses.replace(self, init_code=init_code(model.contract_name, *ctor_args))
 
     def constructor_args(self, trainer: str) -> tuple[Any, ...]:
         """The contract's constructor arguments for a deployment owned by ``trainer``."""

@@ -82,8 +82,8 @@ HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "SampleTooLarge": lambda a: (
         f"This sample has {a['length']} values (active features for a sparse model) and the model {a['numClasses']} "
         f"classes: ({a['length']} + 1) x {a['numClasses']} = {(a['length'] + 1) * a['numClasses']:,} > {a['max']:,}. "
-        "Predicting it, which every refund and report needs, would not fit in a transaction, so its deposit could "
-        "never come out: send fewer active features."
+        "Adding it (the model writes every feature) or predicting it (every refund and report needs that) would not "
+        "fit in a transaction, so its deposit could never come out: send fewer active features."
     ),
     "TooManyClasses": lambda a: (
         f"The model has {a['numClasses']:,} classes; a trainer takes at most {a['max']:,}. Every prediction costs gas "
