@@ -24,3 +24,26 @@ def test_a_folder_not_yet_generated_is_all_stale(tmp_path):
     assert generated.stale({folder / "A.json": "{}\n"}, folder, "*.json") == ["A.json"]
     generated.write({folder / "A.json": "{}\n"}, folder, "*.json")
     assert (folder / "A.json").read_text() == "{}\n"
+
+
+def test_the_command_line_checks_writes_and_reports_the_generators_error(tmp_path, capsys):
+    folder = tmp_path / "out"
+    files = {folder / "A.json": "{}\n"}
+
+    def run(*argv, make=lambda: files):
+        code = generated.command(list(argv), prog="python -m gen", description="gen", what="things",
+                                 folder=folder, pattern="*.json", make=make, error=KeyError)
+        return code, capsys.readouterr()
+
+    code, out = run("--check")
+    assert code == 1 and "stale things (run `python -m gen`): A.json" in out.out and not folder.exists()
+    code, out = run()
+    assert code == 0 and out.out == "wrote 1 things to out/\n" and (folder / "A.json").read_text() == "{}\n"
+    code, out = run("--check")
+    assert code == 0 and out.out == "things are up to date\n"
+
+    def broken():
+        raise KeyError("no answer for 01.1")
+
+    code, out = run("--check", make=broken)
+    assert code == 1 and "no answer for 01.1" in out.err

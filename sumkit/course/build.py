@@ -17,7 +17,6 @@ The notebook conventions it relies on are listed in :mod:`sumkit.course`.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import re
 import sys
@@ -192,24 +191,9 @@ def stale() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sumkit.course.build", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that notebooks/solutions/ is up to date")
-    args = parser.parse_args(argv)
-    try:
-        if args.check:
-            out_of_date = stale()
-            if out_of_date:
-                print("stale solution notebooks (run `python -m sumkit.course.build`): " + ", ".join(out_of_date))
-                return 1
-            print("solution notebooks are up to date")
-            return 0
-        outputs = build()
-    except BuildError as e:
-        print(e, file=sys.stderr)
-        return 1
-    generated.write(outputs, SOLUTIONS, "*.ipynb")
-    print(f"wrote {len(outputs)} solution notebooks to {SOLUTIONS.relative_to(ROOT)}/")
-    return 0
+    return generated.command(argv, prog="python -m sumkit.course.build", description=__doc__.splitlines()[0],
+                             what="solution notebooks", folder=SOLUTIONS, pattern="*.ipynb", make=build,
+                             error=BuildError)
 
 
 if __name__ == "__main__":

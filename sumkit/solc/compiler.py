@@ -18,7 +18,6 @@ A learner's own Solidity (``sk.compile_source``, the ``%%solidity`` cell magic) 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -96,35 +95,15 @@ def _files(artifacts: dict[str, dict[str, Any]], build: Path) -> dict[Path, str]
     return {build / f"{name}.json": dumps(artifact) for name, artifact in artifacts.items()}
 
 
-def write_artifacts(artifacts: dict[str, dict[str, Any]], build: Path = BUILD) -> None:
-    """Replace the contents of ``build`` with ``artifacts``."""
-    generated.write(_files(artifacts, build), build, "*.json")
-
-
 def stale_artifacts(build: Path = BUILD) -> list[str]:
     """Names of artifacts in ``build`` that differ from a fresh compile (missing or extra ones too)."""
     return [Path(name).stem for name in generated.stale(_files(build_artifacts(), build), build, "*.json")]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sumkit.solc.compiler", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that the artifacts are up to date")
-    args = parser.parse_args(argv)
-    try:
-        if args.check:
-            stale = stale_artifacts()
-            if stale:
-                print("stale artifacts (run `python -m sumkit.solc.compiler`): " + ", ".join(stale))
-                return 1
-            print("artifacts are up to date")
-            return 0
-        artifacts = build_artifacts()
-    except CompileError as e:
-        print(e, file=sys.stderr)
-        return 1
-    write_artifacts(artifacts)
-    print(f"wrote {len(artifacts)} artifacts to {BUILD.relative_to(ROOT)}/")
-    return 0
+    return generated.command(argv, prog="python -m sumkit.solc.compiler", description=__doc__.splitlines()[0],
+                             what="artifacts", folder=BUILD, pattern="*.json",
+                             make=lambda: _files(build_artifacts(), BUILD), error=CompileError)
 
 
 if __name__ == "__main__":

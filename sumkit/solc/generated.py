@@ -8,6 +8,9 @@ it, :func:`write` makes the folder hold exactly those files::
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -27,3 +30,28 @@ def write(fresh: dict[Path, str], folder: Path, pattern: str) -> None:
             old.unlink()
     for path, text in fresh.items():
         path.write_text(text)
+
+
+def command(argv: list[str] | None, *, prog: str, description: str, what: str, folder: Path, pattern: str,
+            make: Callable[[], dict[Path, str]], error: type[Exception]) -> int:
+    """The command line of a generator (``python -m sumkit.solc.compiler``, ``python -m sumkit.course.build``):
+    write what ``make()`` generates into ``folder``, or with ``--check`` only list the files that differ (exit 1).
+    ``error`` is the generator's own failure (a compile error, a notebook without its answer): printed, exit 1."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--check", action="store_true", help=f"only check that the {what} are up to date")
+    args = parser.parse_args(argv)
+    try:
+        fresh = make()
+    except error as e:
+        print(e, file=sys.stderr)
+        return 1
+    if args.check:
+        out_of_date = stale(fresh, folder, pattern)
+        if out_of_date:
+            print(f"stale {what} (run `{prog}`): " + ", ".join(out_of_date))
+            return 1
+        print(f"{what} are up to date")
+        return 0
+    write(fresh, folder, pattern)
+    print(f"wrote {len(fresh)} {what} to {folder.name}/")
+    return 0
