@@ -13,7 +13,6 @@
 # widgets, plots, the simulation, the course, the grader, the class node).
 from . import classroom, course, incentives, models, sim
 from .chain import Chain, node
-from .incentives import market
 from .plumbing import abi, encoding, errors, units
 from .solc import artifacts
 from .teaching import datasets, lab, plots, widgets
@@ -48,7 +47,6 @@ __all__ = [
     "hours",
     "incentives",
     "lab",
-    "market",
     "minutes",
     "models",
     "node",

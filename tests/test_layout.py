@@ -71,6 +71,6 @@ def test_no_layer_imports_a_layer_above_it():
 def test_the_learner_facing_names_stay():
     for name in ("Chain", "deploy", "Trainer", "Reverted", "LocalNode", "Classroom", "ether", "days", "format_ether",
                  "compile_source", "models", "incentives", "course", "lab", "sim", "widgets", "plots", "datasets",
-                 "encoding", "errors", "units", "artifacts", "node", "abi", "market"):
+                 "encoding", "errors", "units", "artifacts", "node", "abi"):
         assert hasattr(sumkit, name), f"sk.{name} is gone"
     assert sumkit.chain.BLOCK_TIME == 12 and callable(sumkit.chain.contract_address)

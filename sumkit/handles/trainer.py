@@ -18,7 +18,7 @@ from ..plumbing.units import format_ether
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..incentives.market import Market
+    from ..incentives.prediction_market import Market
 
 # Samples per free predictMany call: a call, like a transaction, runs under a 16,777,216 gas limit, and one
 # prediction of a large multi-class model can cost a few hundred thousand gas.

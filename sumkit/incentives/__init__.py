@@ -1,8 +1,8 @@
 """Incentive mechanisms: who pays, who gets paid, and when.
 
 One plug-in per mechanism, each a :class:`~sumkit.incentives.base.Mechanism` (its contract, constructor arguments,
-rules and handle side by side): :class:`DepositRefundTake`, :class:`Points`, :class:`PredictionMarket` (whose
-handle, ``trainer.market``, is :mod:`sumkit.incentives.market`).
+rules and handle side by side, in one module): :class:`DepositRefundTake`, :class:`Points`, :class:`PredictionMarket`
+(whose handle is ``trainer.market``).
 """
 
 from .base import Mechanism

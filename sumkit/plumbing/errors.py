@@ -472,7 +472,7 @@ class Reverted(Exception):
 
 def add_hint(error: str, hint: Callable[[dict[str, Any]], str]) -> None:
     """Give the custom error ``error`` a hint (a function of its decoded arguments): the module that knows what a
-    learner should do next registers it (for example :mod:`sumkit.incentives.market` for the market's
+    learner should do next registers it (for example :mod:`sumkit.incentives.prediction_market` for the market's
     ``WrongPhase``)."""
     HINTS[error] = hint
 
