@@ -189,7 +189,7 @@ class Classroom:
         # Run as a script, not a module of the package: the gateway needs none of sumkit (it starts in a moment and
         # stays small), and nothing a learner's kernel imports runs in it.
         command = [sys.executable, str(Path(__file__).with_name("gateway.py")), "--upstream", self.node.url, "--host", self.host,
-                   "--port", str(self.port), "--token-file", str(token_file)]
+                   "--port", str(self.port), "--token-file", str(token_file), "--log", str(self.dir / "node" / "gateway.log")]
         self._gateway = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE)
         self._gateway_finalizer = weakref.finalize(self, terminate, self._gateway)
