@@ -294,6 +294,18 @@ class Classroom:
 
         return Dashboard(self, **kwargs)
 
+    def restart_gateway(self, timeout: float = 60) -> None:
+        """Start the gateway again, on the same port with the same admin URL, after it stopped (it crashed, or its
+        process was killed): the node and its chain are untouched, so students' next call works again with the
+        same join files and nothing is lost. (If the node stopped too, start the class again from its directory:
+        ``Classroom.start(dir=...)``.)"""
+        if not self.node.running:
+            raise RuntimeError("the class node is not running either: stop this class (room.stop()) and start it "
+                               f"again from its directory: sk.Classroom.start(dir={str(self.dir)!r})")
+        if self._gateway_finalizer is not None:
+            self._gateway_finalizer()  # a gateway still running is stopped first
+        self._start_gateway(timeout)
+
     @property
     def running(self) -> bool:
         return self.node.running and self._gateway is not None and self._gateway.poll() is None
