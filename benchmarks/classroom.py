@@ -4,13 +4,16 @@
 
 Starts a class, then ``--students`` student processes, each joining with its own file and sending ``--adds``
 contributions to the class trainer at once (signed with its key, consecutive nonces, all sent before any
-receipt is awaited). The student processes are forked from a server process that imported sumkit once
-(multiprocessing's "forkserver"), as a class's kernels have each imported it before the class starts: 30 imports
-of sumkit (about 1.5 s of CPU each, mostly eth-account and web3) would otherwise be most of the run on 2 cores. Reports: how many succeeded, the wall time and throughput (contributions mined per
+receipt is awaited). Reports: how many succeeded, the wall time and throughput (contributions mined per
 second, from the first send to the last receipt), whether every student saw the same contributions in the same
-order and the mirror matched the chain; and the gateway's overhead per request (median ms of an ``eth_blockNumber``
-and of an ``eth_call`` request, each one HTTP request on a kept-alive connection, straight to the node and through
-the gateway).
+order and the mirror matched the chain, how long the students took to prepare, send and read; and the gateway's
+overhead per request (median ms of an ``eth_blockNumber`` and of an ``eth_call`` request, each one HTTP request
+on a kept-alive connection, straight to the node and through the gateway).
+
+The student processes are forked from a server process that imported sumkit once (multiprocessing's
+"forkserver"), as a class's kernels have each imported it before the class starts, and they get their rows from
+this process: 30 imports of sumkit and scikit-learn (about 2.5 s of CPU each, mostly eth-account, web3 and
+scikit-learn) would otherwise be most of the run on 2 cores.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ def run_load(room: Any, adds: int) -> dict[str, Any]:
     names = list(room.students)
     before = len(room.trainer.added())
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["benchmarks.classroom", "sumkit", "web3", "eth_account"])
+    context.set_forkserver_preload(["sumkit", "web3", "eth_account"])  # this module is small: each child imports it
     barrier = context.Barrier(len(names) + 1)  # the students and this process, which times the phases
     answers = context.Queue()
     data = class_data()  # each student's rows, chosen here: the students need no scikit-learn
@@ -188,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load: {load['succeeded']}/{load['sent']} contributions succeeded in {load['seconds']} s "
           f"({load['per_second']} per second through the gateway); every student saw {load['seen_by_all']} "
           f"contributions, {load['orders']} distinct order(s); mirrors match the chain: {load['all_mirrors_match']}")
+    print(f"student processes: prepared (joined, attached, signed) in {load['prepare_seconds']} s, sent and got every "
+          f"receipt in {load['send_seconds']} s, read the trainer's history in {load['read_seconds']} s")
     print(f"{'request':<18}{'node ms':>10}{'gateway ms':>12}{'overhead ms':>13}")
     for row in rows:
         print(f"{row['request']:<18}{row['node_ms']:>10.3f}{row['gateway_ms']:>12.3f}{row['overhead_ms']:>13.3f}")

@@ -128,16 +128,23 @@ class Flusher(threading.Thread):
     """Keeps the class node mining what it accepted: a workaround for Anvil's automine (foundry-rs/foundry#10122,
     still in the pinned Anvil 1.7.1).
 
-    What goes wrong. Anvil checks a raw transaction against the sender's nonce in the latest state, then adds it
-    to its pool, which marks it *ready* when the transaction it follows (same sender, nonce - 1) is mined or is in
-    the pool, and *queued* otherwise. Under a class's burst (30 students sending 10 contributions each, every
-    block mined as soon as a transaction is ready), a block can be committed between those two steps: the
-    transaction was checked while its predecessor was still unmined, and reaches the pool just after the
-    predecessor was pruned from it as mined. It is then queued behind a transaction nobody will send again, so
-    it (and every later one of that sender) is never mined, though its nonce is the account's next. The automine
-    also learns of new work only from "ready" notifications, so a transaction that becomes ready any other way
-    waits for someone else's next transaction. In both cases the chain stops for that student while the pool
-    holds their transactions; in one of two full CI runs a receipt did not arrive within 300 s.
+    What goes wrong, seen. 30 senders x 10 transfers at once straight to the node, repeated, with the node's
+    process at low CPU priority on the loaded 2-core machine (as in a busy CI run): in 6 of 94 rounds, 16 to 285
+    transactions sat *ready* in the pool while no block came for 2.3 to 6.1 s, and most were still there 2 s
+    later (219 -> 207 unmined); one ``evm_mine`` mined them all at once. Anvil's automine learns of new work only from its
+    "ready" notifications and mines from whatever it last collected, so it can fall behind, or stop, with work
+    in the pool (at normal priority, 60 rounds showed no such wait).
+
+    What goes wrong, read in Anvil's pool. A raw transaction is checked against the sender's nonce in the latest
+    state, then added to the pool, which marks it *ready* when the transaction it follows (same sender, nonce -
+    1) is mined or in the pool, and *queued* otherwise. A block committed between those two steps prunes the
+    predecessor from the pool after the check saw it unmined: the transaction is then queued behind a
+    transaction nobody will send again, and it (and every later one of that sender) is never mined, though its
+    nonce is the account's next (the pool state reported in foundry-rs/foundry#10122: nothing ready, 16
+    queued). The load did not produce it here; a test builds that pool state on purpose.
+
+    Either way the chain stops for some student while the pool holds their transactions: in one of two full CI
+    runs a receipt did not arrive within 300 s.
 
     What this does. While transactions sent through the gateway may be unmined, it looks at the pool every
     ``WATCH_EVERY`` s. When the pool is not empty and no block came for ``STALL_SECONDS``:
@@ -149,8 +156,8 @@ class Flusher(threading.Thread):
       every student sees the same chain. A student cannot call it: students can only send transactions, which
       a working automine would have mined at the same time anyway.
 
-    A queued transaction with a real gap (a nonce sent ahead) is left alone, as any node does. Each flush is
-    that did something is written to ``log`` (a file path, or None) with the time.
+    A queued transaction with a real gap (a nonce sent ahead) is left alone, as any node does. Each flush that
+    did something is written to ``log`` (a file path, or None) with the time.
     """
 
     def __init__(self, upstream: tuple[str, int], log: str | None = None) -> None:
