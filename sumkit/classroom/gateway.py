@@ -48,7 +48,8 @@ CLIENT_VERSION = "sumkit-classroom/1 (a shared class chain behind a method gatew
 UPSTREAM_TIMEOUT = 60  # seconds to wait for the node's answer
 STALL_SECONDS = 1.0  # a transaction in the node's pool this long with no new block is flushed (see Flusher)
 WATCH_EVERY = 0.25  # seconds between the flusher's looks at the pool while transactions are outstanding
-REMEMBERED = 20_000  # signed transactions the flusher keeps to re-send (the oldest are forgotten first)
+REMEMBERED = 20_000  # signed transactions the flusher keeps to re-send (the oldest are forgotten first) ...
+REMEMBERED_BYTES = 64 * 1024 * 1024  # ... and their total size, whatever students send
 
 # What a public node offers anyone: reads, calls, estimates, logs and self-signed transactions.
 PUBLIC_METHODS = frozenset({
@@ -165,6 +166,7 @@ class Flusher(threading.Thread):
         self.upstream = upstream
         self.log = log
         self.sent: dict[str, tuple[str, float]] = {}  # tx hash -> (raw transaction, when the node accepted it)
+        self.size = 0  # characters of the raw transactions in sent
         self.lock = threading.Lock()
         self.outstanding = threading.Event()  # set while some transaction may be unmined
         self.connection: http.client.HTTPConnection | None = None
@@ -173,8 +175,9 @@ class Flusher(threading.Thread):
         """The node accepted the signed transaction ``raw`` as ``tx_hash``: watch it until the pool is empty."""
         with self.lock:
             self.sent[tx_hash.lower()] = (raw, time.monotonic())
-            while len(self.sent) > REMEMBERED:
-                del self.sent[next(iter(self.sent))]
+            self.size += len(raw)
+            while len(self.sent) > REMEMBERED or self.size > REMEMBERED_BYTES:
+                self.size -= len(self.sent.pop(next(iter(self.sent)))[0])
             self.outstanding.set()
 
     def call(self, method: str, params: list[Any]) -> Any:
@@ -209,6 +212,7 @@ class Flusher(threading.Thread):
             if not ready and not queued:
                 with self.lock:  # everything noted before this look is mined (or was refused by the node)
                     self.sent = {h: v for h, v in self.sent.items() if v[1] >= looked}
+                    self.size = sum(len(raw) for raw, _ in self.sent.values())
                     if not self.sent:
                         self.outstanding.clear()
                 continue
