@@ -200,29 +200,33 @@ class Flusher(threading.Thread):
         while True:
             self.outstanding.wait()
             time.sleep(WATCH_EVERY)
-            looked = time.monotonic()
             try:
-                status = self.call("txpool_status", [])
-                latest = self.call("eth_blockNumber", [])
-            except (OSError, http.client.HTTPException, ValueError, RuntimeError):
+                block, since = self.look(block, since)
+            except (OSError, http.client.HTTPException):
                 continue  # the node is restarting or busy: look again
-            if latest != block:
-                block, since = latest, looked
-            ready, queued = int(status["pending"], 16), int(status["queued"], 16)
-            if not ready and not queued:
-                with self.lock:  # everything noted before this look is mined (or was refused by the node)
-                    self.sent = {h: v for h, v in self.sent.items() if v[1] >= looked}
-                    self.size = sum(len(raw) for raw, _ in self.sent.values())
-                    if not self.sent:
-                        self.outstanding.clear()
-                continue
-            if time.monotonic() - since < STALL_SECONDS:
-                continue
-            try:
-                self.flush(ready, queued, time.monotonic() - since)
-            except (OSError, http.client.HTTPException, ValueError, RuntimeError) as e:
-                self.write(f"flush failed: {e}")
-            since = time.monotonic()  # give the node STALL_SECONDS to mine before looking again
+            except Exception as e:  # noqa: BLE001 - a flusher that stopped would leave the class stalled: log, go on
+                self.write(f"flush failed: {type(e).__name__}: {e}")
+                since = time.monotonic()
+
+    def look(self, block: str | None, since: float) -> tuple[str | None, float]:
+        """One look at the pool (flushing it if it stalled); returns the latest block and since when it is."""
+        looked = time.monotonic()
+        status = self.call("txpool_status", [])
+        latest = self.call("eth_blockNumber", [])
+        if latest != block:
+            block, since = latest, looked
+        ready, queued = int(status["pending"], 16), int(status["queued"], 16)
+        if not ready and not queued:
+            with self.lock:  # everything noted before this look is mined (or was refused by the node)
+                self.sent = {h: v for h, v in self.sent.items() if v[1] >= looked}
+                self.size = sum(len(raw) for raw, _ in self.sent.values())
+                if not self.sent:
+                    self.outstanding.clear()
+            return block, since
+        if time.monotonic() - since < STALL_SECONDS:
+            return block, since
+        self.flush(ready, queued, time.monotonic() - since)
+        return block, time.monotonic()  # give the node STALL_SECONDS to mine before looking again
 
     def flush(self, ready: int, queued: int, waited: float) -> None:
         resent = 0
