@@ -6,9 +6,14 @@ Starts a class, then ``--students`` student processes, each joining with its own
 contributions to the class trainer at once (signed with its key, consecutive nonces, all sent before any
 receipt is awaited). Reports: how many succeeded, the wall time and throughput (contributions mined per
 second, from the first send to the last receipt), whether every student saw the same contributions in the same
-order and the mirror matched the chain; and the gateway's overhead per request (median ms of an ``eth_blockNumber``
-and of an ``eth_call`` request, each one HTTP request on a kept-alive connection, straight to the node and through
-the gateway).
+order and the mirror matched the chain, how long the students took to prepare, send and read; and the gateway's
+overhead per request (median ms of an ``eth_blockNumber`` and of an ``eth_call`` request, each one HTTP request
+on a kept-alive connection, straight to the node and through the gateway).
+
+The student processes are forked from a server process that imported sumkit once (multiprocessing's
+"forkserver"), as a class's kernels have each imported it before the class starts, and they get their rows from
+this process: 30 imports of sumkit and scikit-learn (about 2.5 s of CPU each, mostly eth-account, web3 and
+scikit-learn) would otherwise be most of the run on 2 cores.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +34,10 @@ from . import write_json
 WAIT_FOR_ALL = 300  # seconds to wait for receipts, and for the students' last answers
 
 
-def _barrier() -> None:
-    """Tell the parent this step is done, and wait until every student is (the parent answers "go")."""
-    print(json.dumps({"ready": True}), flush=True)
-    if sys.stdin.readline().strip() != "go":
-        raise SystemExit("the benchmark stopped")
-
-
-def student(path: str, adds: int, first_sample: int) -> dict[str, Any]:
-    """One student process: join and prepare; at the parent's signal send ``adds`` contributions at once (signed
-    with the student's key, consecutive nonces, all sent before any receipt is awaited); at the next signal (every
-    student's are mined) read the trainer's contributions once."""
+def student(path: str, samples: list[tuple[list[float], int]], barrier: Any) -> dict[str, Any]:
+    """One student process: join and prepare; when everyone is ready (``barrier``) send one contribution per
+    sample (features, label) at once (signed with the student's key, consecutive nonces, all sent before any receipt is awaited); when every
+    student's are mined (``barrier`` again) read the trainer's contributions once."""
     from eth_account import Account
     from web3 import Web3
 
@@ -49,7 +47,6 @@ def student(path: str, adds: int, first_sample: int) -> dict[str, Any]:
     chain = sk.Chain.join(path)
     info = json.loads(Path(path).read_text())
     trainer = sk.Trainer.at(chain, info["contracts"]["trainer"])
-    data = sk.classroom.class_data()
     signer = Account.from_key(info["private_key"])
     w3 = Web3(Web3.HTTPProvider(info["url"]))
     add = trainer.contract._signature("addData")
@@ -58,60 +55,94 @@ def student(path: str, adds: int, first_sample: int) -> dict[str, Any]:
     fee = 3 * w3.eth.get_block("latest")["baseFeePerGas"] + tip
     deposit = INCENTIVE.deposit(1)  # the most a contribution can cost: enough whoever is mined before it
     txs = []
-    for i in range(adds):
-        row = (first_sample + i) % len(data.y_train)
-        calldata = add.encode_call([trainer.model.encode(data.X_train[row]), trainer.model.encode_label(data.y_train[row])])
+    for i, (features, label) in enumerate(samples):
+        calldata = add.encode_call([trainer.model.encode(features), trainer.model.encode_label(label)])
         tx = {"to": trainer.address, "data": "0x" + calldata.hex(), "value": deposit, "gas": 400_000,
               "maxFeePerGas": fee, "maxPriorityFeePerGas": tip, "nonce": nonce + i, "chainId": info["chain_id"],
               "type": 2}
         txs.append(signer.sign_transaction(tx).raw_transaction)
-    _barrier()
+    barrier.wait(WAIT_FOR_ALL)
     started = time.time()
     hashes = [w3.eth.send_raw_transaction(raw) for raw in txs]
     statuses = [w3.eth.wait_for_transaction_receipt(h, timeout=WAIT_FOR_ALL, poll_latency=0.05)["status"] for h in hashes]
     finished = time.time()
-    _barrier()
+    barrier.wait(WAIT_FOR_ALL)
     keys = [c.key for c in trainer.added()]
-    return {"student": info["student"], "succeeded": sum(statuses), "sent": adds, "started": started,
+    return {"student": info["student"], "succeeded": sum(statuses), "sent": len(txs), "started": started,
             "finished": finished, "seen": len(keys), "unique": len(set(keys)),
             "order": hashlib.sha256("".join(keys).encode()).hexdigest(), "check_model": trainer.check_model()}
 
 
+def _student_process(path: str, samples: list[tuple[list[float], int]], barrier: Any, results: Any) -> None:
+    try:
+        results.put(student(path, samples, barrier))
+    except BaseException:  # noqa: BLE001 - the parent reports it
+        barrier.abort()  # nobody waits for this student any more
+        results.put({"error": f"{Path(path).stem}: {traceback.format_exc()[-2000:]}"})
+
+
 def run_load(room: Any, adds: int) -> dict[str, Any]:
     """Every student of ``room`` in a process of their own, sending at the same moment; what they all saw."""
+    from sumkit.classroom.recipe import class_data
+
     names = list(room.students)
     before = len(room.trainer.added())
-    processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.classroom", "--student", str(room.join_file(n)),
-                                   "--adds", str(adds), "--first", str(50 + i * adds)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sumkit", "web3", "eth_account"])  # this module is small: each child imports it
+    barrier = context.Barrier(len(names) + 1)  # the students and this process, which times the phases
+    answers = context.Queue()
+    data = class_data()  # each student's rows, chosen here: the students need no scikit-learn
+    rows = [[(50 + i * adds + j) % len(data.y_train) for j in range(adds)] for i in range(len(names))]
+    processes = [context.Process(target=_student_process, name=f"student {n}", args=(
+        str(room.join_file(n)), [(data.X_train[r].tolist(), int(data.y_train[r])) for r in rows[i]], barrier, answers))
                  for i, n in enumerate(names)]
+    began = time.time()
+    phases = []
     try:
-        for _step in ("prepared", "mined"):
-            for p in processes:
-                line = p.stdout.readline() if p.stdout else ""
-                if not line:
-                    raise RuntimeError(f"a student process failed: {(p.stderr.read() if p.stderr else '')[-2000:]}")
-            for p in processes:
-                p.stdin.write("go\n")  # type: ignore[union-attr]
-                p.stdin.flush()  # type: ignore[union-attr]
-        results = []
         for p in processes:
-            out, err = p.communicate(timeout=WAIT_FOR_ALL)
-            if p.returncode != 0:
-                raise RuntimeError(f"a student process failed: {err.strip()[-2000:]}")
-            results.append(json.loads(out.strip().splitlines()[-1]))
+            p.start()
+        for _step in ("prepared", "mined"):
+            _wait_for_students(barrier, processes, answers)
+            phases.append(time.time())
+        results = [answers.get(timeout=WAIT_FOR_ALL) for _ in processes]
+        phases.append(time.time())
+        failed = [r["error"] for r in results if "error" in r]
+        if failed:
+            raise RuntimeError(f"a student process failed: {failed[0]}")
     finally:
         for p in processes:
-            if p.poll() is None:
+            if p.pid is None:
+                continue  # never started
+            p.join(timeout=10)
+            if p.is_alive():
                 p.kill()
-                p.wait()
+                p.join()
     start, end = min(r["started"] for r in results), max(r["finished"] for r in results)
     succeeded = sum(r["succeeded"] for r in results)
     return {"students": len(names), "adds_each": adds, "sent": sum(r["sent"] for r in results),
             "succeeded": succeeded, "expected_total": before + succeeded,
             "seen_by_all": sorted({r["seen"] for r in results}), "unique_seen": sorted({r["unique"] for r in results}),
             "orders": len({r["order"] for r in results}), "all_mirrors_match": all(r["check_model"] for r in results),
-            "seconds": round(end - start, 2), "per_second": round(succeeded / (end - start), 1)}
+            "seconds": round(end - start, 2), "per_second": round(succeeded / (end - start), 1),
+            "prepare_seconds": round(phases[0] - began, 1), "send_seconds": round(phases[1] - phases[0], 1),
+            "read_seconds": round(phases[2] - phases[1], 1)}
+
+
+def _wait_for_students(barrier: Any, processes: list[Any], answers: Any) -> None:
+    """Pass ``barrier`` once every student waits at it; a student process that ended before (it failed) or
+    ``WAIT_FOR_ALL`` seconds without everyone raise, with the first student's error."""
+    deadline = time.monotonic() + WAIT_FOR_ALL
+    while barrier.n_waiting < len(processes):
+        if any(p.exitcode is not None for p in processes) or time.monotonic() > deadline:
+            barrier.abort()
+            errors = []
+            while not answers.empty():
+                answer = answers.get()
+                if "error" in answer:
+                    errors.append(answer["error"])
+            raise RuntimeError(f"a student process failed: {errors[0] if errors else 'no answer in time'}")
+        time.sleep(0.05)
+    barrier.wait(WAIT_FOR_ALL)
 
 
 def overhead(room: Any, calls: int) -> list[dict[str, Any]]:
@@ -147,12 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--adds", type=int, default=10)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--json")
-    parser.add_argument("--student", help=argparse.SUPPRESS)  # run as one student process
-    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.student:
-        print(json.dumps(student(args.student, args.adds, args.first)), flush=True)
-        return
     import sumkit as sk
 
     with tempfile.TemporaryDirectory() as folder:
@@ -165,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load: {load['succeeded']}/{load['sent']} contributions succeeded in {load['seconds']} s "
           f"({load['per_second']} per second through the gateway); every student saw {load['seen_by_all']} "
           f"contributions, {load['orders']} distinct order(s); mirrors match the chain: {load['all_mirrors_match']}")
+    print(f"student processes: prepared (joined, attached, signed) in {load['prepare_seconds']} s, sent and got every "
+          f"receipt in {load['send_seconds']} s, read the trainer's history in {load['read_seconds']} s")
     print(f"{'request':<18}{'node ms':>10}{'gateway ms':>12}{'overhead ms':>13}")
     for row in rows:
         print(f"{row['request']:<18}{row['node_ms']:>10.3f}{row['gateway_ms']:>12.3f}{row['overhead_ms']:>13.3f}")

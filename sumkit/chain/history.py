@@ -30,9 +30,10 @@ class Mark:
     """Where the history stood when a snapshot was taken (see :meth:`History.mark`)."""
 
     log: int
-    events: int
     receipts: int
     followed: int | None
+    block: int  # the last block mined then: events of later blocks are undone (events are kept in chain order,
+    # and backfill may insert older ones inside a snapshot, so a count of events would cut in the wrong place)
 
 
 class History:
@@ -193,12 +194,12 @@ class History:
     # -- snapshots ----------------------------------------------------------------------------------------
     def mark(self) -> Mark:
         """Where the history stands now, for :meth:`restore`."""
-        return Mark(len(self._log), len(self._events), len(self._receipts), self.followed)
+        return Mark(len(self._log), len(self._receipts), self.followed, self.backend.block_number - 1)
 
     def restore(self, mark: Mark) -> None:
         """Forget everything recorded since ``mark`` (a snapshot was undone)."""
         del self._log[mark.log:]
-        del self._events[mark.events:]
+        self._events[:] = [e for e in self._events if e["block"] <= mark.block]
         for tx_hash in list(self._receipts)[mark.receipts:]:
             del self._receipts[tx_hash]
         self.followed = mark.followed

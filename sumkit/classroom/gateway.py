@@ -12,9 +12,13 @@ It also refuses, for everyone, what a public mempool refuses: a transaction with
 calls are refused with a clear error; every request is served by its own thread, so a refused or slow client
 does not hold up the others.
 
+It also keeps the node mining (:class:`Flusher`): the pinned Anvil's automine can leave transactions unmined
+under a class's burst of senders (foundry-rs/foundry#10122); a transaction waiting more than
+``STALL_SECONDS`` with no new block is mined, or re-sent, exactly as automine would have.
+
 Run by :class:`sumkit.classroom.Classroom` as ``python -m sumkit.classroom.gateway --upstream URL --host H
---port P --token-file F`` (the token is read from a file, never from the command line, which other users of
-the machine can see).
+--port P --token-file F [--log FILE]`` (the token is read from a file, never from the command line, which other
+users of the machine can see; the log gets one line per flush).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,6 +46,10 @@ MAX_BATCH = 20  # calls in one JSON-RPC batch
 DRAIN_LIMIT = 16 * 1024 * 1024  # an oversized body up to this size is read and dropped; larger, the connection is cut
 CLIENT_VERSION = "sumkit-classroom/1 (a shared class chain behind a method gateway)"
 UPSTREAM_TIMEOUT = 60  # seconds to wait for the node's answer
+STALL_SECONDS = 1.0  # a transaction in the node's pool this long with no new block is flushed (see Flusher)
+WATCH_EVERY = 0.25  # seconds between the flusher's looks at the pool while transactions are outstanding
+REMEMBERED = 20_000  # signed transactions the flusher keeps to re-send (the oldest are forgotten first) ...
+REMEMBERED_BYTES = 64 * 1024 * 1024  # ... and their total size, whatever students send
 
 # What a public node offers anyone: reads, calls, estimates, logs and self-signed transactions.
 PUBLIC_METHODS = frozenset({
@@ -116,18 +125,160 @@ def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
 
+class Flusher(threading.Thread):
+    """Keeps the class node mining what it accepted: a workaround for Anvil's automine (foundry-rs/foundry#10122,
+    still in the pinned Anvil 1.7.1).
+
+    What goes wrong, seen. 30 senders x 10 transfers at once straight to the node, repeated, with the node's
+    process at low CPU priority on the loaded 2-core machine (as in a busy CI run): in 6 of 94 rounds, 16 to 285
+    transactions sat *ready* in the pool while no block came for 2.3 to 6.1 s, and most were still there 2 s
+    later (219 -> 207 unmined); one ``evm_mine`` mined them all at once. Anvil's automine learns of new work only from its
+    "ready" notifications and mines from whatever it last collected, so it can fall behind, or stop, with work
+    in the pool (at normal priority, 60 rounds showed no such wait).
+
+    What goes wrong, read in Anvil's pool. A raw transaction is checked against the sender's nonce in the latest
+    state, then added to the pool, which marks it *ready* when the transaction it follows (same sender, nonce -
+    1) is mined or in the pool, and *queued* otherwise. A block committed between those two steps prunes the
+    predecessor from the pool after the check saw it unmined: the transaction is then queued behind a
+    transaction nobody will send again, and it (and every later one of that sender) is never mined, though its
+    nonce is the account's next (the pool state reported in foundry-rs/foundry#10122: nothing ready, 16
+    queued). The load did not produce it here; a test builds that pool state on purpose.
+
+    Either way the chain stops for some student while the pool holds their transactions: in one of two full CI
+    runs a receipt did not arrive within 300 s.
+
+    What this does. While transactions sent through the gateway may be unmined, it looks at the pool every
+    ``WATCH_EVERY`` s. When the pool is not empty and no block came for ``STALL_SECONDS``:
+
+    - a queued transaction whose nonce is its sender's next (the race above) is taken out of the pool with the
+      rest of that sender's and sent again in nonce order, now checked against the current state: it is ready;
+    - ready transactions are mined with ``evm_mine`` without a timestamp, which is the path automine takes: the
+      block gets the node's own next time, so the class clock does not move (only the instructor moves it) and
+      every student sees the same chain. A student cannot call it: students can only send transactions, which
+      a working automine would have mined at the same time anyway.
+
+    A queued transaction with a real gap (a nonce sent ahead) is left alone, as any node does. Each flush that
+    did something is written to ``log`` (a file path, or None) with the time.
+    """
+
+    def __init__(self, upstream: tuple[str, int], log: str | None = None) -> None:
+        super().__init__(name="class-node-flusher", daemon=True)
+        self.upstream = upstream
+        self.log = log
+        self.sent: dict[str, tuple[str, float]] = {}  # tx hash -> (raw transaction, when the node accepted it)
+        self.size = 0  # characters of the raw transactions in sent
+        self.lock = threading.Lock()
+        self.outstanding = threading.Event()  # set while some transaction may be unmined
+        self.connection: http.client.HTTPConnection | None = None
+
+    def note(self, tx_hash: str, raw: str) -> None:
+        """The node accepted the signed transaction ``raw`` as ``tx_hash``: watch it until the pool is empty."""
+        with self.lock:
+            self.sent[tx_hash.lower()] = (raw, time.monotonic())
+            self.size += len(raw)
+            while len(self.sent) > REMEMBERED or self.size > REMEMBERED_BYTES:
+                self.size -= len(self.sent.pop(next(iter(self.sent)))[0])
+            self.outstanding.set()
+
+    def call(self, method: str, params: list[Any]) -> Any:
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(*self.upstream, timeout=UPSTREAM_TIMEOUT)
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+        try:
+            self.connection.request("POST", "/", body, {"Content-Type": "application/json"})
+            answer = json.loads(self.connection.getresponse().read())
+        except (OSError, http.client.HTTPException, ValueError):
+            self.connection.close()
+            self.connection = None
+            raise
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
+
+    def run(self) -> None:
+        block, since = None, time.monotonic()
+        while True:
+            self.outstanding.wait()
+            time.sleep(WATCH_EVERY)
+            try:
+                block, since = self.look(block, since)
+            except (OSError, http.client.HTTPException):
+                continue  # the node is restarting or busy: look again
+            except Exception as e:  # noqa: BLE001 - a flusher that stopped would leave the class stalled: log, go on
+                self.write(f"flush failed: {type(e).__name__}: {e}")
+                since = time.monotonic()
+
+    def look(self, block: str | None, since: float) -> tuple[str | None, float]:
+        """One look at the pool (flushing it if it stalled); returns the latest block and since when it is."""
+        looked = time.monotonic()
+        status = self.call("txpool_status", [])
+        latest = self.call("eth_blockNumber", [])
+        if latest != block:
+            block, since = latest, looked
+        ready, queued = int(status["pending"], 16), int(status["queued"], 16)
+        if not ready and not queued:
+            with self.lock:  # everything noted before this look is mined (or was refused by the node)
+                self.sent = {h: v for h, v in self.sent.items() if v[1] >= looked}
+                self.size = sum(len(raw) for raw, _ in self.sent.values())
+                if not self.sent:
+                    self.outstanding.clear()
+            return block, since
+        if time.monotonic() - since < STALL_SECONDS:
+            return block, since
+        self.flush(ready, queued, time.monotonic() - since)
+        return block, time.monotonic()  # give the node STALL_SECONDS to mine before looking again
+
+    def flush(self, ready: int, queued: int, waited: float) -> None:
+        resent = 0
+        if queued:
+            content = self.call("txpool_content", [])
+            for sender, waiting in content["queued"].items():
+                resent += self.resend_if_stuck(sender, waiting, content["pending"].get(sender, {}))
+        if ready:
+            self.call("evm_mine", [])
+        if not (ready or resent):
+            return  # only a real gap waits: nothing to do, nothing to log
+        self.write(f"no block for {waited:.1f} s with {ready} ready and {queued} queued transactions in the pool: "
+                   f"re-sent {resent} stuck, mined {'a block' if ready else 'nothing'}")
+
+    def resend_if_stuck(self, sender: str, waiting: dict[str, Any], ready: dict[str, Any]) -> int:
+        """Re-send ``sender``'s transactions if its lowest queued one has the account's next nonce (the race in
+        the class docstring); returns how many were re-sent."""
+        nonce = int(self.call("eth_getTransactionCount", [sender, "latest"]), 16)
+        queued = {int(n): tx["hash"].lower() for n, tx in waiting.items()}
+        if min(queued) != nonce or any(int(n) < nonce for n in ready):
+            return 0  # a real gap (a nonce sent ahead), or the ready ones come first: nothing is stuck
+        mine = {**{int(n): tx["hash"].lower() for n, tx in ready.items()}, **queued}
+        with self.lock:
+            raws = [self.sent.get(mine[n], (None, 0.0))[0] for n in sorted(mine)]
+        if None in raws:
+            self.write(f"{sender}: transactions stuck at nonce {nonce}, but not all were sent through this gateway")
+            return 0
+        self.call("anvil_removePoolTransactions", [sender])
+        for raw in raws:
+            self.call("eth_sendRawTransaction", [raw])
+        return len(raws)
+
+    def write(self, line: str) -> None:
+        if self.log:
+            with open(self.log, "a") as f:
+                f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
+
+
 class Gateway(ThreadingHTTPServer):
     """The HTTP server: ``upstream`` is the node's URL (on 127.0.0.1), ``token`` the admin credential."""
 
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], upstream: str, token: str) -> None:
+    def __init__(self, address: tuple[str, int], upstream: str, token: str, log: str | None = None) -> None:
         super().__init__(address, Handler)
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream = (parsed.hostname or "127.0.0.1", parsed.port or 80)
         self.token = token
         self.local = threading.local()
+        self.flusher = Flusher(self.upstream, log)
+        self.flusher.start()
 
     def forward(self, body: bytes) -> bytes:
         """Send ``body`` to the node on this thread's connection (reopened once if the node dropped it)."""
@@ -257,6 +408,9 @@ class Handler(BaseHTTPRequestHandler):
             by_id = {json.dumps(a.get("id")): a for a in node if isinstance(a, dict)}  # a batch's answers may come in any order
             answers = [answer if answer is not None else by_id.get(json.dumps(call.get("id")), error(call.get("id"), -32603, "no answer"))
                        for call, answer in zip(calls, answers)]
+            for call, answer in zip(calls, answers):  # what the node accepted, the flusher watches until it is mined
+                if call.get("method") == "eth_sendRawTransaction" and isinstance(answer.get("result"), str):
+                    self.server.flusher.note(answer["result"], call["params"][0])
         self._send(200, answers if batch else answers[0])
 
 
@@ -266,12 +420,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token-file", required=True, help="a file holding the admin token")
+    parser.add_argument("--log", help="a file to append one line to per flush (see Flusher)")
     args = parser.parse_args(argv)
     with open(args.token_file) as f:
         token = f.read().strip()
     if len(token) < 16:
         sys.exit("the admin token must be at least 16 characters")
-    server = Gateway((args.host, args.port), args.upstream, token)
+    server = Gateway((args.host, args.port), args.upstream, token, args.log)
     print(f"class gateway on http://{args.host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -196,7 +196,7 @@ class Classroom:
         # Run as a script, not a module of the package: the gateway needs none of sumkit (it starts in a moment and
         # stays small), and nothing a learner's kernel imports runs in it.
         command = [sys.executable, str(Path(__file__).with_name("gateway.py")), "--upstream", self.node.url, "--host", self.host,
-                   "--port", str(self.port), "--token-file", str(token_file)]
+                   "--port", str(self.port), "--token-file", str(token_file), "--log", str(self.dir / "node" / "gateway.log")]
         self._gateway = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE)
         self._gateway_finalizer = weakref.finalize(self, terminate, self._gateway)
@@ -372,6 +372,18 @@ class Classroom:
         from .dashboard import Dashboard
 
         return Dashboard(self, **kwargs)
+
+    def restart_gateway(self, timeout: float = 60) -> None:
+        """Start the gateway again, on the same port with the same admin URL, after it stopped (it crashed, or its
+        process was killed): the node and its chain are untouched, so students' next call works again with the
+        same join files and nothing is lost. (If the node stopped too, start the class again from its directory:
+        ``Classroom.start(dir=...)``.)"""
+        if not self.node.running:
+            raise RuntimeError("the class node is not running either: stop this class (room.stop()) and start it "
+                               f"again from its directory: sk.Classroom.start(dir={str(self.dir)!r})")
+        if self._gateway_finalizer is not None:
+            self._gateway_finalizer()  # a gateway still running is stopped first
+        self._start_gateway(timeout)
 
     @property
     def running(self) -> bool:
