@@ -188,9 +188,16 @@ class Chain:
 
         >>> chain = sk.Chain.join("class/students/ana.json")     # doctest: +SKIP
         """
-        from ..classroom.student import join
+        from .backends.classnode import ClassBackend, read_join_file
 
-        return join(path)
+        info = read_join_file(path)
+        key = info.pop("private_key")
+        backend = ClassBackend(info["url"], private_keys=[key], info=info)
+        if backend.accounts[0] != info["address"]:
+            raise ValueError(f"{path}: its key does not belong to its address {info['address']}: the file was edited")
+        chain = cls(backend=backend, start_time=backend.latest_timestamp())
+        chain.name_account(backend.accounts[0], info["student"])
+        return chain
 
     def __repr__(self) -> str:
         return f"<Chain {self.backend.name} block={self.block_number} now={self.now}>"

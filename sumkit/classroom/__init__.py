@@ -13,8 +13,8 @@ Student::
     trainer = sk.Trainer.at(chain, chain.backend.info["contracts"]["trainer"])
 """
 
+from ..chain.backends.classnode import ClassBackend
 from .recipe import class_data, held_out
 from .room import LEVELS, Classroom, read_roster
-from .student import ClassBackend, join
 
-__all__ = ["LEVELS", "ClassBackend", "Classroom", "class_data", "held_out", "join", "read_roster"]
+__all__ = ["LEVELS", "ClassBackend", "Classroom", "class_data", "held_out", "read_roster"]

@@ -35,7 +35,7 @@ from ..chain.chain import Chain
 from ..chain.node import LocalNode, terminate
 from ..handles.trainer import Trainer
 from ..plumbing.units import ether
-from .student import ClassBackend
+from ..chain.backends.classnode import ClassBackend
 
 STUDENT_BALANCE = ether(100)  # each student's starting ether
 STAFF_BALANCE = ether(10_000)  # the instructor and the lab's honest contributors (alice, bob, carol, mallory)

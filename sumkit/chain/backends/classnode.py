@@ -1,4 +1,5 @@
-"""The student's side of a class node: :func:`join` (``sk.Chain.join(path)``) and the backend it uses.
+"""The backend of a class node (``sk.Chain.join(path)`` for a student, ``sk.Classroom`` for the instructor), and
+the join files a student connects with.
 
 A join file (``DIR/students/<name>.json``, written by :class:`~sumkit.classroom.Classroom`) holds the class
 URL, that student's key and the class's contract addresses, nothing of anyone else's. The chain it gives
@@ -11,13 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..chain.backends.base import Capabilities, TransactionRejected
-from ..chain.backends.rpc import RpcBackend
-
-if TYPE_CHECKING:
-    from ..chain.chain import Chain
+from .base import Capabilities, TransactionRejected
+from .rpc import RpcBackend
 
 JOIN_FIELDS = ("url", "student", "address", "private_key", "contracts")
 
@@ -87,23 +85,3 @@ def read_join_file(path: str | Path) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{path} is not a class join file: it lacks {', '.join(missing)}")
     return info
-
-
-def join(path: str | Path, *, timeout: float = 30) -> Chain:
-    """The class chain, as the student of the join file at ``path``: ``chain.owner`` is that student's account
-    (the only one it signs for); ``chain.backend.info["contracts"]`` holds the class's contract addresses.
-
-    >>> chain = sk.Chain.join("ana.json")          # doctest: +SKIP
-    >>> chain.owner == chain.accounts[0]            # doctest: +SKIP
-    True
-    """
-    from ..chain.chain import Chain
-
-    info = read_join_file(path)
-    key = info.pop("private_key")
-    backend = ClassBackend(info["url"], private_keys=[key], info=info, timeout=timeout)
-    if backend.accounts[0] != info["address"]:
-        raise ValueError(f"{path}: its key does not belong to its address {info['address']}: the file was edited")
-    chain = Chain(backend=backend, start_time=backend.latest_timestamp())
-    chain.name_account(backend.accounts[0], info["student"])
-    return chain
