@@ -273,5 +273,10 @@ def test_the_instructor_gives_a_student_a_fresh_instance(room, players):
     fresh, previous = registry.call("instanceAt", new), registry.call("instanceAt", old)
     assert (fresh["student"], fresh["level"], fresh["solved"]) == (room.students["ben"], "own_attacker", False)
     assert fresh["target"] != previous["target"] and room.chain.balance(fresh["target"]) == 3 * lab.DEPOSIT
+    dashboard = room.dashboard()  # the fresh instance is news; the class's first instances are its setup
+    feed = dashboard.feed.value
+    dashboard.close()
+    assert f"the instructor gave ben a fresh instance of level own_attacker (instance {new})" in feed
+    assert feed.count("a fresh instance") == 1
     with pytest.raises(ValueError, match="unknown level 'own_atacker'"):
         room.new_instance("ben", "own_atacker")

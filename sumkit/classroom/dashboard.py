@@ -4,9 +4,9 @@ Per student: balance, contributions, good data (refunded) and bad data (taken by
 refunds and took from others, points (Points trainers), levels solved (``LevelSolved`` events of the registry),
 and the net they gained or lost. The class model's accuracy on the instructor's held-out set over class time;
 the registered trainers ranked by the accuracy they kept; a feed of the newest events (contributions, refunds,
-takes, levels solved, ``tx_origin`` baits offered and why a claimed one failed, the clock); the clock control (only
-the instructor moves the class clock). It reads new events every ``refresh`` seconds while the kernel is idle,
-and at every click.
+takes, levels solved, fresh level instances, ``tx_origin`` baits offered and why a claimed one failed, the clock);
+the clock control (only the instructor moves the class clock). It reads new events every ``refresh`` seconds
+while the kernel is idle, and at every click.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 WAITS = {"1 hour": hours(1), "12 hours": hours(12), "1 day": days(1), "7 days": days(7)}
 FEED = 12  # events in the feed
 FEED_EVENTS = ("ContributionAdded", "ContributionRefunded", "DepositTaken", "LevelSolved", "AirdropOffered",
-               "AirdropFailed", "TrainerPublished", "TrainerRegistered", "ClockMoved")
+               "AirdropFailed", "InstanceCreated", "TrainerPublished", "TrainerRegistered", "ClockMoved")
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 520, 180, 36
 
 
@@ -272,10 +272,16 @@ class Dashboard:
 
     def _feed(self) -> list[str]:
         lines = []
-        shown = [e for e in self._events if e["event"] in FEED_EVENTS]  # the rest (fees charged, ...) is detail
+        registry = self.room.registry.address
+        created = [e for e in self._events if e["event"] == "InstanceCreated" and e["address"] == registry]
+        instances = {e["args"]["id"]: e["args"] for e in created}  # id -> student, level, target, ...
+        firsts: dict[tuple[str, str], int] = {}  # (student, level) -> the class's first instance of it: the class's setup, not news
+        for e in created:
+            firsts.setdefault((e["args"]["student"], e["args"]["level"]), e["args"]["id"])
+        shown = [e for e in self._events if e["event"] in FEED_EVENTS  # the rest (fees charged, ...) is detail
+                 and (e["event"] != "InstanceCreated" or firsts[e["args"]["student"], e["args"]["level"]]
+                      != e["args"]["id"])]
         who = lambda a: self._names.get(a, a[:10])  # noqa: E731
-        instances = {e["args"]["id"]: e["args"] for e in self._events  # id -> student, level (the registry's)
-                     if e["event"] == "InstanceCreated" and e["address"] == self.room.registry.address}
         for e in reversed(shown[-FEED:]):
             args, kind = e["args"], e["event"]
             listing = self._listings.get(e["address"] or "", {}).get("name", "a trainer")
@@ -287,6 +293,9 @@ class Dashboard:
                 lines.append(f"{who(args['reporter'])} took {format_ether(args['amount'])} from bad data in {listing}")
             elif kind == "LevelSolved":
                 lines.append(f"{who(args['student'])} solved level {args['level']}")
+            elif kind == "InstanceCreated":
+                lines.append(f"the instructor gave {who(args['student'])} a fresh instance of level {args['level']} "
+                             f"(instance {args['id']})")
             elif kind == "AirdropOffered":
                 level = instances.get(args["id"], {}).get("level", "tx_origin")
                 lines.append(f"{who(args['student'])} offered a bait for level {level} (instance {args['id']}): "
