@@ -275,7 +275,7 @@ class Dashboard:
         registry = self.room.registry.address
         created = [e for e in self._events if e["event"] == "InstanceCreated" and e["address"] == registry]
         instances = {e["args"]["id"]: e["args"] for e in created}  # id -> student, level, target, ...
-        firsts: dict[tuple[str, str], int] = {}  # (student, level) -> the class's first instance of it: the class's setup, not news
+        firsts: dict[tuple[str, str], int] = {}  # (student, level) -> its first instance: setup, not news
         for e in created:
             firsts.setdefault((e["args"]["student"], e["args"]["level"]), e["args"]["id"])
         shown = [e for e in self._events if e["event"] in FEED_EVENTS  # the rest (fees charged, ...) is detail
