@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 import urllib.error
 import urllib.request
 
@@ -131,6 +132,13 @@ def test_a_student_cannot_move_time_or_snapshot_and_the_instructor_can(room, ana
     after = room.travel(days=2)
     assert after >= before + 2 * 86_400
     assert ana.w3.eth.get_block("latest")["timestamp"] == after  # everyone sees the instructor's clock at once
+    # Between moves, time passes for real: a student's block a second later is past the instructor's last block,
+    # and the next move starts from it.
+    time.sleep(1.1)
+    ana.send_data(ana.owner, ana.owner, b"", gas=30_000)
+    latest = ana.w3.eth.get_block("latest")["timestamp"]
+    assert latest > after
+    assert room.travel(hours=1) >= latest + 3_600
 
 
 def test_a_student_cannot_take_the_instructors_trainer(room, ana):

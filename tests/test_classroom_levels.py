@@ -188,6 +188,15 @@ def test_tx_origin_is_solved_only_when_the_owner_falls_for_your_own_bait(room, p
     solved = [e for e in room.chain.logs("LevelSolved", address=room.registry.address) if e["id"] == id]
     assert [(e["student"], e["level"]) for e in solved] == [(me, "tx_origin")]
     assert room.claim_airdrops() == {}  # the offer was used up
+    # The instructor's dashboard tells each bait in words: offered (and what to run), failed (and why), solved.
+    dashboard = room.dashboard()
+    feed = dashboard.feed.value
+    dashboard.close()
+    assert feed.count(f"ana offered a bait for level tx_origin (instance {id})") == 4
+    assert "room.claim_airdrops() lets its owner claim it" in feed
+    for why in ("NotOwner", "LootNotReceived", "NothingSwept"):
+        assert f"ana&#x27;s bait did not solve level tx_origin (instance {id}), undone: {why}" in feed
+    assert "ana solved level tx_origin" in feed
 
 
 def test_stale_prediction_needs_bad_data_refunded(room, players, after_a_day):
@@ -264,5 +273,10 @@ def test_the_instructor_gives_a_student_a_fresh_instance(room, players):
     fresh, previous = registry.call("instanceAt", new), registry.call("instanceAt", old)
     assert (fresh["student"], fresh["level"], fresh["solved"]) == (room.students["ben"], "own_attacker", False)
     assert fresh["target"] != previous["target"] and room.chain.balance(fresh["target"]) == 3 * lab.DEPOSIT
+    dashboard = room.dashboard()  # the fresh instance is news; the class's first instances are its setup
+    feed = dashboard.feed.value
+    dashboard.close()
+    assert f"the instructor gave ben a fresh instance of level own_attacker (instance {new})" in feed
+    assert feed.count("a fresh instance") == 1
     with pytest.raises(ValueError, match="unknown level 'own_atacker'"):
         room.new_instance("ben", "own_atacker")

@@ -3,9 +3,10 @@
 Per student: balance, contributions, good data (refunded) and bad data (taken by others), what they got back in
 refunds and took from others, points (Points trainers), levels solved (``LevelSolved`` events of the registry),
 and the net they gained or lost. The class model's accuracy on the instructor's held-out set over class time;
-the registered trainers ranked by the accuracy they kept; a feed of the newest events; the clock control (only
-the instructor moves the class clock). It reads new events every ``refresh`` seconds while the kernel is idle,
-and at every click.
+the registered trainers ranked by the accuracy they kept; a feed of the newest events (contributions, refunds,
+takes, levels solved, fresh level instances, ``tx_origin`` baits offered and why a claimed one failed, the clock);
+the clock control (only the instructor moves the class clock). It reads new events every ``refresh`` seconds
+while the kernel is idle, and at every click.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import html
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from hexbytes import HexBytes
 
+from ..plumbing.errors import decode_revert
 from ..plumbing.units import days, format_duration, format_ether, hours
 from ..teaching.widgets import _html_table
 from .recipe import class_model, held_out
@@ -26,8 +29,8 @@ if TYPE_CHECKING:
 
 WAITS = {"1 hour": hours(1), "12 hours": hours(12), "1 day": days(1), "7 days": days(7)}
 FEED = 12  # events in the feed
-FEED_EVENTS = ("ContributionAdded", "ContributionRefunded", "DepositTaken", "LevelSolved", "TrainerPublished",
-               "TrainerRegistered", "ClockMoved")
+FEED_EVENTS = ("ContributionAdded", "ContributionRefunded", "DepositTaken", "LevelSolved", "AirdropOffered",
+               "AirdropFailed", "InstanceCreated", "TrainerPublished", "TrainerRegistered", "ClockMoved")
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 520, 180, 36
 
 
@@ -269,10 +272,18 @@ class Dashboard:
 
     def _feed(self) -> list[str]:
         lines = []
-        shown = [e for e in self._events if e["event"] in FEED_EVENTS]  # the rest (fees charged, ...) is detail
+        registry = self.room.registry.address
+        created = [e for e in self._events if e["event"] == "InstanceCreated" and e["address"] == registry]
+        instances = {e["args"]["id"]: e["args"] for e in created}  # id -> student, level, target, ...
+        firsts: dict[tuple[str, str], int] = {}  # (student, level) -> its first instance: setup, not news
+        for e in created:
+            firsts.setdefault((e["args"]["student"], e["args"]["level"]), e["args"]["id"])
+        shown = [e for e in self._events if e["event"] in FEED_EVENTS  # the rest (fees charged, ...) is detail
+                 and (e["event"] != "InstanceCreated" or firsts[e["args"]["student"], e["args"]["level"]]
+                      != e["args"]["id"])]
+        who = lambda a: self._names.get(a, a[:10])  # noqa: E731
         for e in reversed(shown[-FEED:]):
             args, kind = e["args"], e["event"]
-            who = lambda a: self._names.get(a, a[:10])  # noqa: E731
             listing = self._listings.get(e["address"] or "", {}).get("name", "a trainer")
             if kind == "ContributionAdded":
                 lines.append(f"{who(args['contributor'])} added data to {listing} (deposit {format_ether(args['deposit'])})")
@@ -282,6 +293,19 @@ class Dashboard:
                 lines.append(f"{who(args['reporter'])} took {format_ether(args['amount'])} from bad data in {listing}")
             elif kind == "LevelSolved":
                 lines.append(f"{who(args['student'])} solved level {args['level']}")
+            elif kind == "InstanceCreated":
+                lines.append(f"the instructor gave {who(args['student'])} a fresh instance of level {args['level']} "
+                             f"(instance {args['id']})")
+            elif kind == "AirdropOffered":
+                level = instances.get(args["id"], {}).get("level", "tx_origin")
+                lines.append(f"{who(args['student'])} offered a bait for level {level} (instance {args['id']}): "
+                             "room.claim_airdrops() lets its owner claim it")
+            elif kind == "AirdropFailed":
+                instance = instances.get(args["id"], {})
+                student = who(instance["student"]) if instance else f"instance {args['id']}"
+                why = decode_revert(HexBytes(args["reason"])).reason or "it reverted without a reason"
+                lines.append(f"{student}'s bait did not solve level {instance.get('level', 'tx_origin')} "
+                             f"(instance {args['id']}), undone: {why}")
             elif kind in ("TrainerPublished", "TrainerRegistered"):
                 lines.append(f"{who(args.get('student', self.chain.owner))} listed trainer {args['name']!r}")
             elif kind == "ClockMoved":

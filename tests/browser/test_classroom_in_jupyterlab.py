@@ -36,7 +36,9 @@ def test_the_class_dashboard_follows_the_chain_and_moves_the_clock(page, lab):
     chain = json.loads(notebook.run_code(CHAIN_SAYS))
     assert shown() == chain["rows"]
     assert [r[0] for r in shown()] == ["you", "sam"] and int(shown()[1][2]) == 3  # sam's three contributions
+    assert shown()[0][3] == "1"  # the notebook solved your reentrancy instance
     clock, feed = panel.locator(".sumkit-class-clock"), panel.locator(".sumkit-class-feed")
+    assert "you solved level reentrancy" in feed.inner_text()
     before = clock.inner_text()
     panel.locator("button", has_text=re.compile("^Move the class clock$")).click()
     deadline = time.monotonic() + 60  # the feed is drawn last: once it says so, the clock is drawn too
