@@ -67,6 +67,13 @@ class Wrong(Exception):
     """Raised by a checker: the message says what is wrong and where to look."""
 
 
+def require_function(value: Any, name: str, example: str) -> Callable:
+    """``value`` if it is callable, else :class:`Wrong` saying what was expected (``example``: its signature)."""
+    if not callable(value):
+        raise Wrong(f"{name} should be a function, like `{example}`, but it is a {type(value).__name__}")
+    return value
+
+
 @dataclass(frozen=True)
 class Partial:
     """Partial credit: ``points`` out of the exercise's maximum, with a message per criterion."""

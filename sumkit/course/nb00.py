@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Partial, Wrong, exercise, variant_seeds
-from .nb01 import require_function, require_wei
+from . import Partial, Wrong, exercise, require_function, variant_seeds
+from .nb01 import require_wei
 
 GWEI = 10**9
 

@@ -12,14 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Partial, Wrong, exercise, grading, variant_seeds
-
-
-def require_function(value: Any, name: str, example: str) -> Callable:
-    """``value`` if it is callable, else :class:`Wrong` saying what was expected."""
-    if not callable(value):
-        raise Wrong(f"{name} should be a function, like `{example}`, but it is a {type(value).__name__}")
-    return value
+from . import Partial, Wrong, exercise, grading, require_function, variant_seeds
 
 
 def require_wei(value: Any, what: str) -> int:

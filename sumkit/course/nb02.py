@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Partial, Wrong, exercise, variant_seeds
-from .nb01 import require_function
+from . import Partial, Wrong, exercise, require_function, variant_seeds
 
 # -- 02.1 ------------------------------------------------------------------------------------------------------
 

@@ -13,13 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..plumbing.errors import as_reverted, decode_revert
-from . import Partial, Wrong, exercise, variant_seeds
-
-
-def _function(value: Any, name: str, example: str) -> Callable:
-    if not callable(value):
-        raise Wrong(f"{name} should be a function, like `{example}`, but it is a {type(value).__name__}")
-    return value
+from . import Partial, Wrong, exercise, require_function, variant_seeds
 
 
 def _deployment(weights: tuple[float, ...] = (10.0, -10.0, 0.0)) -> tuple[Any, Any, Any]:
@@ -42,7 +36,7 @@ def _deployment(weights: tuple[float, ...] = (10.0, -10.0, 0.0)) -> tuple[Any, A
     "gives the receipt.",
 ])
 def check_contribute(contribute):
-    fn = _function(contribute, "contribute", "def contribute(w3, trainer, x, label, sender): ...")
+    fn = require_function(contribute, "contribute", "def contribute(w3, trainer, x, label, sender): ...")
     chain, trainer, contract = _deployment()
     sent = []
     for i, (x, label, sender) in enumerate([([1.0, 0.0, 0.0], 1, chain.bob), ([0.0, 2.0, 0.0], 0, chain.carol)]):
@@ -108,7 +102,8 @@ def _compare_contribution(fn: Callable, chain: Any, trainer: Any, contract: Any,
     "Add the deposits up per contributor: a contributor may appear several times.",
 ])
 def check_deposits_by_contributor(deposits_by_contributor):
-    fn = _function(deposits_by_contributor, "deposits_by_contributor", "def deposits_by_contributor(w3, trainer): ...")
+    fn = require_function(deposits_by_contributor, "deposits_by_contributor",
+                          "def deposits_by_contributor(w3, trainer): ...")
     chain, trainer, contract = _deployment()
     plan = [(chain.alice, [1.0, 0.0, 0.0], 1), (chain.bob, [0.0, 1.0, 0.0], 0), (chain.alice, [2.0, 0.0, 0.0], 1)]
     for sender, x, label in plan:
@@ -271,7 +266,7 @@ def _reverts(chain: Any, trainer: Any, contract: Any, seed: int | None = None) -
     "so any tool with the ABI can read it, and one without the ABI sees only bytes.",
 ])
 def check_decode_error(decode_error):
-    fn = _function(decode_error, "decode_error", "def decode_custom_error(abi, data): ...")
+    fn = require_function(decode_error, "decode_error", "def decode_custom_error(abi, data): ...")
     chain, trainer, contract = _deployment()
     abi = trainer.contract.abi + trainer.incentive_contract.abi + trainer.classifier.abi
     decoded = [_compare_decoded(fn, abi, what, data) for what, data in _reverts(chain, trainer, contract)]

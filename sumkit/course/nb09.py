@@ -7,17 +7,8 @@ learner's code returned with what the chain says: the chain is the source of tru
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from ..plumbing.errors import as_reverted
-from . import Wrong, exercise
-
-
-def _function(value: Any, name: str, example: str) -> Callable:
-    if not callable(value):
-        raise Wrong(f"{name} should be a function, like `{example}`, but it is a {type(value).__name__}")
-    return value
+from . import Wrong, exercise, require_function
 
 
 # -- 09.1 ------------------------------------------------------------------------------------------------------
@@ -28,7 +19,7 @@ def _function(value: Any, name: str, example: str) -> Callable:
     "trainer.add_data(x, y, sender=me) returns the Contribution as the chain recorded it: return it.",
 ])
 def check_contribute(contribute, trainer, me):
-    fn = _function(contribute, "contribute", "def contribute(trainer, x, y, me): ...")
+    fn = require_function(contribute, "contribute", "def contribute(trainer, x, y, me): ...")
     from ..classroom import class_data
 
     data = class_data()
@@ -63,7 +54,7 @@ def check_contribute(contribute, trainer, me):
     "'target' (None if there is none).",
 ])
 def check_my_target(my_target, registry, me):
-    fn = _function(my_target, "my_target", "def my_target(registry, me, level): ...")
+    fn = require_function(my_target, "my_target", "def my_target(registry, me, level): ...")
     me = registry.chain.account(me)
     count = registry.call("instanceCount")
     instances = [registry.call("instanceAt", i) for i in range(count)]
@@ -94,8 +85,8 @@ def check_my_target(my_target, registry, me):
     "Count per log['args']['contributor'].",
 ])
 def check_contributions_per_account(contributions_per_account, trainer):
-    fn = _function(contributions_per_account, "contributions_per_account",
-                   "def contributions_per_account(w3, trainer_address): ...")
+    fn = require_function(contributions_per_account, "contributions_per_account",
+                          "def contributions_per_account(w3, trainer_address): ...")
     from web3 import Web3
 
     chain = trainer.chain
