@@ -8,6 +8,7 @@ import pytest
 import sumkit as sk
 from sumkit import course
 from sumkit.course import build
+from tests.answers import reference_answers
 
 from .course_fixture import exercise_cells, notebook  # importing it registers exercises 99.1 and 99.2
 
@@ -119,9 +120,7 @@ def test_the_lab_exercises_reuse_the_level_hints():
 
 
 def _lab_answers() -> dict:
-    namespace = {"sk": sk}
-    exec("\n".join(build.read_answers(build.ANSWERS / "05.py").values()), namespace)
-    return namespace
+    return reference_answers("05")
 
 
 def test_a_lab_exploit_that_hard_codes_mallory_scores_only_outside_the_grader(monkeypatch):

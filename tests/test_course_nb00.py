@@ -4,22 +4,16 @@ that never refuses) get feedback that says what is wrong. About 30 s: two Solidi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from eth_account import Account
 
-import sumkit as sk
 from sumkit.course import evaluate
-
-ANSWERS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions" / "answers" / "00.py"
+from tests.answers import reference_answers
 
 
 @pytest.fixture(scope="module")
 def answers() -> dict:
-    namespace: dict = {"Account": Account, "sk": sk}  # what notebook 00 imports before the exercises
-    exec(compile(ANSWERS.read_text(), str(ANSWERS), "exec"), namespace)
-    return namespace
+    return reference_answers("00", Account=Account)  # what notebook 00 imports before the exercises
 
 
 def test_payments_signed_with_the_key_pass_and_say_their_nonces(answers):

@@ -6,23 +6,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sumkit as sk
 from sumkit import course, sim
-from sumkit.course import nb04, nb06, nb08
+from sumkit.course import build, nb04, nb06, nb08
+from tests.answers import reference_answers
 
-ANSWERS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions" / "answers"
+ANSWERS = build.ANSWERS
 
 
 def answers(notebook: str) -> dict[str, object]:
     """The names each reference answer defines, run in a notebook-like namespace."""
-    namespace: dict[str, object] = {"np": np, "sk": sk, "sim": sim}
-    exec(compile((ANSWERS / f"{notebook}.py").read_text(), f"answers/{notebook}.py", "exec"), namespace)
-    return namespace
+    return reference_answers(notebook, sim=sim)
 
 
 @pytest.fixture

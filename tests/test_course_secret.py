@@ -10,17 +10,15 @@ seed), which the checkers call; the end-to-end tests below run the checkers them
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import sumkit as sk
 from sumkit import course, grade
 from sumkit.course import nb00, nb01, nb02, nb03, nb05, nb06, nb07
+from tests.answers import reference_answers
 
-ANSWERS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions" / "answers"
 SECRETS = ("room-204", "spring-term")
 
 TABLE = pd.DataFrame({"chain accuracy": [0.972, 0.963, 0.944], "deploy gas": [2_592_263, 2_877_101, 3_036_458],
@@ -111,13 +109,6 @@ def test_the_drawn_cases_keep_their_corner_cases():
         assert (hours[0] >= 12.25 or hours[0] < 7.75) and 8.25 < hours[1] < 9.75 and 10.25 < hours[2] < 11.75
 
 
-def answers(number, **namespace):
-    code = (ANSWERS / f"{number}.py").read_text()
-    namespace = {"np": np, "sk": sk, **namespace}
-    exec(compile(code, f"answers/{number}.py", "exec"), namespace)
-    return namespace
-
-
 @pytest.mark.parametrize("secret", SECRETS)
 def test_the_reference_answers_pass_under_other_secrets(grading, secret):
     """The exercises whose answers are functions of the checker's own deployment (the rest: test_grade_secret)."""
@@ -126,7 +117,7 @@ def test_the_reference_answers_pass_under_other_secrets(grading, secret):
     from eth_utils import keccak
 
     grading.setenv(course.SECRET_ENV, secret)
-    ns = {**answers("00", Account=Account), **answers("06"), **answers("07", eth_abi=eth_abi, keccak=keccak)}
+    ns = {**reference_answers("00", Account=Account), **reference_answers("06"), **reference_answers("07", eth_abi=eth_abi, keccak=keccak)}
     for id, answer in [("00.1", {"pay": ns["pay"]}), ("00.2", {"fee_split": ns["fee_split"]}),
                        ("06.1", {"add_cheaply": ns["add_cheaply"]}),
                        ("07.1", {"contribute": ns["contribute"]}), ("07.2", {"deposits_by_contributor":
@@ -196,7 +187,7 @@ def test_a_lab_exploit_for_the_public_default_player_fails_under_a_secret(gradin
     assert result.points == 0 and result.status in ("wrong", "error"), result
     assert [v["status"] for v in course.end_variants(result.status)] == ["failed"]
     course.begin_variants()
-    assert course.evaluate("05.3", forge=answers("05")["forge"]).status == "correct"  # level.player: any player
+    assert course.evaluate("05.3", forge=reference_answers("05")["forge"]).status == "correct"  # level.player: any player
     assert [v["status"] for v in course.end_variants("correct")] == ["passed"]
 
 

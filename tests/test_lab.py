@@ -9,6 +9,7 @@ import pytest
 import sumkit as sk
 from sumkit import artifacts, lab
 from sumkit.course import build
+from tests.answers import reference_answers
 
 NAMES = ["reentrancy", "own_attacker", "open_record", "tx_origin", "stale_prediction", "unchecked_take"]
 # The custom error each reference exploit hits on the fixed twin.
@@ -23,14 +24,7 @@ FIXED_ERRORS = {
 WARNING = "DELIBERATELY VULNERABLE — for the attack lab only; never deploy"
 
 
-def _answers() -> dict:
-    """The notebook-05 answers file, run as the solution notebook runs it (with ``sk`` imported)."""
-    namespace = {"sk": sk}
-    exec(compile("\n".join(build.read_answers(build.ANSWERS / "05.py").values()), "answers/05.py", "exec"), namespace)
-    return namespace
-
-
-ANSWERS = _answers()
+ANSWERS = reference_answers("05")  # notebook 05's reference exploits, by name
 
 
 def _exploit_tx_origin(level):

@@ -4,13 +4,11 @@ mistakes get feedback that says what is wrong."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 import sumkit as sk
-
-ANSWERS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions" / "answers" / "07.py"
+from tests.answers import reference_answers
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +16,7 @@ def answers() -> dict:
     import eth_abi
     from eth_utils import keccak
 
-    namespace: dict = {"eth_abi": eth_abi, "keccak": keccak}  # what notebook 07 imports before the exercises
-    exec(compile(ANSWERS.read_text(), str(ANSWERS), "exec"), namespace)
-    return namespace
+    return reference_answers("07", eth_abi=eth_abi, keccak=keccak)  # what notebook 07 imports before the exercises
 
 
 @pytest.mark.parametrize("grading", [False, True], ids=["student", "grader"])
