@@ -240,6 +240,7 @@ class Chain:
             raise ValueError("time only moves forward on a blockchain: travel by a positive duration")
         if not self._controls_time:
             raise self.backend.refuse("travel")
+        self._follow()  # on a shared node, others' blocks since the last look come first: travel starts after them
         self._now += delta
 
     # -- accounts ---------------------------------------------------------------------------------

@@ -354,8 +354,7 @@ class Classroom:
     def travel(self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> int:
         """Move the class clock forward (an empty block is mined at the new time, so everyone sees it at once);
         returns the new block time (at least the latest block's time plus the move)."""
-        behind = max(0, self.now - self.chain.now)  # students mined blocks since the instructor's chain last looked
-        self.chain.travel(days=days, hours=hours, minutes=minutes, seconds=seconds + behind)
+        self.chain.travel(days=days, hours=hours, minutes=minutes, seconds=seconds)  # after the students' blocks
         when = self.chain.now
         answer = self.chain.backend.request("evm_mine", [when])
         if "error" in answer:
