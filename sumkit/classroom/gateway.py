@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -161,15 +162,14 @@ class Flusher(threading.Thread):
     did something is written to ``log`` (a file path, or None) with the time.
     """
 
-    def __init__(self, upstream: tuple[str, int], log: str | None = None) -> None:
+    def __init__(self, forward: Callable[[bytes], bytes], log: str | None = None) -> None:
         super().__init__(name="class-node-flusher", daemon=True)
-        self.upstream = upstream
+        self.forward = forward  # the gateway's: a JSON-RPC body to the node, its answer back
         self.log = log
         self.sent: dict[str, tuple[str, float]] = {}  # tx hash -> (raw transaction, when the node accepted it)
         self.size = 0  # characters of the raw transactions in sent
         self.lock = threading.Lock()
         self.outstanding = threading.Event()  # set while some transaction may be unmined
-        self.connection: http.client.HTTPConnection | None = None
 
     def note(self, tx_hash: str, raw: str) -> None:
         """The node accepted the signed transaction ``raw`` as ``tx_hash``: watch it until the pool is empty."""
@@ -181,16 +181,8 @@ class Flusher(threading.Thread):
             self.outstanding.set()
 
     def call(self, method: str, params: list[Any]) -> Any:
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(*self.upstream, timeout=UPSTREAM_TIMEOUT)
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-        try:
-            self.connection.request("POST", "/", body, {"Content-Type": "application/json"})
-            answer = json.loads(self.connection.getresponse().read())
-        except (OSError, http.client.HTTPException, ValueError):
-            self.connection.close()
-            self.connection = None
-            raise
+        answer = json.loads(self.forward(body))
         if "error" in answer:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
@@ -277,7 +269,7 @@ class Gateway(ThreadingHTTPServer):
         self.upstream = (parsed.hostname or "127.0.0.1", parsed.port or 80)
         self.token = token
         self.local = threading.local()
-        self.flusher = Flusher(self.upstream, log)
+        self.flusher = Flusher(self.forward, log)
         self.flusher.start()
 
     def forward(self, body: bytes) -> bytes:
